@@ -1,0 +1,3 @@
+"""Atelier: run an ML team's whole AWS topology on one machine, ship the same code to AWS."""
+
+__version__ = "0.1.0"
