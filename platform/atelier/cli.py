@@ -43,3 +43,7 @@ class LazyGroup(click.Group):
 @click.version_option(package_name="atelier")
 def main() -> None:
     """Atelier: the team's AWS topology on one machine, the same code on AWS."""
+
+
+if __name__ == "__main__":
+    main()
