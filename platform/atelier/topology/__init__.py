@@ -1,0 +1,10 @@
+"""The one description of the platform (``topology.yaml``): typed models, loader, expansion.
+
+Usage: ``expand(load(), "local")`` gives names, routes, env vars, sizes and permissions.
+"""
+
+from atelier.topology.expand import Expansion, expand
+from atelier.topology.loader import DEFAULT_PATH, TopologyError, load, parse
+from atelier.topology.models import Topology
+
+__all__ = ["DEFAULT_PATH", "Expansion", "Topology", "TopologyError", "expand", "load", "parse"]
