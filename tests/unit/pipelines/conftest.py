@@ -1,0 +1,93 @@
+"""Fixtures for the pipelines' unit tests.
+
+The pipelines are not part of the ``atelier`` package: in their images they sit in ``/app``
+(``ml_common`` and one package each). Here the same directories go on ``sys.path``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+for sub in (
+    "common",
+    "structured_data",
+    "non_structured_data_images",
+    "non_structured_al_data_images",
+):
+    path = str(ROOT / "pipelines" / sub)
+    if path not in sys.path:
+        sys.path.insert(0, path)
+
+try:
+    import torch
+
+    torch.set_num_threads(1)
+except ImportError:  # pragma: no cover - torch is in the app extra
+    pass
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+    """moto's in-process AWS with the buckets and job table the pipelines expect."""
+    import boto3
+    from moto import mock_aws
+
+    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    env = {
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_REGION": "us-east-1",
+        "JOBS_TABLE": "atelier-test-jobs",
+        "INPUTS_BUCKET": "atelier-test-inputs",
+        "RESULTS_BUCKET": "atelier-test-results",
+        "MODELS_BUCKET": "atelier-test-models",
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        for bucket in ("INPUTS_BUCKET", "RESULTS_BUCKET", "MODELS_BUCKET"):
+            s3.create_bucket(Bucket=env[bucket])
+        ddb = boto3.client("dynamodb", region_name="us-east-1")
+        ddb.create_table(
+            TableName=env["JOBS_TABLE"],
+            KeySchema=[{"AttributeName": "job_id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "job_id", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        yield {"s3": s3, "ddb": ddb, **env}
+
+
+@pytest.fixture
+def pending_job(aws: dict[str, Any]) -> Any:
+    """A factory that creates a PENDING job, as the lambda does."""
+
+    def create(job_id: str, pipeline: str = "test") -> str:
+        _put_pending(aws["ddb"], aws["JOBS_TABLE"], job_id, pipeline)
+        return job_id
+
+    return create
+
+
+def _put_pending(ddb: Any, table: str, job_id: str, pipeline: str) -> None:
+    ddb.put_item(
+        TableName=table,
+        Item={
+            "job_id": {"S": job_id},
+            "pipeline": {"S": pipeline},
+            "status": {"S": "PENDING"},
+            "created_at": {"S": "2026-01-01T00:00:00Z"},
+        },
+    )
+
+
+os.environ.setdefault("MPLBACKEND", "Agg")
