@@ -218,7 +218,7 @@ COMMON_REFS = {
 
 
 def _service_refs(top: Topology) -> dict[str, str]:
-    services = [n for n, pipe in top.pipelines.items() if pipe.kind == "service"]
+    services = sorted(n for n, pipe in top.pipelines.items() if pipe.kind == "service")
     return {"SERVICE_URL": f"service_url:{services[0]}"} if services else {}
 
 
