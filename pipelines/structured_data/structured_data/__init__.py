@@ -1,0 +1,1 @@
+"""The structured-data pipeline: a breast-cancer classifier served over HTTP (FastAPI)."""

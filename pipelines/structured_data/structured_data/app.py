@@ -1,0 +1,80 @@
+"""The HTTP API: ``POST /predict {"id"}`` and ``GET /health``. Every error is a JSON body."""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from structured_data.db import Prediction, Repository
+from structured_data.model import Classifier
+
+log = logging.getLogger("structured_data")
+MAX_BODY_BYTES = 4096
+ID_PATTERN = r"^[0-9A-Za-z_-]{1,64}$"
+
+
+class PredictRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    id: str = Field(pattern=ID_PATTERN, description="record id, e.g. '1789'")
+
+
+def _error(status: int, message: str, **extra: Any) -> JSONResponse:
+    return JSONResponse(status_code=status, content={"message": message, **extra})
+
+
+def create_app(repo: Repository, classifier: Classifier, model_version: str) -> FastAPI:
+    app = FastAPI(title="structured_data", docs_url=None, redoc_url=None)
+
+    @app.middleware("http")
+    async def limit_body(request: Request, call_next: Any) -> Any:
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > MAX_BODY_BYTES:
+            return _error(413, f"request body is larger than {MAX_BODY_BYTES} bytes")
+        return await call_next(request)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [
+            {"field": ".".join(str(p) for p in e.get("loc", ())[1:]) or "body", "problem": e["msg"]}
+            for e in exc.errors()
+        ]
+        return _error(422, 'expected a JSON body {"id": "<record id>"}', errors=problems)
+
+    @app.exception_handler(Exception)
+    async def crashed(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error")
+        return _error(500, "internal error")
+
+    @app.get("/health")
+    def health() -> dict[str, str]:
+        return {"status": "ok", "model_version": model_version}
+
+    @app.post("/predict", response_model=None)
+    def predict(body: PredictRequest) -> dict[str, Any] | JSONResponse:
+        start = time.perf_counter()
+        features = repo.features(body.id, classifier.columns)
+        if features is None:
+            return _error(404, f"no record with id {body.id!r}")
+        label_index, probabilities = classifier.predict_one(features)
+        latency_ms = round((time.perf_counter() - start) * 1000.0, 3)
+        prediction = Prediction(
+            id=body.id,
+            prediction=label_index,
+            label=classifier.target_names[label_index],
+            probabilities=probabilities,
+            model_version=model_version,
+            latency_ms=latency_ms,
+            created_at=datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        )
+        repo.record(prediction)
+        log.info("predicted id=%s label=%s latency_ms=%.1f", body.id, prediction.label, latency_ms)
+        return prediction.__dict__
+
+    return app

@@ -1,0 +1,138 @@
+"""PostgreSQL access: the ``features`` and ``predictions`` tables, parameterized SQL only.
+
+Connection parameters come from the Secrets Manager secret named by ``DB_SECRET_ARN``
+(``{"host","port","username","password","dbname"}``). Column names come from the model and
+are quoted with ``psycopg.sql.Identifier``; values are always bound parameters.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import psycopg
+from psycopg import sql
+
+CONNECT_TIMEOUT = 5
+
+
+@dataclass(frozen=True)
+class Prediction:
+    id: str
+    prediction: int
+    label: str
+    probabilities: dict[str, float]
+    model_version: str
+    latency_ms: float
+    created_at: str
+
+
+class Repository(Protocol):
+    def features(self, record_id: str, columns: Sequence[str]) -> dict[str, float] | None: ...
+
+    def record(self, prediction: Prediction) -> None: ...
+
+
+def conninfo_from_secret(secret: dict[str, Any]) -> dict[str, Any]:
+    missing = [k for k in ("host", "username", "dbname") if not secret.get(k)]
+    if missing:
+        raise ValueError(f"database secret lacks {missing}")
+    return {
+        "host": secret["host"],
+        "port": int(secret.get("port") or 5432),
+        "user": secret["username"],
+        "password": secret.get("password") or None,
+        "dbname": secret["dbname"],
+        "connect_timeout": CONNECT_TIMEOUT,
+    }
+
+
+def conninfo_from_secret_arn(arn: str) -> dict[str, Any]:
+    from ml_common.aws import client
+
+    value = client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]
+    return conninfo_from_secret(json.loads(value))
+
+
+def ensure_schema(conn: psycopg.Connection[Any], columns: Sequence[str]) -> None:
+    """Create ``features`` (id, one column per feature, target, split) and ``predictions``."""
+    feature_cols = sql.SQL(", ").join(
+        sql.SQL("{} DOUBLE PRECISION NOT NULL").format(sql.Identifier(c)) for c in columns
+    )
+    conn.execute(
+        sql.SQL(
+            "CREATE TABLE IF NOT EXISTS features (id TEXT PRIMARY KEY, {}, "
+            "target SMALLINT, split TEXT)"
+        ).format(feature_cols)
+    )
+    ensure_predictions(conn)
+
+
+def ensure_predictions(conn: psycopg.Connection[Any]) -> None:
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS predictions (pk BIGSERIAL PRIMARY KEY, id TEXT NOT NULL, "
+        "prediction SMALLINT NOT NULL, label TEXT NOT NULL, probability DOUBLE PRECISION NOT NULL, "
+        "model_version TEXT NOT NULL, latency_ms DOUBLE PRECISION NOT NULL, "
+        "created_at TIMESTAMPTZ NOT NULL)"
+    )
+
+
+def upsert_features(
+    conn: psycopg.Connection[Any], columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> int:
+    """Insert or update ``(id, *features, target, split)`` rows; returns how many were given."""
+    names = ["id", *columns, "target", "split"]
+    updates = sql.SQL(", ").join(
+        sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(n)) for n in names[1:]
+    )
+    query = sql.SQL(
+        "INSERT INTO features ({}) VALUES ({}) ON CONFLICT (id) DO UPDATE SET {}"
+    ).format(
+        sql.SQL(", ").join(map(sql.Identifier, names)),
+        sql.SQL(", ").join(sql.Placeholder() * len(names)),
+        updates,
+    )
+    batch = [tuple(r) for r in rows]
+    with conn.cursor() as cur:
+        cur.executemany(query, batch)
+    return len(batch)
+
+
+class PostgresRepository:
+    """One short connection per call: the service sees about one request a minute."""
+
+    def __init__(self, conninfo: dict[str, Any]) -> None:
+        self._conninfo = conninfo
+
+    def connect(self) -> psycopg.Connection[Any]:
+        return psycopg.connect(**self._conninfo)
+
+    def features(self, record_id: str, columns: Sequence[str]) -> dict[str, float] | None:
+        query = sql.SQL("SELECT {} FROM features WHERE id = %s").format(
+            sql.SQL(", ").join(map(sql.Identifier, columns))
+        )
+        with self.connect() as conn:
+            row = conn.execute(query, (record_id,)).fetchone()
+        return None if row is None else dict(zip(columns, row, strict=True))
+
+    def record(self, p: Prediction) -> None:
+        with self.connect() as conn:
+            conn.execute(
+                "INSERT INTO predictions (id, prediction, label, probability, model_version, "
+                "latency_ms, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                (
+                    p.id,
+                    p.prediction,
+                    p.label,
+                    p.probabilities[p.label],
+                    p.model_version,
+                    p.latency_ms,
+                    p.created_at,
+                ),
+            )
+
+    def ensure_predictions(self) -> None:
+        with self.connect() as conn:
+            ensure_predictions(conn)

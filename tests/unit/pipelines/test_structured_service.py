@@ -1,0 +1,180 @@
+"""The structured-data service against a real PostgreSQL (pgserver) and the real model."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+pgserver = pytest.importorskip("pgserver")
+psycopg = pytest.importorskip("psycopg")
+
+from structured_data import db  # noqa: E402
+from structured_data.features import load_dataset  # noqa: E402
+from structured_data.model import Classifier  # noqa: E402
+from structured_data.train import train  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def trained() -> Any:
+    return train()
+
+
+@pytest.fixture(scope="module")
+def postgres(tmp_path_factory: pytest.TempPathFactory, trained: Any) -> Iterator[dict[str, Any]]:
+    server = pgserver.get_server(str(tmp_path_factory.mktemp("pg")), cleanup_mode="delete")
+    secret = {
+        "host": str(server.pgdata),
+        "port": 5432,
+        "username": "postgres",
+        "password": "",
+        "dbname": "postgres",
+    }
+    info = db.conninfo_from_secret(secret)
+    data = load_dataset()
+    with psycopg.connect(**info) as conn:
+        db.ensure_schema(conn, data.columns)
+        rows = [
+            (rid, *map(float, x), int(t), "test" if m else "train")
+            for rid, x, t, m in zip(data.ids, data.X, data.y, data.test_mask, strict=True)
+        ]
+        db.upsert_features(conn, data.columns, rows)
+    yield {"secret": secret, "info": info}
+    server.cleanup()
+
+
+@pytest.fixture
+def client(postgres: dict[str, Any], trained: Any) -> Iterator[TestClient]:
+    from structured_data.app import create_app
+
+    repo = db.PostgresRepository(postgres["info"])
+    app = create_app(repo, Classifier.from_json(trained.model_bytes), "v-test")
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+
+
+def _count_predictions(info: dict[str, Any]) -> int:
+    with psycopg.connect(**info) as conn:
+        row = conn.execute("SELECT count(*) FROM predictions").fetchone()
+    return int(row[0]) if row else 0
+
+
+def test_predict_known_id_is_stored(client: TestClient, postgres: dict[str, Any]) -> None:
+    before = _count_predictions(postgres["info"])
+    resp = client.post("/predict", json={"id": "1789"})
+    assert resp.status_code == 200, resp.text
+    body = resp.json()
+    assert body["id"] == "1789" and body["model_version"] == "v-test"
+    assert body["label"] in ("malignant", "benign")
+    assert body["prediction"] == ["malignant", "benign"].index(body["label"])
+    assert abs(sum(body["probabilities"].values()) - 1.0) < 1e-9
+    assert body["latency_ms"] >= 0
+    assert _count_predictions(postgres["info"]) == before + 1
+    with psycopg.connect(**postgres["info"]) as conn:
+        row = conn.execute(
+            "SELECT id, model_version, label FROM predictions ORDER BY pk DESC LIMIT 1"
+        ).fetchone()
+    assert row == ("1789", "v-test", body["label"])
+
+
+def test_prediction_matches_ground_truth_for_most_ids(client: TestClient) -> None:
+    data = load_dataset()
+    hits = 0
+    for i in range(0, len(data.ids), 40):
+        body = client.post("/predict", json={"id": data.ids[i]}).json()
+        hits += body["prediction"] == int(data.y[i])
+    assert hits >= 14  # 15 records checked, the model is ~98% accurate
+
+
+def test_unknown_id_is_404_and_not_stored(client: TestClient, postgres: dict[str, Any]) -> None:
+    before = _count_predictions(postgres["info"])
+    resp = client.post("/predict", json={"id": "999999"})
+    assert resp.status_code == 404
+    assert "999999" in resp.json()["message"]
+    assert _count_predictions(postgres["info"]) == before
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"id": 1789},
+        {"id": ""},
+        {"id": None},
+        {},
+        {"id": "1789", "extra": 1},
+        {"id": "1' OR '1'='1"},
+        {"id": "1789; DROP TABLE features;--"},
+        {"id": "x" * 65},
+        {"id": ["1789"]},
+        ["1789"],
+    ],
+)
+def test_malformed_bodies_are_422(
+    client: TestClient, postgres: dict[str, Any], payload: Any
+) -> None:
+    before = _count_predictions(postgres["info"])
+    resp = client.post("/predict", json=payload)
+    assert resp.status_code == 422, resp.text
+    assert "message" in resp.json()
+    assert _count_predictions(postgres["info"]) == before
+
+
+def test_invalid_json_and_oversized_bodies(client: TestClient) -> None:
+    resp = client.post(
+        "/predict", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert resp.status_code == 422 and "message" in resp.json()
+    resp = client.post("/predict", content=json.dumps({"id": "1" * 10_000}))
+    assert resp.status_code == 413 and "message" in resp.json()
+
+
+def test_features_table_survives_injection_attempts(postgres: dict[str, Any]) -> None:
+    repo = db.PostgresRepository(postgres["info"])
+    cols = load_dataset().columns
+    assert repo.features("1500' OR '1'='1", cols) is None
+    assert repo.features("1500", cols) is not None
+
+
+def test_health(client: TestClient) -> None:
+    assert client.get("/health").json() == {"status": "ok", "model_version": "v-test"}
+
+
+def test_main_wires_secret_model_and_database(
+    aws: dict[str, Any], postgres: dict[str, Any], trained: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import boto3
+    from ml_common.model_store import save_model
+    from structured_data import main
+
+    arn = boto3.client("secretsmanager", region_name="us-east-1").create_secret(
+        Name="db", SecretString=json.dumps(postgres["secret"])
+    )["ARN"]
+    monkeypatch.setenv("DB_SECRET_ARN", arn)
+    version = save_model(
+        aws["MODELS_BUCKET"],
+        "structured_data",
+        trained.model_bytes,
+        trained.metrics,
+        trained.data_hash,
+        "test",
+        trained.params,
+        ext="json",
+        stage="prod",
+    )
+    app: Any = main.build_app()
+    with TestClient(app) as c:
+        assert c.get("/health").json()["model_version"] == version
+        assert c.post("/predict", json={"id": "1500"}).json()["model_version"] == version
+
+
+def test_dockerfile_is_exec_form_and_non_root() -> None:
+    text = (
+        Path(__file__).resolve().parents[3] / "pipelines/structured_data/Dockerfile"
+    ).read_text()
+    assert 'CMD ["python", "-m", "structured_data.main"]' in text
+    assert "USER atelier" in text and "HEALTHCHECK" in text
+    assert "COPY pipelines/common/ml_common /app/ml_common" in text
