@@ -1,0 +1,1 @@
+"""Preprod model evaluation: candidate vs baseline on the validation sets, a report and a verdict."""

@@ -1,0 +1,104 @@
+"""Run an evaluation and write reports/evaluation/<version>/: index.html and verdict.json."""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from atelier.evaluation import plots
+from atelier.evaluation.candidate import EvaluatedModel, Predictions, predict_timed
+from atelier.evaluation.metrics import MetricComparison, compare
+from atelier.evaluation.verdict import Verdict, breaking_changes, decide
+
+
+def evaluate(
+    baseline: EvaluatedModel,
+    candidate: EvaluatedModel,
+    x: NDArray[np.float64],
+    y: NDArray[np.int64],
+    out_dir: Path,
+    *,
+    model_name: str,
+    env: str,
+    tolerances: dict[str, float] | None = None,
+) -> Verdict:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    runs: dict[str, Predictions] = {}
+    breaking = breaking_changes(baseline, candidate)
+    x_candidate = x if not breaking else _project(x, baseline.features, candidate.features)
+    runs["baseline"] = predict_timed(baseline, x)
+    runs["candidate"] = predict_timed(candidate, x_candidate)
+    comparisons = compare(y, runs["baseline"].probabilities, runs["candidate"].probabilities)
+    verdict = decide(baseline, candidate, comparisons, tolerances)
+    figures = [
+        plots.confusion(y, runs, out_dir),
+        *plots.curves(y, runs, out_dir),
+        plots.calibration(y, runs, out_dir),
+        plots.per_class(y, runs, out_dir),
+        plots.latency(runs, out_dir),
+        plots.disagreement(y, runs, out_dir),
+    ]
+    document = {
+        "model": model_name,
+        "env": env,
+        "candidate": candidate.version,
+        "baseline": baseline.version,
+        "decision": verdict.decision,
+        "reasons": verdict.reasons,
+        "breaking_changes": verdict.breaking_changes,
+        "degraded_metrics": verdict.degraded_metrics,
+        "metrics": [asdict(c) for c in comparisons],
+        "latency_ms_p50": {r: float(np.median(p.latency_ms)) for r, p in runs.items()},
+        "rows": len(y),
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    (out_dir / "verdict.json").write_text(json.dumps(document, indent=2))
+    (out_dir / "index.html").write_text(_page(document, comparisons, figures), encoding="utf-8")
+    return verdict
+
+
+def _project(x: NDArray[np.float64], have: list[str], want: list[str]) -> NDArray[np.float64]:
+    """Feed a schema-changed candidate the columns it asks for (missing ones as zeros)."""
+    columns = [x[:, have.index(f)] if f in have else np.zeros(len(x)) for f in want]
+    return np.column_stack(columns) if columns else x
+
+
+def _metric_rows(comparisons: list[MetricComparison]) -> str:
+    rows = []
+    for c in comparisons:
+        better = c.delta > 0 if c.higher_is_better else c.delta < 0
+        cls = "good" if better else ("bad" if c.delta != 0 else "")
+        rows.append(
+            f"<tr><td>{c.name}{'' if c.higher_is_better else ' (lower is better)'}</td>"
+            f"<td>{c.baseline:.4f}</td><td>{c.candidate:.4f}</td>"
+            f'<td class="{cls}">{c.delta:+.4f}</td><td>[{c.ci_low:+.4f}, {c.ci_high:+.4f}]</td></tr>'
+        )
+    return "".join(rows)
+
+
+def _page(doc: dict[str, object], comparisons: list[MetricComparison], figures: list[str]) -> str:
+    colour = {"promote": "#2a9d55", "block": "#d04a2f", "manual_review": "#d09a2f"}[str(doc["decision"])]
+    reasons = "".join(f"<li>{html.escape(str(r))}</li>" for r in doc["reasons"])  # type: ignore[attr-defined]
+    images = "".join(f'<img src="{f}" alt="{f.removesuffix(".png")}">' for f in figures)
+    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Evaluation {html.escape(str(doc["model"]))} {html.escape(str(doc["candidate"]))}</title>
+<style>body{{font-family:system-ui,sans-serif;margin:2rem;color:#222}}
+.verdict{{display:inline-block;padding:.3rem .8rem;color:#fff;background:{colour};border-radius:4px}}
+table{{border-collapse:collapse}} td,th{{padding:.3rem .7rem;border-bottom:1px solid #ddd}}
+.good{{color:#2a9d55}} .bad{{color:#d04a2f}} img{{max-width:48%;margin:.3rem;border:1px solid #eee}}</style>
+</head><body>
+<h1>{html.escape(str(doc["model"]))}: candidate {html.escape(str(doc["candidate"]))}
+vs baseline {html.escape(str(doc["baseline"]))}</h1>
+<p>environment <b>{html.escape(str(doc["env"]))}</b> · {doc["rows"]} validation rows · {doc["created_at"]}</p>
+<p class="verdict">{html.escape(str(doc["decision"]))}</p><ul>{reasons}</ul>
+<h2>Metrics (delta = candidate − baseline, 95% paired bootstrap CI)</h2>
+<table><tr><th>metric</th><th>baseline</th><th>candidate</th><th>delta</th><th>CI</th></tr>
+{_metric_rows(comparisons)}</table>
+<h2>Figures</h2>{images}
+<p><a href="verdict.json">verdict.json</a></p></body></html>"""
