@@ -15,7 +15,7 @@ COMMANDS: dict[str, str] = {
     "seed": "atelier.seed.cli:seed",
     "validate": "atelier.validation.cli:validate",
     "evaluate": "atelier.evaluation.cli:evaluate",
-    "registry": "atelier.registry.cli:registry",
+    "registry": "atelier.registry.cli:registry_group",
 }
 
 

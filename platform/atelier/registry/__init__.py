@@ -1,0 +1,1 @@
+"""The model registry: versions in S3 with an index, stages candidate → preprod → prod."""
