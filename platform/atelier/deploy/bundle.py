@@ -1,0 +1,80 @@
+"""Deterministic zip bundles: the same sources give the same bytes, hence the same CodeSha256.
+
+Entries are sorted, every entry gets the same timestamp and permissions, and caches or
+compiled files never enter a bundle. Lambda compares ``CodeSha256`` (base64 of the zip's
+SHA-256) to decide whether a function's code changed.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+FIXED_DATE = (1980, 1, 1, 0, 0, 0)
+FILE_MODE = 0o100644  # regular file, rw-r--r--
+EXCLUDED_DIRS = frozenset({"__pycache__", ".pytest_cache", ".mypy_cache", "tests", ".venv"})
+EXCLUDED_SUFFIXES = (".pyc", ".pyo", ".DS_Store")
+
+
+@dataclass(frozen=True)
+class Bundle:
+    name: str
+    data: bytes
+
+    @property
+    def code_sha256(self) -> str:
+        """Lambda's ``CodeSha256``: base64 of the SHA-256 of the zip bytes."""
+        return base64.b64encode(hashlib.sha256(self.data).digest()).decode()
+
+
+def source_files(root: Path) -> list[Path]:
+    """Files under ``root`` that belong in a bundle, sorted by their relative path."""
+    if not root.is_dir():
+        raise FileNotFoundError(f"bundle source {root} is not a directory")
+    files = []
+    for path in root.rglob("*"):
+        rel = path.relative_to(root)
+        if any(part in EXCLUDED_DIRS or part.endswith(".egg-info") for part in rel.parts):
+            continue
+        if path.is_file() and not path.name.endswith(EXCLUDED_SUFFIXES):
+            files.append(path)
+    return sorted(files, key=lambda p: p.relative_to(root).as_posix())
+
+
+def zip_entries(entries: Iterable[tuple[str, bytes]]) -> bytes:
+    """Zip ``(arcname, content)`` pairs deterministically."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        for arcname, content in sorted(entries):
+            info = zipfile.ZipInfo(arcname, date_time=FIXED_DATE)
+            info.external_attr = FILE_MODE << 16
+            info.create_system = 3  # unix, so the permissions above are honoured
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, content)
+    return buf.getvalue()
+
+
+def build_dir(name: str, root: Path, prefix: str = "") -> Bundle:
+    """Bundle a directory, each file stored under ``prefix`` + its path relative to ``root``."""
+    entries = [
+        (prefix + path.relative_to(root).as_posix(), path.read_bytes())
+        for path in source_files(root)
+    ]
+    if not entries:
+        raise ValueError(f"bundle {name}: {root} holds no files")
+    return Bundle(name=name, data=zip_entries(entries))
+
+
+def build_lambda(lambdas_dir: Path, name: str) -> Bundle:
+    """The code bundle of ``lambdas/<name>/`` (handler at the zip's root)."""
+    return build_dir(name, lambdas_dir / name)
+
+
+def build_layer(shared_dir: Path) -> Bundle:
+    """The one layer, from ``lambdas/shared/``, laid out as ``python/<...>`` as Lambda expects."""
+    return build_dir("shared-layer", shared_dir, prefix="python/")

@@ -1,0 +1,161 @@
+"""Least-privilege IAM documents from the expansion's ``Permissions`` (resource names → ARNs).
+
+Each lambda and each task gets only the actions its topology ``access`` block names, on the
+exact resources named; logs go only to its own log group.
+"""
+
+from __future__ import annotations
+
+from atelier.deploy.iam import Document, policy, statement
+from atelier.topology import Expansion
+from atelier.topology.expand import LambdaFn, Permissions, Pipeline
+
+TABLE_READ = [
+    "dynamodb:BatchGetItem",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:GetItem",
+    "dynamodb:Query",
+]
+TABLE_WRITE = [
+    *TABLE_READ,
+    "dynamodb:BatchWriteItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+]
+BUCKET_READ = ["s3:GetObject", "s3:GetObjectVersion"]
+BUCKET_WRITE = [*BUCKET_READ, "s3:AbortMultipartUpload", "s3:PutObject"]
+VPC_ENI = [
+    "ec2:AssignPrivateIpAddresses",
+    "ec2:CreateNetworkInterface",
+    "ec2:DeleteNetworkInterface",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:UnassignPrivateIpAddresses",
+]
+
+
+class Arns:
+    def __init__(self, region: str, account: str) -> None:
+        self.region, self.account = region, account
+
+    def table(self, name: str) -> str:
+        return f"arn:aws:dynamodb:{self.region}:{self.account}:table/{name}"
+
+    def secret(self, name: str) -> str:  # AWS appends a random 6-character suffix
+        return f"arn:aws:secretsmanager:{self.region}:{self.account}:secret:{name}-??????"
+
+    def log_group(self, name: str) -> str:
+        return f"arn:aws:logs:{self.region}:{self.account}:log-group:{name}:*"
+
+    def role(self, name: str) -> str:
+        return f"arn:aws:iam::{self.account}:role/{name}"
+
+
+def _data_statements(perms: Permissions, arns: Arns) -> list[Document]:
+    out: list[Document] = []
+    if perms.tables_read:
+        out.append(statement(TABLE_READ, [arns.table(t) for t in perms.tables_read], "TablesRead"))
+    if perms.tables_write:
+        out.append(
+            statement(TABLE_WRITE, [arns.table(t) for t in perms.tables_write], "TablesWrite")
+        )
+    buckets = sorted({*perms.buckets_read, *perms.buckets_write})
+    if buckets:
+        out.append(
+            statement(["s3:ListBucket"], [f"arn:aws:s3:::{b}" for b in buckets], "BucketsList")
+        )
+    if perms.buckets_read:
+        out.append(
+            statement(
+                BUCKET_READ, [f"arn:aws:s3:::{b}/*" for b in perms.buckets_read], "ObjectsRead"
+            )
+        )
+    if perms.buckets_write:
+        out.append(
+            statement(
+                BUCKET_WRITE, [f"arn:aws:s3:::{b}/*" for b in perms.buckets_write], "ObjectsWrite"
+            )
+        )
+    if perms.secrets:
+        out.append(
+            statement(
+                ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
+                [arns.secret(s) for s in perms.secrets],
+                "Secrets",
+            )
+        )
+    return out
+
+
+def lambda_policies(exp: Expansion, fn: LambdaFn, arns: Arns) -> dict[str, Document]:
+    stmts = [
+        statement(
+            ["logs:CreateLogStream", "logs:PutLogEvents"], [arns.log_group(fn.log_group)], "OwnLogs"
+        ),
+        *_data_statements(fn.permissions, arns),
+    ]
+    if fn.in_vpc:
+        stmts.append(statement(VPC_ENI, ["*"], "VpcNetworkInterfaces"))  # no resource-level form
+    families = set(fn.permissions.run_tasks)
+    pipes = [p for p in exp.pipelines.values() if p.family in families]
+    if pipes:
+        run = statement(
+            ["ecs:RunTask"],
+            [
+                f"arn:aws:ecs:{arns.region}:{arns.account}:task-definition/{p.family}:*"
+                for p in pipes
+            ],
+            "RunOwnTasks",
+        )
+        run["Condition"] = {
+            "ArnEquals": {
+                "ecs:cluster": f"arn:aws:ecs:{arns.region}:{arns.account}:cluster/{exp.cluster}"
+            }
+        }
+        stmts.append(run)
+        stmts.append(
+            statement(
+                ["ecs:DescribeTasks"],
+                [f"arn:aws:ecs:{arns.region}:{arns.account}:task/{exp.cluster}/*"],
+                "DescribeOwnTasks",
+            )
+        )
+        passrole = statement(
+            ["iam:PassRole"],
+            [arns.role(r) for p in pipes for r in (p.task_role_name, p.execution_role_name)],
+            "PassTaskRoles",
+        )
+        passrole["Condition"] = {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}
+        stmts.append(passrole)
+    return {"least-privilege": policy(*stmts)}
+
+
+def task_policies(pipe: Pipeline, arns: Arns) -> dict[str, Document]:
+    stmts = _data_statements(pipe.permissions, arns)
+    if not stmts:  # IAM refuses an empty policy; a task that touches nothing gets none
+        return {}
+    return {"least-privilege": policy(*stmts)}
+
+
+def execution_policies(pipe: Pipeline, arns: Arns) -> dict[str, Document]:
+    """What ECS itself needs to start the task: pull its image, write its logs."""
+    repo = f"arn:aws:ecr:{arns.region}:{arns.account}:repository/{pipe.image}"
+    return {
+        "task-execution": policy(
+            statement(["ecr:GetAuthorizationToken"], ["*"], "EcrLogin"),  # no resource-level form
+            statement(
+                [
+                    "ecr:BatchCheckLayerAvailability",
+                    "ecr:BatchGetImage",
+                    "ecr:GetDownloadUrlForLayer",
+                ],
+                [repo],
+                "PullOwnImage",
+            ),
+            statement(
+                ["logs:CreateLogStream", "logs:PutLogEvents"],
+                [arns.log_group(pipe.log_group)],
+                "OwnLogs",
+            ),
+        )
+    }

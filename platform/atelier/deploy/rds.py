@@ -1,0 +1,139 @@
+"""The PostgreSQL instance: private subnet group, encrypted storage, waits until available."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from atelier.deploy.change import Change, absent, created, deleted, unchanged
+from atelier.deploy.clients import Clients, is_not_found
+
+KIND = "rds.instance"
+
+
+@dataclass(frozen=True)
+class Database:
+    identifier: str
+    host: str
+    port: int
+    changes: tuple[Change, ...]
+
+
+@dataclass(frozen=True)
+class DatabaseSpec:
+    identifier: str
+    subnet_group: str
+    engine: str
+    engine_version: str
+    instance_class: str
+    allocated_storage: int
+    db_name: str
+    username: str
+
+
+def _describe(rds: Any, identifier: str) -> dict[str, Any] | None:
+    try:
+        found: dict[str, Any] = rds.describe_db_instances(DBInstanceIdentifier=identifier)[
+            "DBInstances"
+        ][0]
+        return found
+    except ClientError as exc:
+        if is_not_found(exc):
+            return None
+        raise
+
+
+def ensure_database(
+    clients: Clients,
+    spec: DatabaseSpec,
+    password: str,
+    subnets: list[str],
+    security_group: str,
+    tags: dict[str, str],
+    timeout: float = 120.0,
+) -> Database:
+    """Create the instance if missing and wait (polling fast) until it is ``available``."""
+    rds = clients("rds")
+    changes: list[Change] = []
+    tag_list = [{"Key": k, "Value": v} for k, v in tags.items()]
+    try:
+        rds.describe_db_subnet_groups(DBSubnetGroupName=spec.subnet_group)
+        changes.append(unchanged("rds.subnet_group", spec.subnet_group))
+    except ClientError as exc:
+        if not is_not_found(exc):
+            raise
+        rds.create_db_subnet_group(
+            DBSubnetGroupName=spec.subnet_group,
+            DBSubnetGroupDescription="Atelier private subnets",
+            SubnetIds=subnets,
+            Tags=tag_list,
+        )
+        changes.append(created("rds.subnet_group", spec.subnet_group))
+    instance = _describe(rds, spec.identifier)
+    if instance is None:
+        rds.create_db_instance(
+            DBInstanceIdentifier=spec.identifier,
+            Engine=spec.engine,
+            EngineVersion=spec.engine_version,
+            DBInstanceClass=spec.instance_class,
+            AllocatedStorage=spec.allocated_storage,
+            DBName=spec.db_name,
+            MasterUsername=spec.username,
+            MasterUserPassword=password,
+            DBSubnetGroupName=spec.subnet_group,
+            VpcSecurityGroupIds=[security_group],
+            StorageEncrypted=True,
+            PubliclyAccessible=False,
+            MultiAZ=False,
+            BackupRetentionPeriod=1,
+            DeletionProtection=False,
+            Tags=tag_list,
+        )
+        changes.append(created(KIND, spec.identifier, f"{spec.engine} {spec.engine_version}"))
+    else:
+        changes.append(unchanged(KIND, spec.identifier))
+    instance = _wait_available(rds, spec.identifier, timeout)
+    endpoint = instance["Endpoint"]
+    return Database(spec.identifier, endpoint["Address"], int(endpoint["Port"]), tuple(changes))
+
+
+def _wait_available(rds: Any, identifier: str, timeout: float) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    delay = 0.05
+    while True:
+        instance = _describe(rds, identifier)
+        status = instance["DBInstanceStatus"] if instance else "missing"
+        if instance is not None and status == "available" and instance.get("Endpoint"):
+            return instance
+        if status in {"failed", "incompatible-parameters", "storage-full", "missing"}:
+            raise RuntimeError(f"database {identifier} is {status}")
+        if time.monotonic() >= deadline:
+            raise TimeoutError(f"database {identifier} still {status} after {timeout:.0f} s")
+        time.sleep(delay)
+        delay = min(delay * 1.5, 0.5)
+
+
+def remove_database(clients: Clients, identifier: str, subnet_group: str) -> list[Change]:
+    rds = clients("rds")
+    changes = []
+    if _describe(rds, identifier) is None:
+        changes.append(absent(KIND, identifier))
+    else:
+        rds.delete_db_instance(
+            DBInstanceIdentifier=identifier, SkipFinalSnapshot=True, DeleteAutomatedBackups=True
+        )
+        deadline = time.monotonic() + 60
+        while _describe(rds, identifier) is not None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        changes.append(deleted(KIND, identifier))
+    try:
+        rds.delete_db_subnet_group(DBSubnetGroupName=subnet_group)
+        changes.append(deleted("rds.subnet_group", subnet_group))
+    except ClientError as exc:
+        if not is_not_found(exc):
+            raise
+        changes.append(absent("rds.subnet_group", subnet_group))
+    return changes
