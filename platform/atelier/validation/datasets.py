@@ -7,28 +7,19 @@ and a unit test checks that the committed files equal a fresh build (no silent d
 from __future__ import annotations
 
 import hashlib
-import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-# The structured records use string ids starting here (the API example's "1789" is inside).
-FIRST_RECORD_ID = 1500
-
-
-def column_name(feature: str) -> str:
-    """'mean radius' -> 'mean_radius': the column names the features table and suites use."""
-    return re.sub(r"[^a-z0-9]+", "_", feature.lower()).strip("_")
-
-
 def structured_features() -> pd.DataFrame:
-    from sklearn.datasets import load_breast_cancer
+    """The records exactly as the structured-data pipeline loads them (ids, columns, target)."""
+    from structured_data.features import load_dataset
 
-    data = load_breast_cancer()
-    frame = pd.DataFrame(data.data, columns=[column_name(f) for f in data.feature_names])
-    frame.insert(0, "id", [str(FIRST_RECORD_ID + i) for i in range(len(frame))])
-    frame["target"] = data.target.astype("int64")
+    data = load_dataset()
+    frame = pd.DataFrame(data.X, columns=data.columns)
+    frame.insert(0, "id", data.ids)
+    frame["target"] = data.y
     return frame
 
 

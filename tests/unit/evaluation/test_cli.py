@@ -1,0 +1,57 @@
+"""`atelier evaluate` over the registry: the pipelines' real model code, moto's S3."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+from click.testing import CliRunner
+from moto import mock_aws
+
+from atelier.config import get_settings
+from atelier.evaluation.cli import evaluate
+from ml_common import model_store
+from structured_data.train import train
+
+BUCKET = "atelier-test-models"
+
+
+@pytest.fixture
+def registry(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    env = {"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x", "AWS_DEFAULT_REGION": "us-east-1",
+           "ATELIER_ENV": "unit", "ATELIER_REPO_ROOT": str(tmp_path)}
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    get_settings.cache_clear()
+    with mock_aws():
+        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=BUCKET)
+        yield
+    get_settings.cache_clear()
+
+
+def _store(params: dict[str, object], stage: str = "candidate") -> str:
+    result = train(params=params)
+    return model_store.save_model(BUCKET, "structured_data", result.model_bytes, result.metrics,
+                                  result.data_hash, "test", result.params, ext="json", stage=stage)
+
+
+def test_evaluate_writes_report_and_verdict_for_a_registered_candidate(registry: None, tmp_path: Path) -> None:
+    _store({"C": 1.0}, stage="prod")
+    candidate = _store({"C": 0.5})
+    outcome = CliRunner().invoke(evaluate, ["--candidate", candidate, "--bucket", BUCKET])
+    assert outcome.exit_code == 0, outcome.output
+    verdict = json.loads((tmp_path / "reports" / "evaluation" / candidate / "verdict.json").read_text())
+    assert verdict["decision"] == "promote"
+    assert verdict["candidate"] == candidate
+
+
+def test_a_degraded_registered_candidate_is_blocked_with_exit_1(registry: None, tmp_path: Path) -> None:
+    _store({"C": 1.0}, stage="prod")
+    candidate = _store({"C": 0.00005})
+    outcome = CliRunner().invoke(evaluate, ["--candidate", candidate, "--bucket", BUCKET])
+    assert outcome.exit_code == 1
+    assert "block" in outcome.output
