@@ -4,6 +4,20 @@ Plain boto3 and configuration from the environment only: the same code runs on t
 runtime (the emulator injects ``AWS_ENDPOINT_URL``) and on AWS.
 """
 
-from ml_common.errors import ImageError, JobStateError, LinkError, ModelNotFound
+from ml_common.errors import (
+    ConfigError,
+    ImageError,
+    JobStateError,
+    LinkError,
+    ModelNotFound,
+    PipelineError,
+)
 
-__all__ = ["ImageError", "JobStateError", "LinkError", "ModelNotFound"]
+__all__ = [
+    "ConfigError",
+    "ImageError",
+    "JobStateError",
+    "LinkError",
+    "ModelNotFound",
+    "PipelineError",
+]

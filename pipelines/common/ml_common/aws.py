@@ -8,6 +8,8 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from ml_common.errors import ConfigError
+
 _CONFIG = Config(
     retries={"max_attempts": 5, "mode": "standard"}, connect_timeout=5, read_timeout=60
 )
@@ -28,7 +30,7 @@ def require_env(name: str) -> str:
     """The value of a required variable, or a clear error naming it."""
     value = os.environ.get(name, "").strip()
     if not value:
-        raise RuntimeError(f"environment variable {name} is required but not set")
+        raise ConfigError(f"environment variable {name} is required but not set")
     return value
 
 

@@ -21,3 +21,7 @@ class ModelNotFound(PipelineError):
 
 class JobStateError(PipelineError):
     """A job update was refused because the job is missing or already in another state."""
+
+
+class ConfigError(PipelineError):
+    """A required setting (environment variable) is missing or invalid."""

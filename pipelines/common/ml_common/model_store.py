@@ -143,7 +143,9 @@ def set_stage(bucket: str, name: str, version: str, stage: str) -> None:
     def move(doc: dict[str, Any]) -> None:
         doc.setdefault("stages", {})[stage] = version
         # Every move of a stage pointer is kept, so a rollback knows where the stage was before.
-        doc.setdefault("history", {}).setdefault(stage, []).append({"version": version, "at": _now()})
+        doc.setdefault("history", {}).setdefault(stage, []).append(
+            {"version": version, "at": _now()}
+        )
         for entry in doc["versions"]:
             if entry["version"] == version:
                 entry["stage"] = stage

@@ -11,9 +11,9 @@ import os
 import sys
 
 import uvicorn
+
 from ml_common.aws import require_env
 from ml_common.model_store import load_model
-
 from structured_data.app import create_app
 from structured_data.db import PostgresRepository, conninfo_from_secret_arn
 from structured_data.model import Classifier

@@ -7,7 +7,9 @@ The pipelines are not part of the ``atelier`` package: in their images they sit 
 from __future__ import annotations
 
 import os
+import struct
 import sys
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -91,3 +93,37 @@ def _put_pending(ddb: Any, table: str, job_id: str, pipeline: str) -> None:
 
 
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+@pytest.fixture(scope="session")
+def quick_digits_model() -> Any:
+    """A digits CNN trained briefly (a few seconds): good enough to test the task's plumbing."""
+    from non_structured_data_images.train import train
+
+    return train({"epochs": 3, "n_background": 600})
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def _bomb_png(side: int = 100_000) -> bytes:
+    """A tiny PNG that declares side x side pixels (1-bit, all zero)."""
+    header = struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0)
+    row = b"\x00" * (side // 8 + 1)
+    comp = zlib.compressobj(9)
+    data = b"".join(comp.compress(row) for _ in range(64)) + comp.flush()
+    png = (
+        b"\x89PNG\r\n\x1a\n"
+        + _chunk(b"IHDR", header)
+        + _chunk(b"IDAT", data)
+        + _chunk(b"IEND", b"")
+    )
+    assert len(png) < 100_000
+    return png
+
+
+@pytest.fixture(scope="session")
+def bomb_png() -> bytes:
+    """A ~100 kB PNG that declares 100000 x 100000 pixels."""
+    return _bomb_png()

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from ml_common.errors import JobStateError
 from ml_common.jobs import Jobs
 

@@ -9,9 +9,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from PIL import Image
+
 from ml_common.errors import LinkError
 from ml_common.links import Allowlist, fetch_link, is_forbidden_address
-from PIL import Image
 
 
 def _png() -> bytes:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from ml_common.errors import ModelNotFound
 from ml_common.model_store import list_versions, load_model, save_model, set_stage
 

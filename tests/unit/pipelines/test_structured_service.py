@@ -147,6 +147,7 @@ def test_main_wires_secret_model_and_database(
     aws: dict[str, Any], postgres: dict[str, Any], trained: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import boto3
+
     from ml_common.model_store import save_model
     from structured_data import main
 
