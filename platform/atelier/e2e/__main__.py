@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -32,16 +33,14 @@ def main(argv: list[str]) -> int:
     ]
     if not skip_browser:
         steps.append(("browser test (Chromium)", flow.browser))
+    # A failing step is recorded (with its logs) by the runner; the runtime is stopped anyway.
     try:
-        for name, fn in steps:
-            run.step(name, fn)
-    except Exception:  # noqa: BLE001 - recorded by the step runner; we still stop and report
-        pass
+        with contextlib.suppress(Exception):
+            for name, fn in steps:
+                run.step(name, fn)
     finally:
-        try:
+        with contextlib.suppress(Exception):
             run.step("stop runtime", flow.stop_runtime)
-        except Exception:  # noqa: BLE001 - the failure is in the report
-            pass
         write_junit(run.results, out_dir / "junit.xml")
         index = write_html(run.results, out_dir)
         run.console.print(f"report: {index}")

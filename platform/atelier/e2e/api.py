@@ -22,12 +22,15 @@ class Api:
 
     def call(self, method: str, path: str, body: Any = None) -> tuple[int, dict[str, Any]]:
         data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(self.base_url.rstrip("/") + path, data=data, method=method)
+        url = self.base_url.rstrip("/") + path
+        if not url.startswith(("http://", "https://")):
+            raise StepFailed(f"the API URL must be http(s): {url}")
+        req = urllib.request.Request(url, data=data, method=method)  # noqa: S310 - checked above
         req.add_header("Content-Type", "application/json")
         if self.token:
             req.add_header("Authorization", f"Bearer {self.token}")
         try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as resp:  # noqa: S310 - our API
+            with urllib.request.urlopen(req, timeout=self.timeout) as resp:  # noqa: S310 - checked above
                 return resp.status, _json(resp.read())
         except urllib.error.HTTPError as err:
             return err.code, _json(err.read())

@@ -33,7 +33,11 @@ class Flow:
         self.settings = settings
         self.run = run
         self.out_dir = out_dir
-        self.env = {**os.environ, "ATELIER_HOME": str(settings.home), "ATELIER_PORT": str(settings.port)}
+        self.env = {
+            **os.environ,
+            "ATELIER_HOME": str(settings.home),
+            "ATELIER_PORT": str(settings.port),
+        }
         self.atelier = [sys.executable, "-m", "atelier.cli"]
         self.outputs: dict[str, Any] = {}
         self.api = Api("")
@@ -52,7 +56,9 @@ class Flow:
         frontend = self.settings.repo_root / "frontend"
         npm = shutil.which("npm")
         if npm is None:
-            raise StepFailed("npm is not on PATH: install Node.js 20+ (Debian: apt-get install nodejs npm)")
+            raise StepFailed(
+                "npm is not on PATH: install Node.js 20+ (Debian: apt-get install nodejs npm)"
+            )
         sh(npm, "ci", "--no-audit", "--no-fund", cwd=frontend)
         sh(npm, "run", "build", cwd=frontend)
         return "frontend/dist built"
@@ -104,13 +110,17 @@ class Flow:
         job = self.api.wait_job(accepted["job_id"], PIPELINE_TIMEOUT, on_update=seen)
         self._check_job(job, ("ranked_ids", "curves", "plot"))
         if job.get("device") != "cpu":
-            raise StepFailed(f"expected the GPU task to fall back to cpu here, job says {job.get('device')}")
+            raise StepFailed(
+                f"expected the GPU task to fall back to cpu here, job says {job.get('device')}"
+            )
         return f"job {job['job_id']} SUCCEEDED on cpu, rounds seen {sorted(rounds)}"
 
     def browser(self) -> str:
         chromium = shutil.which("chromium") or "/usr/bin/chromium"
         if not Path(chromium).exists():
-            raise StepFailed("Chromium is missing: apt-get install -y chromium (never a downloaded browser)")
+            raise StepFailed(
+                "Chromium is missing: apt-get install -y chromium (never a downloaded browser)"
+            )
         creds = json.loads((self.settings.home / "credentials.json").read_text())
         env = {
             **self.env,
@@ -137,7 +147,9 @@ class Flow:
         missing = [n for n in names if n not in outputs]
         if missing:
             raise StepFailed(f"job outputs lack {missing}: {outputs}")
-        s3 = boto3.client("s3", endpoint_url=self.settings.endpoint_url, region_name=self.settings.region)
+        s3 = boto3.client(
+            "s3", endpoint_url=self.settings.endpoint_url, region_name=self.settings.region
+        )
         for name in names:
             bucket, _, key = str(outputs[name]).removeprefix("s3://").partition("/")
             s3.head_object(Bucket=bucket, Key=key)

@@ -20,9 +20,13 @@ def write_junit(results: list[StepResult], path: Path) -> None:
         time=f"{sum(r.seconds for r in results):.3f}",
     )
     for r in results:
-        case = ET.SubElement(suite, "testcase", classname="e2e", name=r.name, time=f"{r.seconds:.3f}")
+        case = ET.SubElement(
+            suite, "testcase", classname="e2e", name=r.name, time=f"{r.seconds:.3f}"
+        )
         if not r.ok:
-            failure = ET.SubElement(case, "failure", message=r.error.splitlines()[0] if r.error else "")
+            failure = ET.SubElement(
+                case, "failure", message=r.error.splitlines()[0] if r.error else ""
+            )
             failure.text = r.error
             if r.logs:
                 ET.SubElement(case, "system-out").text = r.logs
@@ -51,7 +55,11 @@ def write_html(results: list[StepResult], out_dir: Path) -> Path:
             f"<td>{r.seconds:.2f} s</td><td>{_bar(r.seconds, longest)}</td>"
             f"<td>{html.escape(r.detail)}{extra}</td></tr>"
         )
-    shots = sorted((out_dir / "screenshots").glob("*.png")) if (out_dir / "screenshots").exists() else []
+    shots = (
+        sorted((out_dir / "screenshots").glob("*.png"))
+        if (out_dir / "screenshots").exists()
+        else []
+    )
     gallery = "".join(
         f'<figure><img src="screenshots/{s.name}" alt="{html.escape(s.stem)}">'
         f"<figcaption>{html.escape(s.stem)}</figcaption></figure>"

@@ -26,7 +26,9 @@ def _structured(loaded: model_store.LoadedModel) -> EvaluatedModel:
 
     clf = Classifier.from_json(loaded.data)
     classes = [int(c) for c in clf.pipeline.named_steps["clf"].classes_]
-    return EvaluatedModel(loaded.version, clf.predict_proba, list(clf.columns), classes, loaded.metadata)
+    return EvaluatedModel(
+        loaded.version, clf.predict_proba, list(clf.columns), classes, loaded.metadata
+    )
 
 
 def _structured_set() -> ValidationSet:
@@ -45,14 +47,18 @@ def _digits(loaded: model_store.LoadedModel) -> EvaluatedModel:
         return np.asarray(predict_proba(net, to_tensor(rows)), dtype=np.float64)
 
     pixels = [f"pixel_{i}" for i in range(64)]
-    return EvaluatedModel(loaded.version, proba, pixels, list(range(net.n_classes)), loaded.metadata)
+    return EvaluatedModel(
+        loaded.version, proba, pixels, list(range(net.n_classes)), loaded.metadata
+    )
 
 
 def _digits_set() -> ValidationSet:
     from non_structured_data_images.train import split_digits
 
     _, x_test, _, y_test = split_digits()
-    return np.asarray(x_test, dtype=np.float64).reshape(len(x_test), 64), np.asarray(y_test, dtype=np.int64)
+    return np.asarray(x_test, dtype=np.float64).reshape(len(x_test), 64), np.asarray(
+        y_test, dtype=np.int64
+    )
 
 
 KINDS: dict[str, ModelKind] = {

@@ -22,9 +22,20 @@ def _load(bucket: str, model: str, ref: str) -> model_store.LoadedModel:
 @click.command()
 @click.option("--candidate", required=True, help="Candidate version (or stage name).")
 @click.option("--baseline", default="prod", show_default=True, help="Baseline version or stage.")
-@click.option("--env", "env", default="preprod", show_default=True,
-              help="Environment whose registry holds the models (its endpoint comes from configuration).")
-@click.option("--model", "model", type=click.Choice(sorted(KINDS)), default="structured_data", show_default=True)
+@click.option(
+    "--env",
+    "env",
+    default="preprod",
+    show_default=True,
+    help="Environment whose registry holds the models (its endpoint comes from configuration).",
+)
+@click.option(
+    "--model",
+    "model",
+    type=click.Choice(sorted(KINDS)),
+    default="structured_data",
+    show_default=True,
+)
 @bucket_option
 def evaluate(candidate: str, baseline: str, env: str, model: str, bucket: str | None) -> None:
     """Write reports/evaluation/<version>/index.html and verdict.json; exit 1 on 'block'."""
@@ -36,7 +47,10 @@ def evaluate(candidate: str, baseline: str, env: str, model: str, bucket: str | 
     kind = KINDS[model]
     where = models_bucket(bucket)
     with console.status(f"loading {model} {candidate} and {baseline} from s3://{where}…"):
-        cand, base = kind.load(_load(where, model, candidate)), kind.load(_load(where, model, baseline))
+        cand, base = (
+            kind.load(_load(where, model, candidate)),
+            kind.load(_load(where, model, baseline)),
+        )
         x, y = kind.validation_set()
     out = settings.repo_root / "reports" / "evaluation" / cand.version
     with console.status(f"evaluating on {len(y)} validation rows (bootstrap CIs, plots)…"):

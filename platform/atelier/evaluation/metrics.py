@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -24,7 +25,7 @@ def _ece(y: NDArray[np.int64], p: NDArray[np.float64], bins: int = 10) -> float:
     correct = (p.argmax(axis=1) == y).astype(float)
     edges = np.linspace(0, 1, bins + 1)
     total = 0.0
-    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+    for lo, hi in itertools.pairwise(edges):
         mask = (confidence > lo) & (confidence <= hi)
         if mask.any():
             total += mask.mean() * abs(correct[mask].mean() - confidence[mask].mean())
@@ -36,7 +37,10 @@ METRICS: dict[str, tuple[Metric, bool]] = {
     "accuracy": (lambda y, p: float(accuracy_score(y, p.argmax(axis=1))), True),
     "macro_f1": (lambda y, p: float(f1_score(y, p.argmax(axis=1), average="macro")), True),
     "roc_auc": (_auc, True),
-    "log_loss": (lambda y, p: float(log_loss(y, np.clip(p, 1e-12, 1), labels=list(range(p.shape[1])))), False),
+    "log_loss": (
+        lambda y, p: float(log_loss(y, np.clip(p, 1e-12, 1), labels=list(range(p.shape[1])))),
+        False,
+    ),
     "ece": (_ece, False),
 }
 
@@ -78,6 +82,6 @@ def compare(
                 deltas.append(fn(y[idx], candidate[idx]) - fn(y[idx], baseline[idx]))
             except ValueError:
                 continue
-        low, high = (np.percentile(deltas, [2.5, 97.5]) if deltas else (c - b, c - b))
+        low, high = np.percentile(deltas, [2.5, 97.5]) if deltas else (c - b, c - b)
         out.append(MetricComparison(name, b, c, c - b, float(low), float(high), higher))
     return out

@@ -7,30 +7,33 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from numpy.typing import NDArray  # noqa: E402
-from sklearn.calibration import calibration_curve  # noqa: E402
-from sklearn.metrics import (  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+from numpy.typing import NDArray
+from sklearn.calibration import calibration_curve
+from sklearn.metrics import (
     confusion_matrix,
     precision_recall_curve,
     precision_recall_fscore_support,
     roc_curve,
 )
 
-from atelier.evaluation.candidate import Predictions  # noqa: E402
+from atelier.evaluation.candidate import Predictions
 
 COLORS = {"baseline": "#7a7a7a", "candidate": "#2f6fd0"}
 
 
-def _save(fig: plt.Figure, path: Path) -> str:
+def _save(fig: Figure, path: Path) -> str:
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)
     return path.name
 
 
-def _positive_scores(y: NDArray[np.int64], p: NDArray[np.float64]) -> list[tuple[str, NDArray[np.int64], NDArray[np.float64]]]:
+def _positive_scores(
+    y: NDArray[np.int64], p: NDArray[np.float64]
+) -> list[tuple[str, NDArray[np.int64], NDArray[np.float64]]]:
     """One-vs-rest curves: the positive class for binary models, every class otherwise."""
     if p.shape[1] == 2:
         return [("", (y == 1).astype(int), p[:, 1])]
@@ -45,8 +48,13 @@ def confusion(y: NDArray[np.int64], runs: dict[str, Predictions], out: Path) -> 
         for (i, j), v in np.ndenumerate(matrix):
             ax.text(j, i, str(v), ha="center", va="center", fontsize=7)
         ticks = range(matrix.shape[0])
-        ax.set(title=f"{role} {pred.version}", xlabel="predicted", ylabel="true",
-               xticks=ticks, yticks=ticks)
+        ax.set(
+            title=f"{role} {pred.version}",
+            xlabel="predicted",
+            ylabel="true",
+            xticks=ticks,
+            yticks=ticks,
+        )
     return _save(fig, out / "confusion.png")
 
 
@@ -72,7 +80,9 @@ def calibration(y: NDArray[np.int64], runs: dict[str, Predictions], out: Path) -
     fig, ax = plt.subplots(figsize=(4.5, 4))
     for role, pred in runs.items():
         correct = (pred.predicted == y).astype(int)
-        frac, mean = calibration_curve(correct, pred.probabilities.max(axis=1), n_bins=8, strategy="quantile")
+        frac, mean = calibration_curve(
+            correct, pred.probabilities.max(axis=1), n_bins=8, strategy="quantile"
+        )
         ax.plot(mean, frac, marker="o", color=COLORS[role], label=role)
     ax.plot([0, 1], [0, 1], ls=":", color="k", lw=0.8)
     ax.set(title="Calibration (top-class confidence)", xlabel="confidence", ylabel="accuracy")
@@ -85,11 +95,19 @@ def per_class(y: NDArray[np.int64], runs: dict[str, Predictions], out: Path) -> 
     width = 0.38
     for i, (role, pred) in enumerate(runs.items()):
         classes = range(pred.probabilities.shape[1])
-        _, _, f1, _ = precision_recall_fscore_support(y, pred.predicted, labels=list(classes), zero_division=0)
+        _, _, f1, _ = precision_recall_fscore_support(
+            y, pred.predicted, labels=list(classes), zero_division=0
+        )
         ax.bar(np.arange(len(f1)) + i * width, f1, width, color=COLORS[role], label=role)
     n_classes = next(iter(runs.values())).probabilities.shape[1]
-    ax.set(title="F1 per class", xlabel="class", ylabel="F1", ylim=(0, 1.05),
-           xticks=np.arange(n_classes) + width / 2, xticklabels=[str(k) for k in range(n_classes)])
+    ax.set(
+        title="F1 per class",
+        xlabel="class",
+        ylabel="F1",
+        ylim=(0, 1.05),
+        xticks=np.arange(n_classes) + width / 2,
+        xticklabels=[str(k) for k in range(n_classes)],
+    )
     ax.legend()
     return _save(fig, out / "per_class.png")
 
@@ -113,7 +131,10 @@ def disagreement(y: NDArray[np.int64], runs: dict[str, Predictions], out: Path) 
     ax.scatter(conf_b[right], conf_c[right], s=14, color="#2a9d55", label="candidate right")
     wrong = differs & (cand.predicted != y)
     ax.scatter(conf_b[wrong], conf_c[wrong], s=14, color="#d04a2f", label="candidate wrong")
-    ax.set(title=f"Disagreements: {int(differs.sum())} of {len(y)}",
-           xlabel="baseline confidence", ylabel="candidate confidence")
+    ax.set(
+        title=f"Disagreements: {int(differs.sum())} of {len(y)}",
+        xlabel="baseline confidence",
+        ylabel="candidate confidence",
+    )
     ax.legend(fontsize=7)
     return _save(fig, out / "disagreement.png")

@@ -83,7 +83,9 @@ def _metric_rows(comparisons: list[MetricComparison]) -> str:
 
 
 def _page(doc: dict[str, object], comparisons: list[MetricComparison], figures: list[str]) -> str:
-    colour = {"promote": "#2a9d55", "block": "#d04a2f", "manual_review": "#d09a2f"}[str(doc["decision"])]
+    colour = {"promote": "#2a9d55", "block": "#d04a2f", "manual_review": "#d09a2f"}[
+        str(doc["decision"])
+    ]
     reasons = "".join(f"<li>{html.escape(str(r))}</li>" for r in doc["reasons"])  # type: ignore[attr-defined]
     images = "".join(f'<img src="{f}" alt="{f.removesuffix(".png")}">' for f in figures)
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
@@ -97,7 +99,7 @@ table{{border-collapse:collapse}} td,th{{padding:.3rem .7rem;border-bottom:1px s
 vs baseline {html.escape(str(doc["baseline"]))}</h1>
 <p>environment <b>{html.escape(str(doc["env"]))}</b> · {doc["rows"]} validation rows · {doc["created_at"]}</p>
 <p class="verdict">{html.escape(str(doc["decision"]))}</p><ul>{reasons}</ul>
-<h2>Metrics (delta = candidate − baseline, 95% paired bootstrap CI)</h2>
+<h2>Metrics (delta = candidate - baseline, 95% paired bootstrap CI)</h2>
 <table><tr><th>metric</th><th>baseline</th><th>candidate</th><th>delta</th><th>CI</th></tr>
 {_metric_rows(comparisons)}</table>
 <h2>Figures</h2>{images}

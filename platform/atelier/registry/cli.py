@@ -26,7 +26,9 @@ def models_bucket(explicit: str | None) -> str:
         buckets: dict[str, Any] = json.loads(outputs.read_text()).get("buckets", {})
         if "models" in buckets:
             return str(buckets["models"])
-    raise click.ClickException("no models bucket: pass --bucket, set MODELS_BUCKET, or run `atelier deploy`")
+    raise click.ClickException(
+        "no models bucket: pass --bucket, set MODELS_BUCKET, or run `atelier deploy`"
+    )
 
 
 def _use_endpoint() -> None:
@@ -38,7 +40,9 @@ def _use_endpoint() -> None:
         os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test")
 
 
-bucket_option = click.option("--bucket", default=None, help="Models bucket (default: deployed outputs).")
+bucket_option = click.option(
+    "--bucket", default=None, help="Models bucket (default: deployed outputs)."
+)
 
 
 @click.group(name="registry")
@@ -57,7 +61,13 @@ def list_versions(model: str, bucket: str | None) -> None:
         table.add_column(column)
     for v in registry.versions(models_bucket(bucket), model):
         metrics = ", ".join(f"{k}={val:.4g}" for k, val in sorted(v.get("metrics", {}).items()))
-        table.add_row(v["version"], v.get("stage", ""), v.get("created_at", ""), v.get("data_hash", "")[:12], metrics)
+        table.add_row(
+            v["version"],
+            v.get("stage", ""),
+            v.get("created_at", ""),
+            v.get("data_hash", "")[:12],
+            metrics,
+        )
     Console().print(table)
 
 
@@ -65,15 +75,23 @@ def list_versions(model: str, bucket: str | None) -> None:
 @click.argument("model")
 @click.argument("version")
 @click.option("--to", "to", type=click.Choice(["preprod", "prod"]), required=True)
-@click.option("--verdict", type=click.Path(exists=True, path_type=Path), default=None,
-              help="verdict.json from `atelier evaluate` (required reading for prod).")
+@click.option(
+    "--verdict",
+    type=click.Path(exists=True, path_type=Path),
+    default=None,
+    help="verdict.json from `atelier evaluate` (required reading for prod).",
+)
 @click.option("--approved", is_flag=True, help="A person approved a manual_review verdict.")
 @bucket_option
-def promote(model: str, version: str, to: str, verdict: Path | None, approved: bool, bucket: str | None) -> None:
+def promote(
+    model: str, version: str, to: str, verdict: Path | None, approved: bool, bucket: str | None
+) -> None:
     """Promote VERSION of MODEL one stage forward."""
     document = json.loads(verdict.read_text()) if verdict else None
     try:
-        registry.promote(models_bucket(bucket), model, version, to, verdict=document, approved=approved)
+        registry.promote(
+            models_bucket(bucket), model, version, to, verdict=document, approved=approved
+        )
     except registry.PromotionRefused as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"{model} {version} is now {to}")
@@ -90,4 +108,3 @@ def rollback(model: str, stage: str, bucket: str | None) -> None:
     except registry.PromotionRefused as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"{model} {stage} rolled back to {version}")
-

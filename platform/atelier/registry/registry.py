@@ -20,7 +20,8 @@ class PromotionRefused(Exception):
 
 
 def versions(bucket: str, name: str) -> list[dict[str, Any]]:
-    return model_store.list_versions(bucket, name)
+    found: list[dict[str, Any]] = model_store.list_versions(bucket, name)
+    return found
 
 
 def _entry(bucket: str, name: str, version: str) -> dict[str, Any]:
@@ -31,9 +32,8 @@ def _entry(bucket: str, name: str, version: str) -> dict[str, Any]:
 
 
 def _index(bucket: str, name: str) -> dict[str, Any]:
-    index, _ = model_store._get_json(  # noqa: SLF001 - same layout, read-only
-        model_store.client("s3"), bucket, f"models/{name}/index.json"
-    )
+    index: dict[str, Any] | None
+    index, _ = model_store._get_json(model_store.client("s3"), bucket, f"models/{name}/index.json")
     if index is None:
         raise ModelNotFound(f"model {name!r} has no index in s3://{bucket}")
     return index
@@ -59,7 +59,9 @@ def promote(
     if to == "prod" and verdict is not None:
         decision = verdict.get("decision")
         if verdict.get("candidate") not in (None, version):
-            raise PromotionRefused(f"the verdict is about {verdict.get('candidate')}, not {version}")
+            raise PromotionRefused(
+                f"the verdict is about {verdict.get('candidate')}, not {version}"
+            )
         if decision == "block":
             raise PromotionRefused(f"the evaluation blocked {version}: {verdict.get('reasons')}")
         if decision == "manual_review" and not approved:
@@ -71,8 +73,10 @@ def promote(
 
 def rollback(bucket: str, name: str, stage: str = "prod") -> str:
     """Point ``stage`` back at the version it held before its current one; return that version."""
-    history = [h["version"] for h in _index(bucket, name).get("history", {}).get(stage, [])]
-    current = model_store.resolve_version(bucket, name, stage)
+    history: list[str] = [
+        h["version"] for h in _index(bucket, name).get("history", {}).get(stage, [])
+    ]
+    current = str(model_store.resolve_version(bucket, name, stage))
     previous = [v for v in history if v != current]
     if not previous:
         raise PromotionRefused(f"{name} {stage} has no earlier version to roll back to")

@@ -51,6 +51,7 @@ def _detail(result: Any) -> str:
 def run_suites(specs: list[SuiteSpec], report_dir: Path) -> DataValidation:
     """Validate every suite's data set; Data Docs go under ``report_dir``."""
     import great_expectations as gx
+    from great_expectations.checkpoint import UpdateDataDocsAction  # type: ignore[attr-defined]
     from great_expectations.data_context.types.base import ProgressBarsConfig
     from great_expectations.expectations.expectation_configuration import (
         ExpectationConfiguration,
@@ -67,13 +68,17 @@ def run_suites(specs: list[SuiteSpec], report_dir: Path) -> DataValidation:
     for spec in specs:
         try:
             frames[spec.name] = spec.load_frame()
-            expectations = [ExpectationConfiguration(**e).to_domain_obj() for e in spec.expectations]
+            expectations = [
+                ExpectationConfiguration(**e).to_domain_obj() for e in spec.expectations
+            ]
         except (OSError, ValueError, TypeError) as exc:
             results.append(SuiteResult(spec.name, str(spec.dataset), False, 0, error=str(exc)))
             continue
         asset = source.add_dataframe_asset(name=spec.name)
         batch = asset.add_batch_definition_whole_dataframe("all")
-        suite = context.suites.add_or_update(gx.ExpectationSuite(name=spec.name, expectations=expectations))
+        suite = context.suites.add_or_update(
+            gx.ExpectationSuite(name=spec.name, expectations=expectations)
+        )
         validations.append(
             context.validation_definitions.add_or_update(
                 gx.ValidationDefinition(name=spec.name, data=batch, suite=suite)
@@ -84,23 +89,21 @@ def run_suites(specs: list[SuiteSpec], report_dir: Path) -> DataValidation:
             gx.Checkpoint(
                 name=f"pr-gate-{definition.name}",
                 validation_definitions=[definition],
-                actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")],
+                actions=[UpdateDataDocsAction(name="data_docs")],
             )
         )
         run = checkpoint.run(batch_parameters={"dataframe": frames[definition.name]})
         for outcome in run.run_results.values():
             failures = [
-                FailedExpectation(
-                    r.expectation_config.type,
-                    r.expectation_config.kwargs.get("column"),
-                    _detail(r),
-                )
+                FailedExpectation(config.type, config.kwargs.get("column"), _detail(r))
                 for r in outcome.results
-                if not r.success
+                if not r.success and (config := r.expectation_config) is not None
             ]
             dataset = next(str(s.dataset) for s in specs if s.name == definition.name)
             results.append(
-                SuiteResult(definition.name, dataset, outcome.success, len(outcome.results), failures)
+                SuiteResult(
+                    definition.name, dataset, outcome.success, len(outcome.results), failures
+                )
             )
     sites = context.get_docs_sites_urls()
     docs = str(sites[0]["site_url"]) if sites else ""

@@ -19,11 +19,19 @@ from atelier.validation.suites import load_suites
 
 @click.command()
 @click.option("--data-only", is_flag=True, help="Run the Great Expectations suites only.")
-@click.option("--regenerate", is_flag=True, help="Rebuild validation_data/data/ from scikit-learn first.")
-@click.option("--data-root", type=click.Path(path_type=Path), default=None,
-              help="Validate another copy of validation_data/ (suites/ and data/).")
+@click.option(
+    "--regenerate", is_flag=True, help="Rebuild validation_data/data/ from scikit-learn first."
+)
+@click.option(
+    "--data-root",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Validate another copy of validation_data/ (suites/ and data/).",
+)
 @click.option("--report-dir", type=click.Path(path_type=Path), default=None)
-def validate(data_only: bool, regenerate: bool, data_root: Path | None, report_dir: Path | None) -> None:
+def validate(
+    data_only: bool, regenerate: bool, data_root: Path | None, report_dir: Path | None
+) -> None:
     """Run the PR validation gate and write reports/validation/."""
     settings = get_settings()
     root = data_root or settings.repo_root / "validation_data"
@@ -43,21 +51,30 @@ def validate(data_only: bool, regenerate: bool, data_root: Path | None, report_d
         table.add_column(column)
     failed: list[str] = []
     for r in data.results:
-        detail = r.error or "; ".join(
-            f"{f.expectation}({f.column or ''}): {f.detail}" for f in r.failures[:4]
-        ) or f"{r.evaluated} expectations"
+        detail = (
+            r.error
+            or "; ".join(f"{f.expectation}({f.column or ''}): {f.detail}" for f in r.failures[:4])
+            or f"{r.evaluated} expectations"
+        )
         table.add_row(r.suite, "data", "[green]pass[/]" if r.success else "[red]FAIL[/]", detail)
         if not r.success:
-            failed.append(f"suite {r.suite}: " + (r.error or ", ".join(
-                f"{f.expectation}({f.column or ''})" for f in r.failures)))
+            failed.append(
+                f"suite {r.suite}: "
+                + (r.error or ", ".join(f"{f.expectation}({f.column or ''})" for f in r.failures))
+            )
     for g in golden:
         table.add_row(g.test, "model", "[green]pass[/]" if g.success else "[red]FAIL[/]", g.message)
         if not g.success:
             failed.append(f"model test {g.test}: {g.message}")
     console.print(table)
     console.print(f"Data Docs: {data.data_docs}")
-    summary = {"success": not failed, "failed": failed, "data_docs": data.data_docs,
-               "data": [asdict(r) for r in data.results], "golden": [asdict(g) for g in golden]}
+    summary = {
+        "success": not failed,
+        "failed": failed,
+        "data_docs": data.data_docs,
+        "data": [asdict(r) for r in data.results],
+        "golden": [asdict(g) for g in golden],
+    }
     (out / "summary.json").write_text(json.dumps(summary, indent=2))
     if failed:
         raise click.ClickException("validation gate failed:\n  " + "\n  ".join(failed))

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+
 def structured_features() -> pd.DataFrame:
     """The records exactly as the structured-data pipeline loads them (ids, columns, target)."""
     from structured_data.features import load_dataset
@@ -54,8 +55,13 @@ def active_learning_pools(pool_ids: tuple[str, ...] = ("1914", "1918", "1939")) 
     rows = []
     for pool_id, members in zip(pool_ids, slices, strict=True):
         for member in sorted(members.tolist()):
-            rows.append({"pool_id": pool_id, "image_id": manifest.loc[member, "image_id"],
-                         "label": int(manifest.loc[member, "label"])})
+            rows.append(
+                {
+                    "pool_id": pool_id,
+                    "image_id": manifest.loc[member, "image_id"],
+                    "label": int(manifest.loc[member, "label"]),
+                }
+            )
     return pd.DataFrame(rows)
 
 

@@ -21,8 +21,18 @@ def run_golden(repo_root: Path, report_dir: Path) -> list[GoldenResult]:
     report_dir.mkdir(parents=True, exist_ok=True)
     junit = report_dir / "golden-junit.xml"
     junit.unlink(missing_ok=True)
-    cmd = [sys.executable, "-m", "pytest", "-m", "golden", "-q", "-p", "no:cacheprovider",
-           f"--junitxml={junit}", "tests/unit"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-m",
+        "golden",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        f"--junitxml={junit}",
+        "tests/unit",
+    ]
     proc = subprocess.run(cmd, cwd=repo_root, capture_output=True, text=True, check=False)
     if not junit.exists():
         tail = (proc.stdout + proc.stderr)[-2000:]
@@ -35,7 +45,8 @@ def run_golden(repo_root: Path, report_dir: Path) -> list[GoldenResult]:
 
 def parse_junit(path: Path) -> list[GoldenResult]:
     results = []
-    for case in ET.parse(path).getroot().iter("testcase"):
+    # Our own pytest run wrote this file a moment ago: trusted input.
+    for case in ET.parse(path).getroot().iter("testcase"):  # noqa: S314
         name = f"{case.get('classname', '')}::{case.get('name', '')}".strip(":")
         problem = case.find("failure")
         if problem is None:

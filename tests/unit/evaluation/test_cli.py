@@ -21,8 +21,13 @@ BUCKET = "atelier-test-models"
 
 @pytest.fixture
 def registry(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    env = {"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x", "AWS_DEFAULT_REGION": "us-east-1",
-           "ATELIER_ENV": "unit", "ATELIER_REPO_ROOT": str(tmp_path)}
+    env = {
+        "AWS_ACCESS_KEY_ID": "x",
+        "AWS_SECRET_ACCESS_KEY": "x",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "ATELIER_ENV": "unit",
+        "ATELIER_REPO_ROOT": str(tmp_path),
+    }
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
@@ -35,21 +40,36 @@ def registry(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
 
 def _store(params: dict[str, object], stage: str = "candidate") -> str:
     result = train(params=params)
-    return model_store.save_model(BUCKET, "structured_data", result.model_bytes, result.metrics,
-                                  result.data_hash, "test", result.params, ext="json", stage=stage)
+    return model_store.save_model(
+        BUCKET,
+        "structured_data",
+        result.model_bytes,
+        result.metrics,
+        result.data_hash,
+        "test",
+        result.params,
+        ext="json",
+        stage=stage,
+    )
 
 
-def test_evaluate_writes_report_and_verdict_for_a_registered_candidate(registry: None, tmp_path: Path) -> None:
+def test_evaluate_writes_report_and_verdict_for_a_registered_candidate(
+    registry: None, tmp_path: Path
+) -> None:
     _store({"C": 1.0}, stage="prod")
     candidate = _store({"C": 0.5})
     outcome = CliRunner().invoke(evaluate, ["--candidate", candidate, "--bucket", BUCKET])
     assert outcome.exit_code == 0, outcome.output
-    verdict = json.loads((tmp_path / "reports" / "evaluation" / candidate / "verdict.json").read_text())
+    verdict = json.loads(
+        (tmp_path / "reports" / "evaluation" / candidate / "verdict.json").read_text()
+    )
     assert verdict["decision"] == "promote"
     assert verdict["candidate"] == candidate
 
 
-def test_a_degraded_registered_candidate_is_blocked_with_exit_1(registry: None, tmp_path: Path) -> None:
+def test_a_degraded_registered_candidate_is_blocked_with_exit_1(
+    registry: None, tmp_path: Path
+) -> None:
     _store({"C": 1.0}, stage="prod")
     candidate = _store({"C": 0.00005})
     outcome = CliRunner().invoke(evaluate, ["--candidate", candidate, "--bucket", BUCKET])

@@ -23,7 +23,9 @@ X_TRAIN, X_TEST, Y_TRAIN, Y_TEST = train_test_split(
 )
 
 
-def _model(version: str, columns: list[int], c: float = 1.0, shuffle_labels: float = 0.0) -> EvaluatedModel:
+def _model(
+    version: str, columns: list[int], c: float = 1.0, shuffle_labels: float = 0.0
+) -> EvaluatedModel:
     y = Y_TRAIN.copy()
     if shuffle_labels:
         rng = np.random.default_rng(1)
@@ -43,7 +45,9 @@ def baseline() -> EvaluatedModel:
 
 
 def _run(tmp_path: Path, baseline: EvaluatedModel, candidate: EvaluatedModel) -> dict[str, object]:
-    verdict = evaluate(baseline, candidate, X_TEST, Y_TEST, tmp_path, model_name="structured_data", env="preprod")
+    verdict = evaluate(
+        baseline, candidate, X_TEST, Y_TEST, tmp_path, model_name="structured_data", env="preprod"
+    )
     doc = json.loads((tmp_path / "verdict.json").read_text())
     assert doc["decision"] == verdict.decision
     return doc
@@ -62,19 +66,27 @@ def test_an_equivalent_candidate_is_promoted_and_the_report_has_its_plots(
     assert {"accuracy", "roc_auc", "log_loss", "ece", "macro_f1"} <= names
 
 
-def test_a_degraded_candidate_is_blocked_naming_the_metric(tmp_path: Path, baseline: EvaluatedModel) -> None:
+def test_a_degraded_candidate_is_blocked_naming_the_metric(
+    tmp_path: Path, baseline: EvaluatedModel
+) -> None:
     doc = _run(tmp_path, baseline, _model("v3", [0, 1], shuffle_labels=0.35))
     assert doc["decision"] == "block"
     assert any("accuracy worsened" in r for r in doc["degraded_metrics"])  # type: ignore[attr-defined]
 
 
-def test_a_schema_breaking_candidate_goes_to_manual_review(tmp_path: Path, baseline: EvaluatedModel) -> None:
+def test_a_schema_breaking_candidate_goes_to_manual_review(
+    tmp_path: Path, baseline: EvaluatedModel
+) -> None:
     doc = _run(tmp_path, baseline, _model("v4", ALL[:-1]))
     assert doc["decision"] == "manual_review"
-    assert doc["breaking_changes"] == [f"input schema changed: added [], removed ['{FEATURES[-1]}']"]
+    assert doc["breaking_changes"] == [
+        f"input schema changed: added [], removed ['{FEATURES[-1]}']"
+    ]
 
 
-def test_a_changed_label_set_goes_to_manual_review(tmp_path: Path, baseline: EvaluatedModel) -> None:
+def test_a_changed_label_set_goes_to_manual_review(
+    tmp_path: Path, baseline: EvaluatedModel
+) -> None:
     relabelled = _model("v5", ALL)
     relabelled.labels = [0, 1, 2]
     doc = _run(tmp_path, baseline, relabelled)

@@ -16,7 +16,11 @@ BUCKET = "atelier-test-models"
 
 @pytest.fixture(autouse=True)
 def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for key, value in {"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x", "AWS_DEFAULT_REGION": "us-east-1"}.items():
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "x",
+        "AWS_SECRET_ACCESS_KEY": "x",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     with mock_aws():
@@ -37,9 +41,15 @@ def test_a_candidate_goes_to_prod_only_through_preprod() -> None:
     assert model_store.resolve_version(BUCKET, "m", "prod") == v
 
 
-@pytest.mark.parametrize(("decision", "approved", "allowed"), [
-    ("promote", False, True), ("block", True, False), ("manual_review", False, False), ("manual_review", True, True),
-])
+@pytest.mark.parametrize(
+    ("decision", "approved", "allowed"),
+    [
+        ("promote", False, True),
+        ("block", True, False),
+        ("manual_review", False, False),
+        ("manual_review", True, True),
+    ],
+)
 def test_the_verdict_gates_prod(decision: str, approved: bool, allowed: bool) -> None:
     v = _save(b"two")
     registry.promote(BUCKET, "m", v, "preprod")
@@ -56,7 +66,9 @@ def test_a_verdict_about_another_version_is_refused() -> None:
     v = _save(b"three")
     registry.promote(BUCKET, "m", v, "preprod")
     with pytest.raises(registry.PromotionRefused, match="verdict is about"):
-        registry.promote(BUCKET, "m", v, "prod", verdict={"decision": "promote", "candidate": "other"})
+        registry.promote(
+            BUCKET, "m", v, "prod", verdict={"decision": "promote", "candidate": "other"}
+        )
 
 
 def test_rollback_returns_prod_to_its_previous_version() -> None:

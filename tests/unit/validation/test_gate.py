@@ -45,7 +45,9 @@ def _corrupt_features(root: Path, mutate: str) -> None:
 def test_committed_golden_data_equals_a_fresh_build(builder: str) -> None:
     committed = pd.read_csv(VALIDATION_DATA / "data" / f"{builder}.csv")
     fresh = BUILDERS[builder]()
-    fresh_roundtrip = pd.read_csv(pd.io.common.StringIO(fresh.to_csv(index=False, float_format="%.10g")))
+    fresh_roundtrip = pd.read_csv(
+        pd.io.common.StringIO(fresh.to_csv(index=False, float_format="%.10g"))
+    )
     pd.testing.assert_frame_equal(committed, fresh_roundtrip)
 
 
@@ -78,7 +80,8 @@ def test_corrupted_data_fails_naming_the_expectation(
 def test_cli_exits_non_zero_and_says_which_expectation(data_copy: Path, tmp_path: Path) -> None:
     _corrupt_features(data_copy, "range")
     outcome = CliRunner().invoke(
-        validate, ["--data-only", "--data-root", str(data_copy), "--report-dir", str(tmp_path / "r")]
+        validate,
+        ["--data-only", "--data-root", str(data_copy), "--report-dir", str(tmp_path / "r")],
     )
     assert outcome.exit_code == 1
     assert "suite structured_features" in outcome.output
