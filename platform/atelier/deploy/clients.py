@@ -20,7 +20,8 @@ _CONFIG = Config(
 class Clients:
     """One boto3 client per service; botocore clients are thread-safe once created."""
 
-    def __init__(self, endpoint_url: str, region: str) -> None:
+    def __init__(self, endpoint_url: str | None, region: str) -> None:
+        """``endpoint_url=None`` means AWS itself (or moto's in-process mock, in unit tests)."""
         self.endpoint_url = endpoint_url
         self.region = region
         self._session = boto3.session.Session(

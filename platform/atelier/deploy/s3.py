@@ -51,6 +51,13 @@ def _public_read_policy(name: str) -> str:
     )
 
 
+def _algorithm(config: dict[str, Any] | None) -> str | None:
+    """The default encryption algorithm (APIs add fields such as ``BucketKeyEnabled``)."""
+    rules = (config or {}).get("Rules") or [{}]
+    algorithm = rules[0].get("ApplyServerSideEncryptionByDefault", {}).get("SSEAlgorithm")
+    return str(algorithm) if algorithm else None
+
+
 def _current(s3: Any, name: str, call: str, key: str) -> Any:
     try:
         return getattr(s3, call)(Bucket=name).get(key)
@@ -84,11 +91,8 @@ def ensure_bucket(
                 Bucket=name, Tagging={"TagSet": [{"Key": k, "Value": v} for k, v in tags.items()]}
             )
     fixed: list[str] = []
-    if (
-        fresh
-        or _current(s3, name, "get_bucket_encryption", "ServerSideEncryptionConfiguration")
-        != ENCRYPTION
-    ):
+    encryption = _current(s3, name, "get_bucket_encryption", "ServerSideEncryptionConfiguration")
+    if fresh or _algorithm(encryption) != "AES256":
         s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration=ENCRYPTION)
         fixed.append("encryption")
     wants_block = not (website and public_website)

@@ -1,0 +1,253 @@
+"""`atelier deploy` / `atelier destroy` against a real runtime.
+
+From scratch every resource exists and answers (website, API with its authorizer); a second run
+changes nothing; a touched lambda source updates that lambda only; destroy removes it all.
+
+The deploy works on a copy of the repository's deployable sources (topology, lambdas, frontend
+build) so the test can edit a lambda without touching the working tree. Where the lambdas are not
+written yet, small stand-ins take their place (same handlers, same contract for the test).
+"""
+
+from __future__ import annotations
+
+import json
+import stat
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from click.testing import CliRunner
+
+from atelier.config import REPO_ROOT, Settings
+from atelier.deploy import apply
+from atelier.deploy.change import Action
+from atelier.deploy.cli import deploy, destroy
+from atelier.deploy.context import Deployment
+from atelier.deploy.plan import DEPLOY
+from atelier.deploy.sandbox import Runtime, plain_ministack, stage_sources
+from atelier.topology import expand, load
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def target(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Runtime]:
+    """The shared runtime when tests/conftest.py provides one, else plain MiniStack."""
+    try:
+        shared = request.getfixturevalue("runtime")
+    except pytest.FixtureLookupError:
+        with plain_ministack(tmp_path_factory.mktemp("ministack")) as runtime:
+            yield runtime
+        return
+    yield Runtime(shared.host, int(shared.port))
+
+
+@pytest.fixture(scope="module")
+def env(target: Runtime, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    root = stage_sources(REPO_ROOT, tmp_path_factory.mktemp("repo"))
+    return {
+        "ATELIER_HOST": target.host,
+        "ATELIER_PORT": str(target.port),
+        "ATELIER_HOME": str(root / ".atelier"),
+        "ATELIER_REPO_ROOT": str(root),
+        "ATELIER_ENV": "local",
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+
+
+def _cli(command: Any, env: dict[str, str], *args: str) -> str:
+    result = CliRunner().invoke(
+        command,
+        ["--topology", str(Path(env["ATELIER_REPO_ROOT"]) / "topology.yaml"), *args],
+        env=env,
+    )
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    return result.output
+
+
+def _aws(env: dict[str, str], service: str) -> Any:
+    return boto3.client(
+        service,
+        endpoint_url=f"http://{env['ATELIER_HOST']}:{env['ATELIER_PORT']}",
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+
+
+def _http(method: str, url: str, body: Any = None, token: str = "") -> tuple[int, bytes]:
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(url, data=data, method=method)
+    req.add_header("Content-Type", "application/json")
+    if token:
+        req.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return resp.status, resp.read()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read()
+
+
+@pytest.fixture(scope="module")
+def deployed(env: dict[str, str]) -> dict[str, Any]:
+    output = _cli(deploy, env)
+    assert "created" in output
+    home = Path(env["ATELIER_HOME"])
+    return {"output": output, "outputs": json.loads((home / "outputs.json").read_text())}
+
+
+def test_from_scratch_every_resource_exists(env: dict[str, str], deployed: dict[str, Any]) -> None:
+    exp = expand(load(Path(env["ATELIER_REPO_ROOT"]) / "topology.yaml"), "local")
+    out = deployed["outputs"]
+    s3, ddb = _aws(env, "s3"), _aws(env, "dynamodb")
+    for bucket in exp.buckets.values():
+        s3.head_bucket(Bucket=bucket.name)
+        rules = s3.get_bucket_encryption(Bucket=bucket.name)["ServerSideEncryptionConfiguration"]
+        assert rules["Rules"][0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    assert s3.get_bucket_versioning(Bucket=exp.buckets["models"].name)["Status"] == "Enabled"
+    block = s3.get_public_access_block(Bucket=exp.buckets["inputs"].name)
+    assert all(block["PublicAccessBlockConfiguration"].values())
+    for table in exp.tables.values():
+        assert ddb.describe_table(TableName=table.name)["Table"]["TableStatus"] == "ACTIVE"
+    ttl = ddb.describe_time_to_live(TableName=exp.tables["idempotency"].name)
+    assert ttl["TimeToLiveDescription"]["AttributeName"] == "expiration"
+
+    lam = _aws(env, "lambda")
+    for fn in exp.lambdas.values():
+        conf = lam.get_function_configuration(FunctionName=fn.function_name)
+        assert conf["Runtime"] == "python3.11" and len(conf["Layers"]) == 1
+        variables = conf["Environment"]["Variables"]
+        assert variables["JOBS_TABLE"] == exp.tables["jobs"].name
+        assert variables["DB_SECRET_ARN"] == out["secrets"]["db"]
+        assert variables["SERVICE_URL"] == out["service_urls"]["structured_data"]
+
+    ecs = _aws(env, "ecs")
+    assert ecs.describe_clusters(clusters=[exp.cluster])["clusters"][0]["status"] == "ACTIVE"
+    gpu = ecs.describe_task_definition(
+        taskDefinition=exp.pipelines["non_structured_al_data_images"].family
+    )
+    container = gpu["taskDefinition"]["containerDefinitions"][0]
+    assert container["resourceRequirements"] == [{"type": "GPU", "value": "1"}]
+    assert container["logConfiguration"]["logDriver"] == "awslogs"
+    assert container["image"].endswith(
+        ".amazonaws.com/atelier/non_structured_al_data_images:latest"
+    )
+    service = ecs.describe_services(
+        cluster=exp.cluster, services=[exp.services["structured_data"].name]
+    )
+    assert service["services"][0]["loadBalancers"][0]["containerPort"] == 8080
+
+    elbv2 = _aws(env, "elbv2")
+    tg = elbv2.describe_target_groups(Names=[exp.services["structured_data"].target_group_name])
+    assert (tg["TargetGroups"][0]["TargetType"], tg["TargetGroups"][0]["HealthCheckPath"]) == (
+        "ip",
+        "/health",
+    )
+    lb = elbv2.describe_load_balancers(Names=[exp.services["structured_data"].alb_name])
+    assert lb["LoadBalancers"][0]["Scheme"] == "internal"
+
+    rds = _aws(env, "rds").describe_db_instances(DBInstanceIdentifier=exp.database.identifier)
+    assert rds["DBInstances"][0]["DBInstanceStatus"] == "available"
+    secret = json.loads(
+        _aws(env, "secretsmanager").get_secret_value(SecretId=out["secrets"]["db"])["SecretString"]
+    )
+    assert f"{secret['host']}:{secret['port']}" == out["db_endpoint"] and secret["password"]
+
+    repos = _aws(env, "ecr").describe_repositories()["repositories"]
+    assert set(exp.repositories.values()) <= {r["repositoryName"] for r in repos}
+    groups = _aws(env, "logs").describe_log_groups(logGroupNamePrefix="/aws/lambda/atelier-local-")
+    assert {g["retentionInDays"] for g in groups["logGroups"]} == {exp.log_retention_days}
+    alarms = _aws(env, "cloudwatch").describe_alarms(AlarmNamePrefix="atelier-local-")[
+        "MetricAlarms"
+    ]
+    assert len(alarms) == len(exp.alarms) and all(
+        a["AlarmActions"] == [out["alerts_topic_arn"]] for a in alarms
+    )
+    roles = {r["RoleName"] for r in _aws(env, "iam").list_roles()["Roles"]}
+    assert {fn.role_name for fn in exp.lambdas.values()} <= roles
+
+
+def test_the_website_serves_index_html_and_its_config(deployed: dict[str, Any]) -> None:
+    out = deployed["outputs"]
+    status, body = _http("GET", out["frontend_url"])
+    assert status == 200 and b"<html" in body.lower()
+    status, body = _http("GET", out["frontend_url"].rsplit("/", 1)[0] + "/config.json")
+    assert status == 200 and json.loads(body)["apiUrl"] == out["api_url"]
+
+
+def test_the_api_wants_a_token_except_on_auth(
+    env: dict[str, str], deployed: dict[str, Any]
+) -> None:
+    api = deployed["outputs"]["api_url"]
+    status, body = _http("POST", f"{api}/structured_data", {"id": "1789"})
+    assert status == 401, body
+
+    creds_path = Path(env["ATELIER_HOME"]) / "credentials.json"
+    assert stat.S_IMODE(creds_path.stat().st_mode) == 0o600
+    creds = json.loads(creds_path.read_text())
+    assert creds["password"] in deployed["output"]  # shown once, in the first deploy's output
+    status, body = _http(
+        "POST", f"{api}/auth", {"username": creds["username"], "password": creds["password"]}
+    )
+    assert status == 200, body
+    token = json.loads(body)["token"]
+
+    status, body = _http("POST", f"{api}/structured_data", {"id": "1789"}, token=token)
+    assert status not in (401, 403), body  # the authorizer accepted the token auth signed
+
+    status, _ = _http("OPTIONS", f"{api}/structured_data")
+    assert status == 200
+
+
+def test_a_second_deploy_changes_nothing(env: dict[str, str], deployed: dict[str, Any]) -> None:
+    output = _cli(deploy, env)
+    assert "no changes" in output
+    assert "password" not in output.lower()  # the password is shown once only
+
+
+def test_a_touched_lambda_is_the_only_update(env: dict[str, str], deployed: dict[str, Any]) -> None:
+    handler = Path(env["ATELIER_REPO_ROOT"]) / "lambdas" / "jobs" / "handler.py"
+    handler.write_text(handler.read_text() + "\n# touched by test_deploy\n")
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in env.items():
+            mp.setenv(key, value)
+        deployment = Deployment.from_settings(
+            Settings(), Path(env["ATELIER_REPO_ROOT"]) / "topology.yaml"
+        )
+        report = apply.run(deployment, DEPLOY)
+    changed = [(c.kind, c.name, c.action, c.detail) for c in report.changed]
+    assert changed == [("lambda.function", "atelier-local-jobs", Action.UPDATED, "code")]
+
+
+def test_destroy_removes_everything(env: dict[str, str], deployed: dict[str, Any]) -> None:
+    exp = expand(load(Path(env["ATELIER_REPO_ROOT"]) / "topology.yaml"), "local")
+    output = _cli(destroy, env, "--yes")
+    assert "removed" in output
+    buckets = {b["Name"] for b in _aws(env, "s3").list_buckets()["Buckets"]}
+    assert not buckets & {b.name for b in exp.buckets.values()}
+    assert not set(_aws(env, "dynamodb").list_tables()["TableNames"]) & {
+        t.name for t in exp.tables.values()
+    }
+    functions = {f["FunctionName"] for f in _aws(env, "lambda").list_functions()["Functions"]}
+    assert not functions & {fn.function_name for fn in exp.lambdas.values()}
+    assert not [
+        a for a in _aws(env, "apigateway").get_rest_apis()["items"] if a["name"] == exp.api.name
+    ]
+    vpcs = _aws(env, "ec2").describe_vpcs(
+        Filters=[{"Name": "tag:Name", "Values": [exp.network.vpc_name]}]
+    )
+    assert vpcs["Vpcs"] == []
+    roles = {r["RoleName"] for r in _aws(env, "iam").list_roles()["Roles"]}
+    assert not [r for r in roles if r.startswith(exp.prefix)]
+    with pytest.raises(_aws(env, "rds").exceptions.DBInstanceNotFoundFault):
+        _aws(env, "rds").describe_db_instances(DBInstanceIdentifier=exp.database.identifier)
+    assert not (Path(env["ATELIER_HOME"]) / "credentials.json").exists()
+    assert "nothing to remove" in _cli(destroy, env, "--yes")

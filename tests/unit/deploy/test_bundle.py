@@ -1,0 +1,96 @@
+"""Lambda bundles are deterministic: the same sources give the same bytes, hence the same hash."""
+
+from __future__ import annotations
+
+import io
+import os
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from atelier.deploy import bundle
+
+
+def _write(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+SOURCES = {
+    "handler.py": "def handler(event, context):\n    return 1\n",
+    "domain/__init__.py": "",
+    "domain/rules.py": "LIMIT = 3\n",
+}
+
+
+def test_same_sources_give_the_same_bytes_whatever_mtime_mode_and_creation_order(
+    tmp_path: Path,
+) -> None:
+    first = _write(tmp_path / "a", SOURCES)
+    second = _write(tmp_path / "b", dict(reversed(list(SOURCES.items()))))
+    os.utime(second / "handler.py", (time.time() + 3600, time.time() + 3600))
+    (second / "domain" / "rules.py").chmod(0o755)
+
+    one, two = bundle.build_dir("fn", first), bundle.build_dir("fn", second)
+
+    assert one.data == two.data
+    assert one.code_sha256 == two.code_sha256
+    assert bundle.build_dir("fn", first).data == one.data  # and again, same process
+
+
+def test_a_changed_source_changes_the_hash(tmp_path: Path) -> None:
+    root = _write(tmp_path / "fn", SOURCES)
+    before = bundle.build_dir("fn", root).code_sha256
+    (root / "domain" / "rules.py").write_text("LIMIT = 4\n")
+    assert bundle.build_dir("fn", root).code_sha256 != before
+
+
+def test_a_new_file_changes_the_hash(tmp_path: Path) -> None:
+    root = _write(tmp_path / "fn", SOURCES)
+    before = bundle.build_dir("fn", root).code_sha256
+    (root / "extra.py").write_text("")
+    assert bundle.build_dir("fn", root).code_sha256 != before
+
+
+def test_entries_are_sorted_dated_and_permissioned_identically(tmp_path: Path) -> None:
+    root = _write(tmp_path / "fn", SOURCES)
+    (root / "__pycache__").mkdir()
+    (root / "__pycache__" / "handler.cpython-311.pyc").write_bytes(b"\0")
+    (root / "stale.pyc").write_bytes(b"\0")
+
+    with zipfile.ZipFile(io.BytesIO(bundle.build_dir("fn", root).data)) as zf:
+        infos = zf.infolist()
+
+    names = [i.filename for i in infos]
+    assert names == sorted(SOURCES)  # caches and compiled files never ship
+    assert {i.date_time for i in infos} == {bundle.FIXED_DATE}
+    assert {i.external_attr >> 16 for i in infos} == {bundle.FILE_MODE}
+
+
+def test_the_layer_is_laid_out_under_python(tmp_path: Path) -> None:
+    shared = _write(
+        tmp_path / "shared", {"lambda_shared/__init__.py": "", "lambda_shared/x.py": ""}
+    )
+    with zipfile.ZipFile(io.BytesIO(bundle.build_layer(shared).data)) as zf:
+        assert zf.namelist() == ["python/lambda_shared/__init__.py", "python/lambda_shared/x.py"]
+
+
+def test_code_sha256_is_lambdas_format(tmp_path: Path) -> None:
+    import base64
+    import hashlib
+
+    built = bundle.build_dir("fn", _write(tmp_path / "fn", SOURCES))
+    assert built.code_sha256 == base64.b64encode(hashlib.sha256(built.data).digest()).decode()
+
+
+def test_missing_or_empty_sources_are_clear_errors(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="not a directory"):
+        bundle.build_dir("fn", tmp_path / "nope")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ValueError, match="holds no files"):
+        bundle.build_dir("fn", tmp_path / "empty")
