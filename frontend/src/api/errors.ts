@@ -10,8 +10,13 @@ export class ApiError extends Error {
     this.body = body;
   }
 
+  /**
+   * The token is missing, expired or refused: 401, or API Gateway's 403 when the authorizer
+   * denies the token ("User is not authorized to access this resource...").
+   */
   get isAuthError(): boolean {
-    return this.status === 401;
+    if (this.status === 401) return true;
+    return this.status === 403 && /not authori[sz]ed|unauthori[sz]ed|expired|token/i.test(this.message);
   }
 }
 

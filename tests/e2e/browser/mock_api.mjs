@@ -79,13 +79,14 @@ async function readJson(req) {
 
 const ID_RE = /^[A-Za-z0-9_.-]{1,64}$/;
 
+/** Detections as the image pipeline writes them: box [x0, y0, x1, y1], digit, confidence. */
 function detectionsFor(link) {
   const seed = crypto.createHash("sha256").update(link).digest();
-  return Array.from({ length: 6 }, (_, i) => ({
-    label: seed[i] % 10,
-    score: Number((0.75 + (seed[i + 6] % 25) / 100).toFixed(3)),
-    box: [12 + (i % 3) * 116, 12 + Math.floor(i / 3) * 114, 104, 102],
-  }));
+  return Array.from({ length: 6 }, (_, i) => {
+    const x0 = 12 + (i % 3) * 116;
+    const y0 = 12 + Math.floor(i / 3) * 114;
+    return { box: [x0, y0, x0 + 104, y0 + 102], digit: seed[i] % 10, confidence: Number((0.75 + (seed[i + 6] % 25) / 100).toFixed(4)) };
+  });
 }
 
 const CURVE = {
@@ -129,23 +130,35 @@ export async function startMock(options = {}) {
       const result = putObject(
         "atelier-local-results",
         `${prefix}/result.json`,
-        Buffer.from(JSON.stringify({ image: job.request.link, model_version: "digits_cnn-v3", tiles: 6, detections })),
+        Buffer.from(
+          JSON.stringify({
+            link: job.request.link,
+            image: { width: 360, height: 240, format: "PNG", mode: "RGB" },
+            tile_size: 104,
+            threshold: 0.8,
+            tiles_scanned: 6,
+            detections,
+            digits_read: detections.map((d) => d.digit).join(""),
+            seconds: 1.234,
+          }),
+        ),
         "application/json",
       );
       // overlay has a presigned URL; result.json has none, so the page must derive an S3 URL.
       return { overlay, overlay_url: presign(overlay), result };
     }
-    const curveJson = putObject("atelier-local-results", `${prefix}/learning_curve.json`, Buffer.from(JSON.stringify(CURVE)), "application/json");
-    const curveImg = putObject("atelier-local-results", `${prefix}/learning_curve.png`, curvePng(CURVE), "image/png");
+    // Output names as the e2e flow expects them: ranked_ids, curves, plot.
+    const curveJson = putObject("atelier-local-results", `${prefix}/curves.json`, Buffer.from(JSON.stringify(CURVE)), "application/json");
+    const curveImg = putObject("atelier-local-results", `${prefix}/curves.png`, curvePng(CURVE), "image/png");
     const ids = job.request.ids.flatMap((d, i) => [0, 1, 2, 3].map((k) => ({ id: `${d}-${String(17 * (k + 1) + i).padStart(4, "0")}`, score: Number((2.3 - 0.13 * (k * 3 + i)).toFixed(3)) })));
-    const nextIds = putObject("atelier-local-results", `${prefix}/next_ids.json`, Buffer.from(JSON.stringify({ ids })), "application/json");
+    const nextIds = putObject("atelier-local-results", `${prefix}/ranked_ids.json`, Buffer.from(JSON.stringify({ ranked_ids: ids })), "application/json");
     return {
-      learning_curve: curveJson,
-      learning_curve_url: presign(curveJson),
-      learning_curve_png: curveImg,
-      learning_curve_png_url: presign(curveImg),
-      next_ids: nextIds,
-      next_ids_url: presign(nextIds),
+      curves: curveJson,
+      curves_url: presign(curveJson),
+      plot: curveImg,
+      plot_url: presign(curveImg),
+      ranked_ids: nextIds,
+      ranked_ids_url: presign(nextIds),
       model: `s3://atelier-local-models/non_structured_al_data_images/candidates/${job.job_id}/model.pt`,
     };
   }
@@ -229,13 +242,16 @@ export async function startMock(options = {}) {
       const id = body?.id;
       if (typeof id !== "string" || !ID_RE.test(id)) return send(res, 400, { message: '"id" must be a string of letters and digits' });
       if (!/^\d+$/.test(id) || Number(id) > 5000) return send(res, 404, { message: `No record with id ${id}` });
-      const p = (Number(id) % 97) / 97;
+      // The structured_data service's Prediction, as the lambda forwards it.
+      const benign = Number((0.05 + ((Number(id) * 37) % 90) / 100).toFixed(4));
       return send(res, 200, {
         id,
-        prediction: p > 0.37 ? "benign" : "malignant",
-        probability: Number((0.55 + 0.44 * Math.abs(p - 0.37)).toFixed(3)),
-        model_version: "structured_data-v4",
-        latency_ms: 7.4,
+        prediction: benign >= 0.5 ? 1 : 0,
+        label: benign >= 0.5 ? "benign" : "malignant",
+        probabilities: { malignant: Number((1 - benign).toFixed(4)), benign },
+        model_version: "structured_data-20261127-3f2a9c1",
+        latency_ms: 7.41,
+        created_at: new Date().toISOString(),
       });
     }
 

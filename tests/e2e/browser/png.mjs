@@ -110,13 +110,15 @@ const BOX_COLORS = [[220, 38, 38], [37, 99, 235], [22, 163, 74], [147, 51, 234],
 export function overlayPng(detections) {
   const img = new Raster(360, 240, [236, 238, 241]);
   detections.forEach((det, i) => {
-    const [x, y, w, h] = det.box;
+    const [x, y, x1, y1] = det.box;
+    const w = x1 - x;
+    const h = y1 - y;
     img.fillRect(x, y, w, h, [250, 250, 250]);
-    img.digit(det.label, x + w / 2 - 18, y + h / 2 - 30, 12, [40, 40, 48]);
+    img.digit(det.digit, x + w / 2 - 18, y + h / 2 - 30, 12, [40, 40, 48]);
     const color = BOX_COLORS[i % BOX_COLORS.length];
     img.strokeRect(x, y, w, h, color, 3);
     img.fillRect(x, y, 26, 22, color);
-    img.digit(det.label, x + 7, y + 4, 3, [255, 255, 255]);
+    img.digit(det.digit, x + 7, y + 4, 3, [255, 255, 255]);
   });
   return img.toPng();
 }
