@@ -38,12 +38,13 @@ def run(
     deployment: Deployment,
     plan: tuple[Step, ...],
     on_event: Listener | None = None,
-    workers: int = 8,
+    workers: int = 4,
 ) -> Report:
     """Run ``plan``; the first failure stops new steps, waits for running ones, and raises."""
     notify = on_event or (lambda *_: None)
     report = Report()
     started_at = time.monotonic()
+    deployment.clients.warm()
     pending = list(plan)
     done: set[str] = set()
     running: dict[Future[object], tuple[Step, float]] = {}

@@ -17,6 +17,25 @@ _CONFIG = Config(
 )
 
 
+# Every service a deploy or destroy talks to.
+SERVICES = (
+    "ec2",
+    "s3",
+    "dynamodb",
+    "secretsmanager",
+    "logs",
+    "sns",
+    "ecr",
+    "ecs",
+    "lambda",
+    "iam",
+    "rds",
+    "elbv2",
+    "apigateway",
+    "cloudwatch",
+)
+
+
 class Clients:
     """One boto3 client per service; botocore clients are thread-safe once created."""
 
@@ -43,6 +62,12 @@ class Clients:
                 )
                 self._clients[service] = client
             return client
+
+    def warm(self, services: tuple[str, ...] = SERVICES) -> None:
+        """Create the clients up front: creation is CPU-bound (model loading) and, done lazily
+        by many threads at once, it was the largest cost of a repeat deploy."""
+        for service in services:
+            self(service)
 
 
 def is_not_found(exc: Exception) -> bool:

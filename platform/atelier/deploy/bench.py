@@ -1,0 +1,80 @@
+"""Deploy benchmark for ``nox -s bench -- deploy``: a fresh deploy, a repeat, a destroy.
+
+Each is timed as a user runs it (``python -m atelier.cli deploy`` in a new process, interpreter
+start and imports included) against ``endpoint_url``, with a private ``ATELIER_HOME`` and a copy
+of the deployable sources, so the user's ``.atelier/`` (outputs, credentials) is never touched.
+Whatever the topology already had on that endpoint is destroyed first: a fresh deploy is fresh.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from atelier.config import REPO_ROOT, Settings
+from atelier.deploy import apply
+from atelier.deploy.context import Deployment
+from atelier.deploy.sandbox import stage_sources
+from atelier.deploy.teardown import DESTROY
+
+TARGETS_S = {"fresh_deploy_s": 10.0, "repeat_deploy_s": 2.0}
+
+
+def _cli(env: dict[str, str], topology: Path, *args: str) -> tuple[float, str]:
+    started = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "atelier.cli", *args, "--topology", str(topology)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    seconds = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise RuntimeError(f"atelier {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
+    return seconds, proc.stdout
+
+
+def measure(endpoint_url: str, keep: bool = False) -> dict[str, Any]:
+    """Seconds for a deploy from scratch, a repeat (which must change nothing) and a destroy."""
+    url = urlparse(endpoint_url)
+    with tempfile.TemporaryDirectory(prefix="atelier-bench-") as tmp:
+        root = stage_sources(REPO_ROOT, Path(tmp))
+        topology = root / "topology.yaml"
+        host, port = url.hostname or "127.0.0.1", url.port or 4566
+        settings = Settings(host=host, port=port, home=root / ".atelier", repo_root=root)
+        apply.run(Deployment.from_settings(settings, topology), DESTROY)
+        env = {
+            **os.environ,
+            "ATELIER_HOST": host,
+            "ATELIER_PORT": str(port),
+            "ATELIER_HOME": str(settings.home),
+            "ATELIER_REPO_ROOT": str(root),
+            "COLUMNS": "200",
+        }
+        fresh, _ = _cli(env, topology, "deploy")
+        repeat, repeat_output = _cli(env, topology, "deploy")
+        result: dict[str, Any] = {
+            "fresh_deploy_s": round(fresh, 3),
+            "repeat_deploy_s": round(repeat, 3),
+            "repeat_reported_no_changes": "no changes" in repeat_output,
+            "targets_s": TARGETS_S,
+            "within_targets": fresh <= TARGETS_S["fresh_deploy_s"]
+            and repeat <= TARGETS_S["repeat_deploy_s"],
+        }
+        if not keep:
+            result["destroy_s"] = round(_cli(env, topology, "destroy", "--yes")[0], 3)
+        return result
+
+
+if __name__ == "__main__":
+    import json
+
+    target = sys.argv[1] if len(sys.argv) > 1 else Settings().endpoint_url
+    print(json.dumps(measure(target), indent=2))
