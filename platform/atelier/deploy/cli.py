@@ -95,6 +95,20 @@ def _print_outputs(values: dict[str, Any]) -> None:
     console.print(table)
 
 
+def _show_password(deployment: Deployment, settings: Settings) -> None:
+    account = deployment.results.get("users")
+    if account is None or not account.new_password:
+        return
+    console.print(
+        Panel(
+            f"user [bold]{account.username}[/]\npassword [bold]{account.new_password}[/]\n"
+            f"[dim]shown once; also in {settings.home / 'credentials.json'} (mode 0600)[/]",
+            title="API credentials",
+            expand=False,
+        )
+    )
+
+
 def _settings(topology: Path | None) -> tuple[Settings, Deployment]:
     settings = Settings()
     try:
@@ -110,11 +124,22 @@ def _settings(topology: Path | None) -> tuple[Settings, Deployment]:
     help="topology file (default: topology.yaml at the repository root)",
 )
 @click.option("-v", "--verbose", is_flag=True, help="list unchanged resources too")
-def deploy(topology: Path | None, verbose: bool) -> None:
+@click.option(
+    "--service-wait",
+    type=float,
+    default=6.0,
+    show_default=True,
+    help="seconds to wait for a (re)deployed service to turn healthy (where tasks run)",
+)
+def deploy(topology: Path | None, verbose: bool, service_wait: float) -> None:
     """Create or update every resource of the topology on the running runtime."""
     settings, deployment = _settings(topology)
+    deployment.service_wait = service_wait
     console.print(f"Deploying [bold]{deployment.exp.env}[/] to {settings.endpoint_url}")
-    report = _run(deployment, DEPLOY)
+    try:
+        report = _run(deployment, DEPLOY)
+    finally:  # a password generated before a later step failed must still be shown once
+        _show_password(deployment, settings)
     values = outputs.collect(deployment)
     path = outputs.write(settings.home, values)
     _print_changes(report, verbose)
@@ -127,16 +152,6 @@ def deploy(topology: Path | None, verbose: bool) -> None:
         console.print(
             f"[bold green]no changes[/] ({len(report.changes)} resources checked "
             f"in {report.seconds:.1f} s)"
-        )
-    account = deployment.results["users"]
-    if account.new_password:
-        console.print(
-            Panel(
-                f"user [bold]{account.username}[/]\npassword [bold]{account.new_password}[/]\n"
-                f"[dim]shown once; also in {settings.home / 'credentials.json'} (mode 0600)[/]",
-                title="API credentials",
-                expand=False,
-            )
         )
     _print_outputs(values)
     console.print(f"[dim]outputs: {path}[/]")

@@ -43,6 +43,7 @@ class Deployment:
     settings: Settings
     exp: Expansion
     clients: Clients
+    service_wait: float = 6.0  # seconds to wait for a (re)deployed service to become healthy
     results: dict[str, Any] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 

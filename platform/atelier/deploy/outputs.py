@@ -25,6 +25,7 @@ def collect(d: Deployment) -> dict[str, Any]:
         "frontend_url": d.frontend_url(),
         "frontend_bucket": exp.buckets["frontend"].name,
         "service_urls": {name: d.service_url(name) for name in exp.services},
+        "alb_url": next((d.service_url(name) for name in exp.services), None),
         "alb_dns_names": {name: lb.dns_name for name, lb in lbs.items()},
         "buckets": {key: b.name for key, b in exp.buckets.items()},
         "tables": {key: t.name for key, t in exp.tables.items()},

@@ -291,21 +291,19 @@ def task_definitions_step(d: Deployment) -> Result:
 
 def service_step(d: Deployment) -> Result:
     net, lbs, tds = d.results["network"], d.results["load_balancer"], d.results["task_definitions"]
-    changes = []
+    made: dict[str, Change] = {}
     for name, svc in d.exp.services.items():
-        changes.append(
-            ecs.ensure_service(
-                d.clients,
-                d.exp.cluster,
-                svc.name,
-                tds[name],
-                svc.desired_count,
-                list(net.subnet_ids),
-                [net.security_groups["service"]],
-                lbs[name].target_group_arn,
-                d.exp.pipelines[name].container_name,
-                svc.port,
-                d.tags,
-            )
+        made[name] = ecs.ensure_service(
+            d.clients,
+            d.exp.cluster,
+            svc.name,
+            tds[name],
+            svc.desired_count,
+            list(net.subnet_ids),
+            [net.security_groups["service"]],
+            lbs[name].target_group_arn,
+            d.exp.pipelines[name].container_name,
+            svc.port,
+            d.tags,
         )
-    return None, changes
+    return made, list(made.values())

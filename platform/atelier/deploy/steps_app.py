@@ -142,13 +142,24 @@ def runs_processes(endpoint: str) -> bool:
         return False
 
 
-def service_ready_step(d: Deployment, timeout: float = 20.0) -> Result:
-    """Wait for the service's tasks and a healthy target, only where tasks really run."""
+def service_ready_step(d: Deployment) -> Result:
+    """Wait for the service's tasks and a healthy target, only where tasks really run.
+
+    Only a service created or updated by this run is waited for (up to ``d.service_wait``
+    seconds); otherwise its state is read once. Not being healthy yet is reported, not fatal:
+    before ``atelier seed`` the service has no model to serve.
+    """
     if not runs_processes(d.local_endpoint):
         return None, []
-    lbs = d.results["load_balancer"]
+    lbs, touched = d.results["load_balancer"], d.results["service"]
     changes: list[Change] = [
-        ecs.wait_service(d.clients, d.exp.cluster, svc.name, lbs[name].target_group_arn, timeout)
+        ecs.wait_service(
+            d.clients,
+            d.exp.cluster,
+            svc.name,
+            lbs[name].target_group_arn,
+            d.service_wait if touched[name].changed else 0.0,
+        )
         for name, svc in d.exp.services.items()
     ]
     return None, changes
