@@ -1,0 +1,1 @@
+"""The Atelier runtime: MiniStack as the AWS control plane plus Atelier's compute agent."""
