@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+import urllib.error
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -109,12 +111,29 @@ def _show_password(deployment: Deployment, settings: Settings) -> None:
     )
 
 
+def _check_runtime(settings: Settings) -> None:
+    """Fail fast, and say what to do, when nothing answers on the endpoint."""
+    url = f"{settings.endpoint_url}/_localstack/health"  # MiniStack and LocalStack both answer
+    try:
+        with urllib.request.urlopen(url, timeout=3):  # noqa: S310 - the configured endpoint
+            return
+    except urllib.error.HTTPError:
+        return  # something answers; let the AWS calls say what is wrong
+    except OSError as exc:
+        raise click.ClickException(
+            f"no AWS runtime answers on {settings.endpoint_url} ({exc}): start it with "
+            "`atelier emulator start`, or point ATELIER_HOST/ATELIER_PORT at a running one"
+        ) from exc
+
+
 def _settings(topology: Path | None) -> tuple[Settings, Deployment]:
     settings = Settings()
     try:
-        return settings, Deployment.from_settings(settings, topology)
+        deployment = Deployment.from_settings(settings, topology)
     except Exception as exc:  # the loader's errors name the field and the line
         raise click.ClickException(f"cannot read the topology: {exc}") from exc
+    _check_runtime(settings)
+    return settings, deployment
 
 
 @click.command()
