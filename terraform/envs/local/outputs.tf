@@ -1,0 +1,9 @@
+output "api_url" {
+  description = "Invoke URL of the API on the local runtime."
+  value       = module.stack.api_url
+}
+
+output "frontend_url" {
+  description = "S3 website URL of the frontend on the local runtime."
+  value       = module.stack.frontend_url
+}

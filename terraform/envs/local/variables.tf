@@ -1,0 +1,11 @@
+variable "image_tag" {
+  description = "Image tag of every pipeline (locally the compute agent maps atelier/<name> to pipelines/<name>)."
+  type        = string
+  default     = "local"
+}
+
+variable "bundle_dir" {
+  description = "Directory of the lambda and layer bundles (built by the deployer's bundler)."
+  type        = string
+  default     = "../../../dist"
+}

@@ -1,0 +1,63 @@
+variable "name_prefix" {
+  description = "Resource name prefix, atelier-<env>-."
+  type        = string
+}
+
+variable "cluster" {
+  description = "ECS cluster name (the topology module's cluster output)."
+  type        = string
+}
+
+variable "pipelines" {
+  description = "The topology module's pipelines output: one task definition each."
+  type = map(object({
+    kind                = string
+    family              = string
+    container_name      = string
+    image               = string
+    cpu                 = number
+    memory              = number
+    gpu                 = number
+    port                = optional(number)
+    task_role_name      = string
+    execution_role_name = string
+    log_group           = string
+    environment         = map(string)
+    environment_refs    = map(string)
+  }))
+}
+
+variable "repositories" {
+  description = "The topology module's repositories output: pipeline => ECR repository name."
+  type        = map(string)
+}
+
+variable "image_tag" {
+  description = "Image tag every task definition runs (the release's git SHA; tags are immutable)."
+  type        = string
+}
+
+variable "ref_values" {
+  description = "Values of the topology's environment references (secret:<k>, subnets:private, security_group:<role>, service_url:<s>)."
+  type        = map(string)
+}
+
+variable "task_policies" {
+  description = "Pipeline => least-privilege IAM policy JSON of its task role (permissions module)."
+  type        = map(string)
+}
+
+variable "log_groups" {
+  description = "Log group name => name, from the monitoring module (so groups exist before tasks log)."
+  type        = map(string)
+}
+
+variable "kms_key_arn" {
+  description = "KMS key encrypting the ECR repositories."
+  type        = string
+}
+
+variable "region" {
+  description = "AWS region (awslogs driver)."
+  type        = string
+}

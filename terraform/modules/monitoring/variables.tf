@@ -1,0 +1,78 @@
+variable "name_prefix" {
+  description = "Resource name prefix, atelier-<env>-."
+  type        = string
+}
+
+variable "log_group_names" {
+  description = "Every workload log group: the lambdas', the pipelines' and the API's (from the topology module)."
+  type        = list(string)
+}
+
+variable "task_log_groups" {
+  description = "Log groups of the task pipelines, whose FAILED job lines feed the JobsFailed metric."
+  type        = list(string)
+}
+
+variable "log_retention_days" {
+  description = "Retention of every log group (topology sizes.log_retention_days)."
+  type        = number
+}
+
+variable "alarms" {
+  description = "The topology module's alarms output."
+  type = map(object({
+    name               = string
+    metric             = string
+    namespace          = string
+    threshold          = number
+    period             = number
+    evaluation_periods = number
+    statistic          = string
+  }))
+}
+
+variable "alerts_topic" {
+  description = "SNS topic name the alarms notify (the topology module's alerts_topic)."
+  type        = string
+}
+
+variable "alert_emails" {
+  description = "Addresses subscribed to the alerts topic (each confirms by email)."
+  type        = list(string)
+  default     = []
+}
+
+variable "dimensions" {
+  description = "CloudWatch dimensions of each alarm namespace (AWS/ApiGateway, AWS/ApplicationELB, ...); a namespace not listed has none."
+  type        = map(map(string))
+  default     = {}
+}
+
+variable "kms_key_arn" {
+  description = "KMS key encrypting the log groups and the SNS topic."
+  type        = string
+}
+
+variable "enable_canary" {
+  description = "Run the Synthetics canary against the API every minute (AWS only)."
+  type        = bool
+  default     = true
+}
+
+variable "api_url" {
+  description = "Invoke URL of the API stage the canary calls."
+  type        = string
+  default     = ""
+}
+
+variable "canary_zip" {
+  description = "Path of the canary bundle (python/api_canary.py), built by the deployer's bundler."
+  type        = string
+  default     = ""
+}
+
+variable "artifacts_bucket" {
+  description = "Bucket (and prefix canary/) where the canary stores its run artifacts."
+  type        = string
+  default     = ""
+}

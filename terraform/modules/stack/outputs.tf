@@ -1,0 +1,29 @@
+output "api_url" {
+  description = "Invoke URL of the API stage."
+  value       = module.api.api_url
+}
+
+output "frontend_url" {
+  description = "URL of the frontend (CloudFront, or the S3 website locally)."
+  value       = module.frontend.url
+}
+
+output "frontend_bucket" {
+  description = "Bucket CI syncs the frontend build into."
+  value       = module.frontend.bucket_name
+}
+
+output "repository_urls" {
+  description = "Pipeline => ECR repository URL."
+  value       = module.ecs_task.repository_urls
+}
+
+output "cluster" {
+  description = "ECS cluster name."
+  value       = module.ecs_task.cluster_name
+}
+
+output "expansion_prefix" {
+  description = "Name prefix of every resource (atelier-<env>-)."
+  value       = module.topology.prefix
+}

@@ -1,0 +1,85 @@
+variable "env" {
+  description = "Environment name: a key of topology.yaml's environments."
+  type        = string
+}
+
+variable "topology_path" {
+  description = "Path of topology.yaml."
+  type        = string
+}
+
+variable "bundle_dir" {
+  description = "Directory of the lambda, layer and canary bundles built before apply (dist/)."
+  type        = string
+}
+
+variable "image_tag" {
+  description = "Image tag of every pipeline (the release's git SHA)."
+  type        = string
+}
+
+variable "alert_emails" {
+  description = "Addresses that receive alarms and budget notifications."
+  type        = list(string)
+  default     = []
+}
+
+variable "enable_nat" {
+  description = "NAT gateway for internet egress from private subnets (tasks fetch http(s) links)."
+  type        = bool
+  default     = true
+}
+
+variable "enable_cdn" {
+  description = "CloudFront in front of the frontend bucket."
+  type        = bool
+  default     = true
+}
+
+variable "enable_waf" {
+  description = "WAF web ACL on CloudFront."
+  type        = bool
+  default     = false
+}
+
+variable "enable_canary" {
+  description = "Synthetics canary calling the API every minute."
+  type        = bool
+  default     = true
+}
+
+variable "enable_budgets" {
+  description = "Monthly cost budget with notifications."
+  type        = bool
+  default     = true
+}
+
+variable "enable_gpu_capacity" {
+  description = "GPU auto scaling group and ECS capacity provider (scale to zero)."
+  type        = bool
+  default     = true
+}
+
+variable "gpu_instance_type" {
+  description = "Instance type of the GPU capacity."
+  type        = string
+  default     = "g4dn.xlarge"
+}
+
+variable "multi_az" {
+  description = "RDS in two availability zones."
+  type        = bool
+  default     = true
+}
+
+variable "deletion_protection" {
+  description = "Protect data stores and the ALB from deletion."
+  type        = bool
+  default     = true
+}
+
+variable "manage_account_logging_role" {
+  description = "Set the account-wide API Gateway CloudWatch role."
+  type        = bool
+  default     = true
+}
