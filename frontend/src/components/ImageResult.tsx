@@ -39,7 +39,7 @@ export function ImageResult({ outputs }: { outputs: ResolvedOutput[] }) {
           <dl className="kv">
             {summary.map(([k, v]) => (
               <div key={k}>
-                <dt>{k}</dt>
+                <dt>{k.replace(/_/g, " ")}</dt>
                 <dd>{formatCell(v)}</dd>
               </div>
             ))}

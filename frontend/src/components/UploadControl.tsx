@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useRef, useState } from "react";
 import type { FormEvent } from "react";
 import type { ApiClient } from "../api/client";
 import { ErrorMessage } from "./ErrorMessage";
@@ -15,6 +15,7 @@ export const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
 /** Upload a file to the inputs bucket through a presigned URL (POST /uploads), then start the job. */
 export function UploadControl({ client, inputsBucket, onStarted }: Props) {
   const [file, setFile] = useState<File | null>(null);
+  const input = useRef<HTMLInputElement>(null);
   const [step, setStep] = useState<string | null>(null);
   const { pending, error, setError, run } = useAsyncAction(async (chosen: File) => {
     try {
@@ -26,6 +27,7 @@ export function UploadControl({ client, inputsBucket, onStarted }: Props) {
       const created = await client.startImageJob(target.link);
       onStarted(created.job_id, target.link, created.status);
       setFile(null);
+      if (input.current) input.current.value = "";
     } finally {
       setStep(null);
     }
@@ -43,7 +45,7 @@ export function UploadControl({ client, inputsBucket, onStarted }: Props) {
     <form onSubmit={submit} className="inline-form upload" aria-label="Upload an image">
       <div className="field">
         <label htmlFor="image-file">Image file{inputsBucket ? ` (to ${inputsBucket})` : ""}</label>
-        <input id="image-file" type="file" accept="image/*" onChange={(e) => setFile(e.target.files?.[0] ?? null)} />
+        <input id="image-file" ref={input} type="file" accept="image/*" onChange={(e) => setFile(e.target.files?.[0] ?? null)} />
       </div>
       <button type="submit" disabled={pending || !file}>
         {pending ? "Uploading…" : "Upload and start"}

@@ -21,7 +21,7 @@ describe("detectionsOf", () => {
 
 describe("scalarsOf / formatCell", () => {
   it("keeps scalar fields and formats cells", () => {
-    expect(scalarsOf({ a: 1, b: "x", c: [1], d: { e: 1 } })).toEqual([["a", 1], ["b", "x"]]);
+    expect(scalarsOf({ a: 1, b: "x", c: [1], d: { e: 1 }, link: "s3://in/a.png" })).toEqual([["a", 1], ["b", "x"]]);
     expect(formatCell(0.123456)).toBe("0.123");
     expect(formatCell([1, 2, 3, 4])).toBe("1, 2, 3, 4");
     expect(formatCell(null)).toBe("");

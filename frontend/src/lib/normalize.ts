@@ -43,12 +43,13 @@ export function detectionsOf(data: unknown): DetectionsTable | null {
   return { columns, rows: objects };
 }
 
-/** Scalar fields of a result payload (summary lines such as model version or counts). */
+/** Scalar fields of a result payload (summary lines such as counts), links left out. */
 export function scalarsOf(data: unknown): [string, string | number | boolean][] {
   if (!isObj(data)) return [];
   return Object.entries(data).filter(
     (entry): entry is [string, string | number | boolean] =>
-      ["string", "number", "boolean"].includes(typeof entry[1]),
+      ["string", "number", "boolean"].includes(typeof entry[1]) &&
+      !(typeof entry[1] === "string" && /^(s3|https?):\/\//.test(entry[1])),
   );
 }
 
