@@ -23,7 +23,7 @@ import pytest
 from click.testing import CliRunner
 
 from atelier.config import REPO_ROOT, Settings
-from atelier.deploy import apply
+from atelier.deploy import apply, inventory
 from atelier.deploy.change import Action
 from atelier.deploy.cli import deploy, destroy
 from atelier.deploy.context import Deployment
@@ -225,6 +225,8 @@ def test_a_touched_lambda_is_the_only_update(env: dict[str, str], deployed: dict
         report = apply.run(deployment, DEPLOY)
     changed = [(c.kind, c.name, c.action, c.detail) for c in report.changed]
     assert changed == [("lambda.function", "atelier-local-jobs", Action.UPDATED, "code")]
+    # and every resource the deploy manages was checked, no more, no less
+    assert {(c.kind, c.name) for c in report.changes} == inventory.resources(deployment.exp)
 
 
 def test_destroy_removes_everything(env: dict[str, str], deployed: dict[str, Any]) -> None:

@@ -16,6 +16,10 @@ ADMIN_USERNAME = "atelier-admin"  # the user created at deploy; its password is 
 DB_USERNAME = "atelier_admin"  # RDS master user ("admin"/"postgres" are reserved words)
 
 
+def db_subnet_group(exp: Expansion) -> str:
+    return f"{exp.database.identifier}-subnets"
+
+
 def availability_zones(region: str, count: int) -> list[str]:
     return [f"{region}{chr(ord('a') + i)}" for i in range(count)]
 

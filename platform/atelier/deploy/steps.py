@@ -27,7 +27,7 @@ from atelier.deploy import (
     secrets,
 )
 from atelier.deploy.change import Change
-from atelier.deploy.context import DB_USERNAME, Deployment, availability_zones
+from atelier.deploy.context import DB_USERNAME, Deployment, availability_zones, db_subnet_group
 from atelier.deploy.policies import Arns, execution_policies, lambda_policies, task_policies
 
 T = TypeVar("T")
@@ -208,7 +208,7 @@ def database_step(d: Deployment) -> Result:
     creds = secrets.read_json(d.clients, secret_name)
     spec = rds.DatabaseSpec(
         identifier=db.identifier,
-        subnet_group=f"{db.identifier}-subnets",
+        subnet_group=db_subnet_group(d.exp),
         engine=db.engine,
         engine_version=db.engine_version,
         instance_class=db.instance_class,

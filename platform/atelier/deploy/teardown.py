@@ -24,7 +24,7 @@ from atelier.deploy import (
     secrets,
 )
 from atelier.deploy.change import Change, absent, deleted
-from atelier.deploy.context import Deployment
+from atelier.deploy.context import Deployment, db_subnet_group
 from atelier.deploy.outputs import OUTPUTS_FILE
 from atelier.deploy.plan import Step, check
 from atelier.deploy.steps import Result, fan_out
@@ -81,8 +81,7 @@ def compute(d: Deployment) -> Result:
 
 
 def database(d: Deployment) -> Result:
-    db = d.exp.database
-    return None, rds.remove_database(d.clients, db.identifier, f"{db.identifier}-subnets")
+    return None, rds.remove_database(d.clients, d.exp.database.identifier, db_subnet_group(d.exp))
 
 
 def data(d: Deployment) -> Result:
