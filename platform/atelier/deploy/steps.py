@@ -95,10 +95,9 @@ def tables_step(d: Deployment) -> Result:
 
 
 def _generate(key: str, d: Deployment) -> Callable[[], str]:
-    if key == "jwt":
-        return secrets.jwt_signing_key
-    if key == "db":
-        db = d.exp.database
+    """How a missing secret is made: the database's credentials, else a random key."""
+    db = d.exp.database
+    if key == db.credentials:
         return lambda: json.dumps(  # evaluated only when the secret is missing
             {
                 "username": DB_USERNAME,
@@ -110,7 +109,7 @@ def _generate(key: str, d: Deployment) -> Callable[[], str]:
             },
             sort_keys=True,
         )
-    return secrets.jwt_signing_key  # any other secret: a random token
+    return secrets.jwt_signing_key  # the JWT signing key, or any other secret
 
 
 def secrets_step(d: Deployment) -> Result:
