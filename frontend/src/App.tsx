@@ -6,7 +6,7 @@ import { Dashboard } from "./components/Dashboard";
 import { ErrorMessage } from "./components/ErrorMessage";
 import { Header } from "./components/Header";
 import { LoginPage } from "./components/LoginPage";
-import { initialJobsState, jobsReducer } from "./jobs/reducer";
+import { jobsReducer, loadJobs, saveJobs } from "./jobs/reducer";
 import { clearSession, loadSession, saveSession } from "./lib/session";
 import type { Session } from "./lib/session";
 
@@ -39,7 +39,8 @@ export function App({ configLoader = loadConfig }: { configLoader?: () => Promis
 export function Workspace({ config }: { config: AppConfig }) {
   const [session, setSession] = useState<Session | null>(() => loadSession());
   const [notice, setNotice] = useState<string | null>(null);
-  const [jobs, dispatch] = useReducer(jobsReducer, initialJobsState);
+  const [jobs, dispatch] = useReducer(jobsReducer, undefined, loadJobs);
+  useEffect(() => saveJobs(jobs), [jobs]);
   const tokenRef = useRef<string | null>(session?.token ?? null);
   tokenRef.current = session?.token ?? null;
 
@@ -77,7 +78,14 @@ export function Workspace({ config }: { config: AppConfig }) {
   if (!session) return <LoginPage client={client} env={config.env} notice={notice} onLoggedIn={loggedIn} />;
   return (
     <>
-      <Header env={config.env} session={session} onLogout={() => logout("You have logged out.")} />
+      <Header
+        env={config.env}
+        session={session}
+        onLogout={() => {
+          dispatch({ type: "clear" });
+          logout("You have logged out.");
+        }}
+      />
       <Dashboard client={client} config={config} jobs={jobs} dispatch={dispatch} />
     </>
   );

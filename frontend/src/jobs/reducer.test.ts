@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MAX_CONSECUTIVE_ERRORS, MAX_NOT_FOUND, activeJobIds, initialJobsState, jobsReducer } from "./reducer";
+import { MAX_CONSECUTIVE_ERRORS, MAX_NOT_FOUND, activeJobIds, initialJobsState, jobsReducer, loadJobs, saveJobs } from "./reducer";
 import type { JobsAction, JobsState } from "./reducer";
 
 const submit = (jobId: string): JobsAction => ({
@@ -85,5 +85,15 @@ describe("jobsReducer", () => {
     expect(state.selected).toBe("a");
     state = jobsReducer(state, { type: "clear" });
     expect(state).toEqual(initialJobsState);
+  });
+
+  it("survives a reload through sessionStorage, and ignores junk there", () => {
+    const state = run([submit("a"), { type: "polled", job: { job_id: "a", status: "RUNNING" } }]);
+    saveJobs(state);
+    expect(loadJobs()).toEqual(state);
+    sessionStorage.setItem("atelier.jobs", "{not json");
+    expect(loadJobs()).toEqual(initialJobsState);
+    sessionStorage.setItem("atelier.jobs", JSON.stringify({ order: ["x"], byId: {} }));
+    expect(loadJobs().order).toEqual([]);
   });
 });

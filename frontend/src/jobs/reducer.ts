@@ -116,3 +116,27 @@ export function jobsReducer(state: JobsState, action: JobsAction): JobsState {
 export function activeJobIds(state: JobsState): string[] {
   return state.order.filter((id) => !state.byId[id].done);
 }
+
+const STORAGE_KEY = "atelier.jobs";
+
+/** The jobs list from sessionStorage, so a reload does not lose track of a 5-hour job. */
+export function loadJobs(): JobsState {
+  try {
+    const raw = globalThis.sessionStorage?.getItem(STORAGE_KEY);
+    if (!raw) return initialJobsState;
+    const state = JSON.parse(raw) as JobsState;
+    if (!Array.isArray(state.order) || typeof state.byId !== "object" || state.byId === null) return initialJobsState;
+    const order = state.order.filter((id) => typeof id === "string" && state.byId[id]?.jobId === id);
+    return { order, byId: Object.fromEntries(order.map((id) => [id, state.byId[id]])), selected: state.selected ?? null };
+  } catch {
+    return initialJobsState;
+  }
+}
+
+export function saveJobs(state: JobsState): void {
+  try {
+    globalThis.sessionStorage?.setItem(STORAGE_KEY, JSON.stringify(state));
+  } catch {
+    /* storage full or disabled: the list lives in memory only */
+  }
+}
