@@ -1,0 +1,143 @@
+"""The compute agent: runs the reconcilers (ECS tasks, services, RDS) in background loops."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from atelier.config import Settings
+from atelier.emulator.ecs_tasks import EcsTaskExecutor
+from atelier.emulator.executor import Executor
+from atelier.emulator.gpu import detect
+from atelier.emulator.services import ServiceSupervisor
+
+log = logging.getLogger("atelier.agent")
+TICK_S = 0.2
+
+
+class Reconciler(Protocol):
+    def reconcile(self) -> None: ...
+    def shutdown(self) -> None: ...
+    def status(self) -> list[dict[str, Any]]: ...
+
+
+def make_executor(settings: Settings) -> Executor:
+    if settings.executor == "docker":
+        try:
+            module = importlib.import_module("atelier.emulator.docker_executor")
+        except ImportError as exc:
+            raise RuntimeError(f"ATELIER_EXECUTOR=docker but the Docker executor is "
+                               f"unavailable: {exc}") from exc
+        executor: Executor = module.DockerExecutor(settings)
+        return executor
+    from atelier.emulator.process_executor import ProcessExecutor
+
+    return ProcessExecutor()
+
+
+def load_rds(settings: Settings) -> Reconciler | None:
+    """The RDS engine, when its module is installed (it is written separately)."""
+    try:
+        module = importlib.import_module("atelier.emulator.rds")
+    except ImportError as exc:
+        log.warning("RDS engine unavailable (%s): RDS instances get no database", exc)
+        return None
+    engine: Reconciler = module.RdsEngine(settings)
+    return engine
+
+
+class _Loop:
+    """A daemon thread calling ``step`` every ``interval`` s, or at once when woken."""
+
+    def __init__(self, name: str, step: Callable[[], None], interval: float) -> None:
+        self.step, self.interval = step, interval
+        self.wake = threading.Event()
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._run, name=name, daemon=True)
+
+    def _run(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                self.step()
+            except Exception:
+                log.exception("%s: reconcile failed; retrying", self.thread.name)
+            self.wake.wait(self.interval)
+            self.wake.clear()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.wake.set()
+        if self.thread.is_alive():
+            self.thread.join(timeout=10)
+
+
+class Agent:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.gpu = detect(settings.gpu)
+        self.ecs = EcsTaskExecutor(settings, make_executor(settings), self.gpu)
+        self.services = ServiceSupervisor()
+        self.rds = load_rds(settings)
+        self.started_at = time.time()
+        self._compute = _Loop("atelier-compute", self._compute_step, TICK_S)
+        self._rds = _Loop("atelier-rds", self._rds_step, TICK_S)
+        self._shutdown_done = False
+
+    def _compute_step(self) -> None:
+        self.ecs.reconcile()
+        self.services.reconcile()
+
+    def _rds_step(self) -> None:
+        if self.rds is not None:
+            self.rds.reconcile()
+
+    def start(self) -> None:
+        self._compute.thread.start()
+        self._rds.thread.start()
+
+    def reconcile_ecs_now(self) -> None:
+        """Called right after an ECS mutation, before the API answers."""
+        try:
+            self._compute_step()
+        except Exception:
+            log.exception("immediate ECS reconcile failed; the loop will retry")
+
+    def wake_rds(self) -> None:
+        self._rds.wake.set()
+
+    def shutdown(self) -> None:
+        if self._shutdown_done:
+            return
+        self._shutdown_done = True
+        self._compute.stop()
+        self._rds.stop()
+        self.ecs.shutdown()
+        if self.rds is not None:
+            try:
+                self.rds.shutdown()
+            except Exception:
+                log.exception("RDS engine shutdown failed")
+
+    def status(self) -> dict[str, Any]:
+        rds: list[dict[str, Any]] = []
+        if self.rds is not None:
+            try:
+                rds = self.rds.status()
+            except Exception:
+                log.exception("RDS status failed")
+        return {
+            "endpoint_url": self.settings.endpoint_url,
+            "home": str(self.settings.home),
+            "executor": self.settings.executor,
+            "persist": self.settings.persist,
+            "uptime_s": round(time.time() - self.started_at, 1),
+            "gpu": self.gpu.as_dict(),
+            "tasks": self.ecs.status(),
+            "services": self.services.status(),
+            "rds": rds,
+            "rds_engine": self.rds is not None,
+        }

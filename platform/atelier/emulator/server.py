@@ -1,0 +1,131 @@
+"""``python -m atelier.emulator.server``: the Atelier runtime process.
+
+MiniStack (the AWS control plane and its Docker-free data planes) and Atelier's compute agent
+in one process on one port. MiniStack reads its configuration from environment variables at
+import time, so :func:`configure_environment` runs before ``ministack.app`` is imported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import socket
+import sys
+from importlib.metadata import version
+from pathlib import Path
+
+from atelier.config import Settings
+
+log = logging.getLogger("atelier.server")
+EXIT_PORT_TAKEN = 3
+
+
+def configure_environment(settings: Settings) -> None:
+    """MiniStack's settings, all under ``settings.home``."""
+    home = settings.home
+    for sub in ("state", "s3", "logs", "tmp"):
+        (home / sub).mkdir(parents=True, exist_ok=True)
+    env = {
+        "GATEWAY_PORT": str(settings.port),
+        "BIND_HOST": settings.host,
+        "MINISTACK_REGION": settings.region,
+        "MINISTACK_ACCOUNT_ID": settings.account_id,
+        "STATE_DIR": str(settings.state_dir),
+        "S3_DATA_DIR": str(home / "s3"),
+        # nothing here speaks SFTP or MQTT over mTLS: skip their listeners and imports
+        "SFTP_ENABLED": "0",
+        "IOT_MTLS_ENABLED": "0",
+        # keep Lambda workers warm for the whole session
+        "LAMBDA_WARM_TTL_SECONDS": os.environ.get("LAMBDA_WARM_TTL_SECONDS", "3600"),
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"),
+    }
+    if settings.persist:
+        env.update({"PERSIST_STATE": "1", "LOCALSTACK_PERSISTENCE": "1", "S3_PERSIST": "1"})
+    else:
+        env.update({"PERSIST_STATE": "0", "S3_PERSIST": "0"})
+        os.environ.pop("LOCALSTACK_PERSISTENCE", None)
+    os.environ.update(env)
+    # what the agent's own boto3 calls (and the Lambda workers it forks) talk to
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "test")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test")
+    os.environ.setdefault("AWS_DEFAULT_REGION", settings.region)
+
+
+def port_taken(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
+async def _serve(settings: Settings) -> None:
+    from hypercorn.asyncio import serve
+    from hypercorn.config import Config
+
+    from atelier.emulator import ministack_bridge as bridge
+    from atelier.emulator.agent import Agent
+    from atelier.emulator.middleware import AtelierApp
+
+    import ministack.app
+
+    bridge.disable_docker_backends()
+    agent = Agent(settings)
+    app = AtelierApp(ministack.app.app, agent, version("ministack"))
+
+    config = Config()
+    config.bind = [f"{settings.host}:{settings.port}"]
+    config.keep_alive_timeout = 75
+    config.loglevel = "WARNING"
+    config.accesslog = None
+    config.graceful_timeout = 5
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await serve(app, config, shutdown_trigger=stop.wait)  # type: ignore[arg-type]
+    finally:
+        agent.shutdown()
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m atelier.emulator.server",
+                                     description="The Atelier runtime (foreground).")
+    parser.add_argument("--port", type=int, default=None)
+    parser.add_argument("--host", default=None)
+    parser.add_argument("--home", type=Path, default=None)
+    parser.add_argument("--persist", action="store_true", default=None)
+    return parser.parse_args(argv)
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    overrides = {k: v for k, v in (("port", args.port), ("host", args.host),
+                                   ("home", args.home), ("persist", args.persist)) if v}
+    return Settings(**overrides)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    settings = settings_from_args(args)
+    logging.basicConfig(level=os.environ.get("ATELIER_LOG_LEVEL", "INFO"),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if port_taken(settings.host, settings.port):
+        print(f"error: {settings.host}:{settings.port} is already in use; stop what holds it "
+              f"or choose another port (--port / ATELIER_PORT)", file=sys.stderr)
+        return EXIT_PORT_TAKEN
+    configure_environment(settings)
+    log.info("Atelier runtime on %s (home %s, persist=%s, executor=%s)",
+             settings.endpoint_url, settings.home, settings.persist, settings.executor)
+    asyncio.run(_serve(settings))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
