@@ -26,6 +26,7 @@ export function JobsTable({ state, dispatch }: Props) {
       {state.order.length === 0 ? (
         <p className="muted">No job yet. Start one on the left.</p>
       ) : (
+        <div className="scroll-x">
         <table aria-label="Jobs" className="jobs">
           <thead>
             <tr>
@@ -73,6 +74,7 @@ export function JobsTable({ state, dispatch }: Props) {
             })}
           </tbody>
         </table>
+        </div>
       )}
     </section>
   );

@@ -29,7 +29,7 @@ export function useJsonOutput(output: ResolvedOutput | undefined, fetchImpl: typ
     return () => {
       cancelled = true;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // Re-fetch only when the URL changes (a new object), not on every render of the caller.
   }, [href]);
 
   if (output?.kind === "inline") return { data: output.value, loading: false, error: null };

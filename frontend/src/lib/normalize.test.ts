@@ -25,6 +25,8 @@ describe("scalarsOf / formatCell", () => {
     expect(formatCell(0.123456)).toBe("0.123");
     expect(formatCell([1, 2, 3, 4])).toBe("1, 2, 3, 4");
     expect(formatCell(null)).toBe("");
+    expect(formatCell("2026-11-27T03:18:34.617Z")).toBe(new Date("2026-11-27T03:18:34.617Z").toLocaleString());
+    expect(formatCell("2026-11-27 is a date")).toBe("2026-11-27 is a date");
   });
 });
 

@@ -53,8 +53,14 @@ export function scalarsOf(data: unknown): [string, string | number | boolean][] 
   );
 }
 
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
+
 export function formatCell(value: unknown): string {
   if (value === null || value === undefined) return "";
+  if (typeof value === "string" && ISO_TIME.test(value)) {
+    const date = new Date(value);
+    if (!Number.isNaN(date.getTime())) return date.toLocaleString();
+  }
   if (isNum(value)) return Number.isInteger(value) ? String(value) : value.toFixed(3);
   if (Array.isArray(value)) return value.map((v) => formatCell(v)).join(", ");
   if (isObj(value)) return JSON.stringify(value);
