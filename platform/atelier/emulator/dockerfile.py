@@ -64,12 +64,17 @@ class ImageConfig:
         return list(dict.fromkeys(dirs))
 
     def host_workdir(self) -> Path:
-        """Where the process starts: WORKDIR's host path, else the first importable dir."""
+        """Where the process starts: WORKDIR's host path, else the host dir of what was
+        copied into WORKDIR under its own name, else the build context."""
         mapped = self.host_path(self.workdir)
         if mapped is not None and mapped.is_dir():
             return mapped
-        dirs = self.python_path()
-        return dirs[0] if dirs else self.context
+        workdir = PurePosixPath(self.workdir)
+        for dest, src in self.copies:
+            dest_path = PurePosixPath(dest)
+            if dest_path.parent == workdir and src.name == dest_path.name and src.exists():
+                return src.parent
+        return self.context
 
 
 def images_dirs(repo_root: Path) -> list[Path]:

@@ -38,7 +38,13 @@ class LoopbackPool:
 
     def take(self) -> str:
         with self._lock:
-            return self._released.pop(0) if self._released else next(self._free)
+            # fresh addresses first: a replacement task should not inherit a dead one's IP
+            fresh = next(self._free, None)
+            if fresh is not None:
+                return fresh
+            if not self._released:
+                raise StartError("ResourceInitializationError: no free loopback address")
+            return self._released.pop(0)
 
     def give_back(self, ip: str) -> None:
         with self._lock:

@@ -95,6 +95,8 @@ class ProcessExecutor:
             return None
         if handle.kill_timer:
             handle.kill_timer.cancel()
+        # The container ends with its main process: nothing it started outlives it.
+        self._signal(handle, signal.SIGKILL)
         # Docker reports a signal death as 128 + signal number.
         return 128 - code if code < 0 else code
 

@@ -72,8 +72,9 @@ def _localize(argv: list[str], host_path: Any) -> list[str]:
         if i == 0 and _PYTHON_RE.match(PurePosixPath(arg).name):
             out.append(sys.executable)
             continue
-        mapped = host_path(arg) if arg.startswith("/") else None
-        out.append(str(mapped) if mapped is not None else arg)
+        # container paths (absolute, or relative to WORKDIR) that COPY put there
+        mapped = host_path(arg) if arg and not arg.startswith("-") else None
+        out.append(str(mapped) if mapped is not None and mapped.exists() else arg)
     return out
 
 
