@@ -56,7 +56,8 @@ def _scalar(node: yaml.Node) -> Any:
 
 def _build(node: yaml.Node, path: Path, lines: dict[Path, int], source: str) -> Any:
     """Plain data from a composed node, recording each path's 1-based line in ``lines``."""
-    lines[path] = node.start_mark.line + 1
+    if path:  # the root has no line of its own: a missing section is reported without one
+        lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:

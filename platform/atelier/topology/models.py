@@ -174,7 +174,8 @@ class Pipeline(Strict):
 
 
 class Route(Strict):
-    path: str = Field(pattern=r"^/[A-Za-z0-9_{}/-]*$")
+    # 1 to 3 segments: terraform/modules/api builds API Gateway resources three levels deep.
+    path: str = Field(pattern=r"^(/(\{[A-Za-z0-9_]+\}|[A-Za-z0-9_-]+)){1,3}$")
     method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from atelier.topology import Expansion, expand, load
 
 CONTRACTS = (Path(__file__).resolve().parents[3] / "docs" / "contracts.md").read_text()

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from atelier.topology import DEFAULT_PATH, TopologyError, expand, load, parse
 
 TEXT = DEFAULT_PATH.read_text(encoding="utf-8")

@@ -7,9 +7,10 @@ import json
 from typing import Any
 
 import yaml
-from atelier.topology import DEFAULT_PATH, TopologyError, expand, parse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from atelier.topology import DEFAULT_PATH, TopologyError, expand, parse
 
 TEXT = DEFAULT_PATH.read_text(encoding="utf-8")
 BASE: dict[str, Any] = yaml.safe_load(TEXT)

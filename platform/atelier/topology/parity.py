@@ -1,0 +1,274 @@
+"""What ``atelier deploy`` creates ↔ what Terraform declares: the parity table.
+
+Each kind of resource the deployer reports (``Change.kind``) has a row: where its names come
+from in the expansion, and the Terraform resources that create the same thing, with the
+expression that names them. Since ``terraform/modules/topology`` outputs exactly ``expand()``
+(tests/integration/test_terraform.py applies it), and the stack passes those outputs straight
+to the modules, a name expression such as ``each.value.name`` over ``var.tables`` gives the
+very names the deployer uses.
+
+Every Terraform resource must appear here: as the counterpart of a deployer kind, as a setting
+of one (``PART_OF``: the deployer sets it inside the same ``ensure_*`` call), or as
+Terraform-only with the reason (``TERRAFORM_ONLY``). The test walks ``terraform/modules`` and
+fails on any resource this file does not account for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from atelier.topology.expand import Expansion
+
+
+@dataclass(frozen=True)
+class TfResource:
+    """One Terraform resource block: ``module/type.label`` and how it is named."""
+
+    address: str  # "data/aws_dynamodb_table.this" (module directory / type . label)
+    name_attr: str  # attribute holding the AWS name ("tags.Name" for a tag)
+    name_expr: str  # its expression, normalised: "each.value.name", "${var.x}-subnets"
+    for_each: str | None = None  # what it iterates, or None for one resource
+    stack_input: tuple[str, str] | None = None  # (module argument, expression) in modules/stack
+
+
+@dataclass(frozen=True)
+class Counterpart:
+    kind: str  # the deployer's Change.kind
+    pattern: str  # the name, for people
+    sources: tuple[str, ...]  # expansion paths of the names ("tables.*.name"); () = by kind only
+    terraform: tuple[TfResource, ...]
+    name_format: str = "{}"  # applied to each source value (e.g. "{}-subnets")
+    note: str = ""
+
+
+def _r(address: str, attr: str, expr: str, for_each: str | None = None,
+       stack_input: tuple[str, str] | None = None) -> TfResource:  # fmt: skip
+    return TfResource(address, attr, expr, for_each, stack_input)
+
+
+# fmt: off
+COUNTERPARTS: tuple[Counterpart, ...] = (
+    Counterpart("ec2.vpc", "atelier-{env}-vpc", ("network.vpc_name",), (
+        _r("network/aws_vpc.this", "tags.Name", "var.network.vpc_name", None,
+           ("network", "local.t.network")),)),
+    Counterpart("ec2.subnet", "atelier-{env}-private-{i}", ("network.private_subnets.*key",), (
+        _r("network/aws_subnet.private", "tags.Name", "each.key", "local.private"),)),
+    Counterpart("ec2.security_group", "atelier-{env}-{role}", ("network.security_groups.*",), (
+        _r("network/aws_security_group.this", "name", "each.value", "local.sg"),)),
+    Counterpart("iam.role", "atelier-{env}-{lambda}-lambda, -{pipeline}-task, -{pipeline}-exec",
+                ("lambdas.*.role_name", "pipelines.*.task_role_name",
+                 "pipelines.*.execution_role_name"), (
+        _r("api/aws_iam_role.lambda", "name", "each.value.role_name", "var.lambdas",
+           ("lambdas", "local.t.lambdas")),
+        _r("ecs_task/aws_iam_role.task", "name", "each.value.task_role_name", "var.pipelines",
+           ("pipelines", "local.t.pipelines")),
+        _r("ecs_task/aws_iam_role.execution", "name", "each.value.execution_role_name",
+           "var.pipelines"),
+    )),
+    Counterpart("s3.bucket", "atelier-{env}-{bucket}", ("buckets.*.name",), (
+        _r("data/aws_s3_bucket.this", "bucket", "each.value.name", "local.buckets",
+           ("buckets", "local.t.buckets")),
+        _r("frontend/aws_s3_bucket.this", "bucket", "var.bucket.name", None,
+           ("bucket", 'local.t.buckets["frontend"]')),
+    ), note="website buckets are the frontend module's, the others the data module's"),
+    Counterpart("dynamodb.table", "atelier-{env}-{table}", ("tables.*.name",), (
+        _r("data/aws_dynamodb_table.this", "name", "each.value.name", "var.tables",
+           ("tables", "local.t.tables")),)),
+    Counterpart("secretsmanager.secret", "atelier-{env}-{secret}", ("secrets.*",), (
+        _r("data/aws_secretsmanager_secret.this", "name", "each.value", "var.secrets",
+           ("secrets", "local.t.secrets")),)),
+    Counterpart("rds.instance", "atelier-{env}-db", ("database.identifier",), (
+        _r("data/aws_db_instance.this", "identifier", "var.database.identifier", None,
+           ("database", "local.t.database")),)),
+    Counterpart("rds.subnet_group", "atelier-{env}-db-subnets", ("database.identifier",), (
+        _r("data/aws_db_subnet_group.this", "name", "${var.database.identifier}-subnets"),),
+        name_format="{}-subnets"),
+    Counterpart("ecr.repository", "atelier/{pipeline}", ("repositories.*",), (
+        _r("ecs_task/aws_ecr_repository.this", "name", "each.value", "var.repositories",
+           ("repositories", "local.t.repositories")),)),
+    Counterpart("ecs.cluster", "atelier-{env}", ("cluster",), (
+        _r("ecs_task/aws_ecs_cluster.this", "name", "var.cluster", None,
+           ("cluster", "local.t.cluster")),)),
+    Counterpart("ecs.task_definition", "atelier-{env}-{pipeline}", ("pipelines.*.family",), (
+        _r("ecs_task/aws_ecs_task_definition.this", "family", "each.value.family",
+           "var.pipelines"),)),
+    Counterpart("ecs.service", "atelier-{env}-{service}", ("services.*.name",), (
+        _r("ecs_service/aws_ecs_service.this", "name", "each.value.name", "var.services",
+           ("services", "local.t.services")),)),
+    Counterpart("elbv2.load_balancer", "atelier-{env}-{short_name}", ("services.*.alb_name",), (
+        _r("ecs_service/aws_lb.this", "name", "each.value.alb_name", "var.services"),)),
+    Counterpart("elbv2.target_group", "atelier-{env}-{short_name}-tg",
+                ("services.*.target_group_name",), (
+        _r("ecs_service/aws_lb_target_group.this", "name", "each.value.target_group_name",
+           "var.services"),)),
+    Counterpart("elbv2.listener", "{alb}:80", ("services.*.alb_name",), (
+        _r("ecs_service/aws_lb_listener.this", "port", "80", "var.services"),),
+        name_format="{}:80", note="a listener has no name: the deployer reports <alb>:<port>"),
+    Counterpart("lambda.function", "atelier-{env}-{lambda}", ("lambdas.*.function_name",), (
+        _r("api/aws_lambda_function.this", "function_name", "each.value.function_name",
+           "var.lambdas"),)),
+    Counterpart("lambda.layer", "atelier-{env}-shared", ("layer_name",), (
+        _r("api/aws_lambda_layer_version.shared", "layer_name", "var.layer_name", None,
+           ("layer_name", "local.t.layer_name")),)),
+    Counterpart("lambda.permission", "{function}/{statement id}", (), (
+        _r("api/aws_lambda_permission.route", "action", "lambda:InvokeFunction", "var.routes",
+           ("routes", "local.t.routes")),
+        _r("api/aws_lambda_permission.authorizer", "action", "lambda:InvokeFunction"),
+    ), note="statement ids are local to each function: matched by kind"),
+    Counterpart("apigateway.rest_api", "atelier-{env}-api", ("api.name",), (
+        _r("api/aws_api_gateway_rest_api.this", "name", "var.api.name", None,
+           ("api", "local.t.api")),)),
+    Counterpart("logs.group", "/aws/lambda/{function}, /ecs/{family}, /aws/apigateway/{api}",
+                ("lambdas.*.log_group", "pipelines.*.log_group", "api.log_group"), (
+        _r("monitoring/aws_cloudwatch_log_group.this", "name", "each.key",
+           "toset(var.log_group_names)", ("log_group_names", "local.log_groups")),)),
+    Counterpart("cloudwatch.alarm", "atelier-{env}-{alarm}", ("alarms.*.name",), (
+        _r("monitoring/aws_cloudwatch_metric_alarm.this", "alarm_name", "each.value.name",
+           "var.alarms", ("alarms", "local.t.alarms")),)),
+    Counterpart("sns.topic", "atelier-{env}-alerts", ("alerts_topic",), (
+        _r("monitoring/aws_sns_topic.alerts", "name", "var.alerts_topic", None,
+           ("alerts_topic", "local.t.alerts_topic")),)),
+)
+# fmt: on
+
+# Terraform resources that are settings of a deployer kind: the deployer applies the same
+# setting inside the ensure_* call of that kind.
+PART_OF: dict[str, str] = {
+    "aws_s3_bucket_versioning": "s3.bucket",
+    "aws_s3_bucket_server_side_encryption_configuration": "s3.bucket",
+    "aws_s3_bucket_public_access_block": "s3.bucket",
+    "aws_s3_bucket_ownership_controls": "s3.bucket",
+    "aws_s3_bucket_lifecycle_configuration": "s3.bucket",
+    "aws_s3_bucket_policy": "s3.bucket",
+    "aws_s3_bucket_website_configuration": "s3.bucket",
+    "aws_iam_role_policy": "iam.role",
+    "aws_secretsmanager_secret_version": "secretsmanager.secret",
+    "aws_vpc_security_group_ingress_rule": "ec2.security_group",
+    "aws_vpc_security_group_egress_rule": "ec2.security_group",
+    "aws_route_table": "ec2.vpc",
+    "aws_route_table_association": "ec2.subnet",
+    "aws_api_gateway_resource": "apigateway.rest_api",
+    "aws_api_gateway_method": "apigateway.rest_api",
+    "aws_api_gateway_integration": "apigateway.rest_api",
+    "aws_api_gateway_method_response": "apigateway.rest_api",
+    "aws_api_gateway_integration_response": "apigateway.rest_api",
+    "aws_api_gateway_authorizer": "apigateway.rest_api",
+    "aws_api_gateway_deployment": "apigateway.rest_api",
+    "aws_api_gateway_stage": "apigateway.rest_api",
+    "aws_api_gateway_method_settings": "apigateway.rest_api",
+    "aws_api_gateway_request_validator": "apigateway.rest_api",
+    "aws_api_gateway_gateway_response": "apigateway.rest_api",
+    "aws_sns_topic_policy": "sns.topic",
+}
+
+# Terraform resources with no local counterpart, by type or by address, and why.
+TERRAFORM_ONLY: dict[str, str] = {
+    "aws_cloudfront_distribution": "CDN edge: locally the emulator serves the S3 website",
+    "aws_cloudfront_origin_access_control": "part of the CloudFront distribution",
+    "aws_cloudfront_response_headers_policy": "part of the CloudFront distribution",
+    "aws_wafv2_web_acl": "optional WAF at the AWS edge; nothing to filter on loopback",
+    "aws_wafv2_web_acl_association": "optional WAF at the AWS edge",
+    "aws_budgets_budget": "cost budget: the local runtime costs nothing",
+    "aws_autoscaling_group": "GPU EC2 capacity: the compute agent runs GPU tasks on this "
+    "machine (GPU when present, CPU fallback)",
+    "aws_launch_template": "GPU EC2 capacity (see aws_autoscaling_group)",
+    "aws_iam_instance_profile": "GPU EC2 capacity (see aws_autoscaling_group)",
+    "aws_ecs_capacity_provider": "GPU EC2 capacity (see aws_autoscaling_group)",
+    "aws_ecs_cluster_capacity_providers": "GPU EC2 capacity (see aws_autoscaling_group)",
+    "gpu_capacity/aws_iam_role.instance": "GPU EC2 capacity (see aws_autoscaling_group)",
+    "aws_synthetics_canary": "the canary needs Synthetics' managed runtime; locally the e2e "
+    "runner and the monitor loop call the API",
+    "monitoring/aws_iam_role.canary": "the canary's role (see aws_synthetics_canary)",
+    "monitoring/aws_cloudwatch_metric_alarm.canary": "alarm on the canary's success rate",
+    "aws_kms_key": "customer-managed encryption key: the emulator encrypts nothing",
+    "aws_kms_alias": "alias of the KMS key",
+    "aws_flow_log": "VPC flow logs: no packets cross a VPC locally",
+    "network/aws_iam_role.flow": "role of the VPC flow logs",
+    "network/aws_cloudwatch_log_group.flow": "log group of the VPC flow logs",
+    "aws_internet_gateway": "internet egress for the NAT: local processes use the host network",
+    "aws_nat_gateway": "internet egress from private subnets: local processes use the host network",
+    "aws_eip": "address of the NAT gateway",
+    "aws_route": "routes to the internet gateway and the NAT",
+    "network/aws_subnet.public": "holds only the NAT gateway",
+    "aws_vpc_endpoint": "S3/DynamoDB gateway endpoints: locally everything is on loopback",
+    "aws_default_security_group": "closes AWS's default group; the emulator has no default rules",
+    "aws_appautoscaling_target": "service autoscaling: locally the supervisor keeps desiredCount "
+    "(local max_count is 1)",
+    "aws_appautoscaling_policy": "service autoscaling (see aws_appautoscaling_target)",
+    "aws_db_parameter_group": "RDS engine parameters (force_ssl, slow query log): the local "
+    "PostgreSQL runs with its defaults",
+    "data/aws_iam_role.rds_monitoring": "RDS enhanced monitoring role",
+    "aws_iam_role_policy_attachment": "AWS-managed policies of Terraform-only service roles "
+    "(RDS monitoring, GPU instances, API Gateway logging)",
+    "api/aws_iam_role.apigateway_logs": "account-wide API Gateway logging role",
+    "aws_api_gateway_account": "account-wide API Gateway logging role",
+    "aws_ecr_lifecycle_policy": "image retention in ECR: locally images are Dockerfiles",
+    "aws_sns_topic_subscription": "e-mail subscribers of the alert topic (per env tfvars)",
+    "aws_cloudwatch_log_metric_filter": "JobsFailed from task logs: locally the monitor loop "
+    "publishes the metric",
+}
+
+# Kinds the deployer reports that Terraform does not create, and why.
+LOCAL_ONLY: dict[str, str] = {
+    "dynamodb.item": "the seed/admin user written at deploy; on AWS created by `atelier seed`",
+}
+
+
+def _values(node: Any, parts: list[str]) -> Iterable[Any]:
+    if not parts:
+        yield node
+        return
+    head, rest = parts[0], parts[1:]
+    if head == "*":
+        for value in node.values():
+            yield from _values(value, rest)
+    elif head == "*key":
+        yield from node
+    else:
+        yield from _values(node[head], rest)
+
+
+def expected_names(counterpart: Counterpart, expansion: Expansion) -> set[str] | None:
+    """Names of that kind the deployer creates for ``expansion``; None if matched by kind."""
+    if not counterpart.sources:
+        return None
+    dumped = expansion.model_dump()
+    return {
+        counterpart.name_format.format(value)
+        for source in counterpart.sources
+        for value in _values(dumped, source.split("."))
+    }
+
+
+def unmatched(changes: Iterable[tuple[str, str]], expansion: Expansion) -> list[str]:
+    """(kind, name) pairs a deploy reported that this table does not predict, as messages."""
+    rows = {c.kind: c for c in COUNTERPARTS}
+    problems = []
+    for kind, name in changes:
+        if kind in LOCAL_ONLY:
+            continue
+        row = rows.get(kind)
+        if row is None:
+            problems.append(f"deployer kind {kind!r} ({name}) has no row in parity.COUNTERPARTS")
+            continue
+        names = expected_names(row, expansion)
+        if names is not None and name not in names:
+            problems.append(f"{kind} {name!r} is not a name Terraform creates: {sorted(names)}")
+    return problems
+
+
+def accounted_for(address: str) -> str | None:
+    """Why a Terraform resource ``module/type.label`` is in the table, or None if it is not."""
+    rtype = address.split("/", 1)[1].split(".", 1)[0]
+    for row in COUNTERPARTS:
+        if any(r.address == address for r in row.terraform):
+            return f"counterpart of {row.kind}"
+    if address in TERRAFORM_ONLY:
+        return TERRAFORM_ONLY[address]
+    if rtype in PART_OF:
+        return f"setting of {PART_OF[rtype]}"
+    if rtype in TERRAFORM_ONLY:
+        return TERRAFORM_ONLY[rtype]
+    return None
