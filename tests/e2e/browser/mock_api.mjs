@@ -14,6 +14,7 @@
 //   start-fails  job-starting routes answer 500 {"message": "Could not start the task: ..."}
 //   job-fails    the image job ends FAILED with an error message
 //   stuck        jobs stay RUNNING forever
+//   no-outputs   jobs SUCCEED with empty outputs (the page has no result to show)
 //
 // CLI: node mock_api.mjs [--mode ok] [--frontend-port 5180] [--api-port 5181] [--uploads]
 //   credentials: MOCK_USERNAME / MOCK_PASSWORD (default demo / demo-password)
@@ -26,7 +27,7 @@ import { curvePng, overlayPng } from "./png.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const DEFAULT_DIST = path.resolve(HERE, "../../../frontend/dist");
-export const MODES = ["ok", "login-fails", "start-fails", "job-fails", "stuck"];
+export const MODES = ["ok", "login-fails", "start-fails", "job-fails", "stuck", "no-outputs"];
 
 const MIME = {
   ".html": "text/html; charset=utf-8",
@@ -182,7 +183,7 @@ export async function startMock(options = {}) {
     if (mode === "job-fails" && job.pipeline === "non_structured_data_images") {
       return { ...view, status: "FAILED", error: "The link does not point to an image (content-type text/html)" };
     }
-    job.outputs ??= makeOutputs(job);
+    job.outputs ??= mode === "no-outputs" ? {} : makeOutputs(job);
     return { ...view, status: "SUCCEEDED", outputs: job.outputs };
   }
 

@@ -227,11 +227,14 @@ export async function main(env = process.env, log = console.log) {
         return current.status === "SUCCEEDED" ? current : false;
       }, cfg.jobTimeout, `image job ${imageJobId} reaching SUCCEEDED`, 1000);
       const overlay = job.details.getByRole("img", { name: "Annotated overlay" });
-      await overlay.waitFor({ state: "visible" });
-      await waitFor(() => overlay.evaluate((img) => img.complete && img.naturalWidth > 0), cfg.stepTimeout, "the overlay image loading");
+      await waitFor(
+        async () => (await overlay.count()) > 0 && overlay.evaluate((img) => img.complete && img.naturalWidth > 0),
+        cfg.stepTimeout,
+        `job ${imageJobId} SUCCEEDED but the page shows no loaded annotated overlay image`,
+      );
       const rows = job.details.getByRole("table", { name: "Detections" }).locator("tbody tr");
-      await waitFor(async () => (await rows.count()) > 0, cfg.stepTimeout, "rows in the detections table");
-      await job.details.getByRole("img", { name: "Annotated overlay" }).scrollIntoViewIfNeeded();
+      await waitFor(async () => (await rows.count()) > 0, cfg.stepTimeout, `job ${imageJobId} SUCCEEDED but the page shows no detections table rows`);
+      await overlay.scrollIntoViewIfNeeded();
       return `statuses ${[...seen].join(" → ")}; ${await rows.count()} detections`;
     });
 
@@ -264,9 +267,10 @@ export async function main(env = process.env, log = console.log) {
       }, timeout, `active-learning job ${alJobId} ${cfg.alWait === "result" ? "reaching SUCCEEDED" : "leaving PENDING"}`, 500);
       if (cfg.alWait === "result") {
         const details = page.getByRole("region", { name: /Active learning job/ });
-        await details.getByRole("img", { name: /Learning curve/ }).waitFor({ state: "visible" });
+        const curve = details.getByRole("img", { name: /Learning curve|Active-learning curve plot/ });
+        await waitFor(async () => (await curve.count()) > 0, cfg.stepTimeout, `job ${alJobId} SUCCEEDED but the page shows no learning curve`);
         const ids = details.getByRole("list", { name: "Ids to label next" }).getByRole("listitem");
-        await waitFor(async () => (await ids.count()) > 0, cfg.stepTimeout, "the ids to label next");
+        await waitFor(async () => (await ids.count()) > 0, cfg.stepTimeout, `job ${alJobId} SUCCEEDED but the page shows no ids to label next`);
       }
       return `statuses ${seen.join(" → ")}`;
     });

@@ -20,6 +20,7 @@ const CASES = [
   { name: "fails to start a job", mode: "start-fails", exit: 1, err: ["FAILED at step 'start image job'", "Could not start the task"] },
   { name: "fails when the job fails", mode: "job-fails", exit: 1, err: ["FAILED at step 'image job result'", "does not point to an image"] },
   { name: "fails when no result comes", mode: "stuck", env: { JOB_TIMEOUT_MS: "5000" }, exit: 1, err: ["FAILED at step 'image job result'", "not seen within 5 s"] },
+  { name: "fails when the result is not shown", mode: "no-outputs", env: { STEP_TIMEOUT_MS: "4000" }, exit: 1, err: ["FAILED at step 'image job result'", "shows no loaded annotated overlay image"] },
   { name: "refuses to run without its env", mode: "ok", env: { ATELIER_PASSWORD: "" }, exit: 2, err: ["missing environment variable(s): ATELIER_PASSWORD"] },
 ];
 
