@@ -24,7 +24,13 @@ import hcl2
 import pytest
 
 from atelier.topology import TopologyError, expand, load, parse
-from atelier.topology.parity import COUNTERPARTS, LOCAL_ONLY, accounted_for
+from atelier.topology.parity import (
+    COUNTERPARTS,
+    LOCAL_ONLY,
+    accounted_for,
+    expected_names,
+    unmatched,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 TF = ROOT / "terraform"
@@ -410,6 +416,24 @@ def test_every_kind_the_deployer_reports_has_a_terraform_counterpart() -> None:
         pytest.skip("platform/atelier/deploy reports no kinds yet")
     rows = {row.kind for row in COUNTERPARTS} | set(LOCAL_ONLY)
     assert not kinds - rows, f"deployer kinds without a parity row: {sorted(kinds - rows)}"
+
+
+@pytest.mark.parametrize("env", ["local", "qa", "prod"])
+def test_what_the_deployer_creates_is_what_terraform_creates(env: str) -> None:
+    """Both directions, by kind and name: the deployer's inventory against the parity rows."""
+    inventory = pytest.importorskip("atelier.deploy.inventory")
+    exp = expand(load(), env)
+    deployed: set[tuple[str, str]] = inventory.resources(exp)
+    assert not unmatched(sorted(deployed), exp), "\n".join(unmatched(sorted(deployed), exp))
+    for row in COUNTERPARTS:
+        names = expected_names(row, exp)
+        local = {name for kind, name in deployed if kind == row.kind}
+        if names is None:
+            assert local, f"{row.kind}: Terraform creates it, the deployer does not"
+        else:
+            assert names <= local, (
+                f"{row.kind}: Terraform creates {sorted(names - local)}, the deployer does not"
+            )
 
 
 def test_an_unlisted_terraform_resource_is_reported(tmp_path: Path) -> None:

@@ -212,7 +212,10 @@ TERRAFORM_ONLY: dict[str, str] = {
 
 # Kinds the deployer reports that Terraform does not create, and why.
 LOCAL_ONLY: dict[str, str] = {
-    "dynamodb.item": "the seed/admin user written at deploy; on AWS created by `atelier seed`",
+    "s3.files": "the frontend build uploaded by `atelier deploy`; on AWS the CI/CD pipeline "
+    "syncs frontend/dist to the bucket Terraform creates (files are not infrastructure)",
+    "user": "the admin user `atelier deploy` writes to the users table; on AWS an operator "
+    "creates users (data, not infrastructure)",
 }
 
 
