@@ -17,6 +17,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import boto3
 import pytest
@@ -32,6 +33,13 @@ from atelier.deploy.sandbox import Runtime, plain_ministack, stage_sources
 from atelier.topology import expand, load
 
 pytestmark = pytest.mark.integration
+# Our own environment (a clone of `local`): the session runtime is shared with other tests that
+# may deploy `atelier-local-*`; this module deploys and destroys `atelier-itest-*` only.
+ENV = "itest"
+
+
+def _expansion(env: dict[str, str]) -> Any:
+    return expand(load(Path(env["ATELIER_REPO_ROOT"]) / "topology.yaml"), ENV)
 
 
 @pytest.fixture(scope="module")
@@ -45,18 +53,19 @@ def target(
         with plain_ministack(tmp_path_factory.mktemp("ministack")) as runtime:
             yield runtime
         return
-    yield Runtime(shared.host, int(shared.port))
+    url = urlparse(shared.endpoint_url)
+    yield Runtime(url.hostname or "127.0.0.1", int(shared.port))
 
 
 @pytest.fixture(scope="module")
 def env(target: Runtime, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    root = stage_sources(REPO_ROOT, tmp_path_factory.mktemp("repo"))
+    root = stage_sources(REPO_ROOT, tmp_path_factory.mktemp("repo"), ENV)
     return {
         "ATELIER_HOST": target.host,
         "ATELIER_PORT": str(target.port),
         "ATELIER_HOME": str(root / ".atelier"),
         "ATELIER_REPO_ROOT": str(root),
-        "ATELIER_ENV": "local",
+        "ATELIER_ENV": ENV,
         "AWS_ACCESS_KEY_ID": "test",
         "AWS_SECRET_ACCESS_KEY": "test",
         "AWS_DEFAULT_REGION": "us-east-1",
@@ -98,14 +107,14 @@ def _http(method: str, url: str, body: Any = None, token: str = "") -> tuple[int
 
 @pytest.fixture(scope="module")
 def deployed(env: dict[str, str]) -> dict[str, Any]:
-    output = _cli(deploy, env)
+    output = _cli(deploy, env, "--service-wait", "0")
     assert "created" in output
     home = Path(env["ATELIER_HOME"])
     return {"output": output, "outputs": json.loads((home / "outputs.json").read_text())}
 
 
 def test_from_scratch_every_resource_exists(env: dict[str, str], deployed: dict[str, Any]) -> None:
-    exp = expand(load(Path(env["ATELIER_REPO_ROOT"]) / "topology.yaml"), "local")
+    exp = _expansion(env)
     out = deployed["outputs"]
     s3, ddb = _aws(env, "s3"), _aws(env, "dynamodb")
     for bucket in exp.buckets.values():
@@ -163,11 +172,9 @@ def test_from_scratch_every_resource_exists(env: dict[str, str], deployed: dict[
 
     repos = _aws(env, "ecr").describe_repositories()["repositories"]
     assert set(exp.repositories.values()) <= {r["repositoryName"] for r in repos}
-    groups = _aws(env, "logs").describe_log_groups(logGroupNamePrefix="/aws/lambda/atelier-local-")
+    groups = _aws(env, "logs").describe_log_groups(logGroupNamePrefix=f"/aws/lambda/{exp.prefix}")
     assert {g["retentionInDays"] for g in groups["logGroups"]} == {exp.log_retention_days}
-    alarms = _aws(env, "cloudwatch").describe_alarms(AlarmNamePrefix="atelier-local-")[
-        "MetricAlarms"
-    ]
+    alarms = _aws(env, "cloudwatch").describe_alarms(AlarmNamePrefix=exp.prefix)["MetricAlarms"]
     assert len(alarms) == len(exp.alarms) and all(
         a["AlarmActions"] == [out["alerts_topic_arn"]] for a in alarms
     )
@@ -224,13 +231,14 @@ def test_a_touched_lambda_is_the_only_update(env: dict[str, str], deployed: dict
         )
         report = apply.run(deployment, DEPLOY)
     changed = [(c.kind, c.name, c.action, c.detail) for c in report.changed]
-    assert changed == [("lambda.function", "atelier-local-jobs", Action.UPDATED, "code")]
+    jobs = deployment.exp.lambdas["jobs"].function_name
+    assert changed == [("lambda.function", jobs, Action.UPDATED, "code")]
     # and every resource the deploy manages was checked, no more, no less
     assert {(c.kind, c.name) for c in report.changes} == inventory.resources(deployment.exp)
 
 
 def test_destroy_removes_everything(env: dict[str, str], deployed: dict[str, Any]) -> None:
-    exp = expand(load(Path(env["ATELIER_REPO_ROOT"]) / "topology.yaml"), "local")
+    exp = _expansion(env)
     output = _cli(destroy, env, "--yes")
     assert "removed" in output
     buckets = {b["Name"] for b in _aws(env, "s3").list_buckets()["Buckets"]}

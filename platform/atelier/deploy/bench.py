@@ -3,7 +3,9 @@
 Each is timed as a user runs it (``python -m atelier.cli deploy`` in a new process, interpreter
 start and imports included) against ``endpoint_url``, with a private ``ATELIER_HOME`` and a copy
 of the deployable sources, so the user's ``.atelier/`` (outputs, credentials) is never touched.
-Whatever the topology already had on that endpoint is destroyed first: a fresh deploy is fresh.
+It deploys its own environment, ``bench`` (a clone of ``local``: ``atelier-bench-*``), so a
+user's local stack on the same runtime is left alone; whatever an earlier bench left there is
+destroyed first, so a fresh deploy is fresh.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from atelier.deploy.context import Deployment
 from atelier.deploy.sandbox import stage_sources
 from atelier.deploy.teardown import DESTROY
 
+ENV = "bench"
 TARGETS_S = {"fresh_deploy_s": 10.0, "repeat_deploy_s": 2.0}
 
 
@@ -45,10 +48,10 @@ def measure(endpoint_url: str, keep: bool = False) -> dict[str, Any]:
     """Seconds for a deploy from scratch, a repeat (which must change nothing) and a destroy."""
     url = urlparse(endpoint_url)
     with tempfile.TemporaryDirectory(prefix="atelier-bench-") as tmp:
-        root = stage_sources(REPO_ROOT, Path(tmp))
+        root = stage_sources(REPO_ROOT, Path(tmp), ENV)
         topology = root / "topology.yaml"
         host, port = url.hostname or "127.0.0.1", url.port or 4566
-        settings = Settings(host=host, port=port, home=root / ".atelier", repo_root=root)
+        settings = Settings(host=host, port=port, home=root / ".atelier", repo_root=root, env=ENV)
         apply.run(Deployment.from_settings(settings, topology), DESTROY)
         env = {
             **os.environ,
@@ -56,6 +59,7 @@ def measure(endpoint_url: str, keep: bool = False) -> dict[str, Any]:
             "ATELIER_PORT": str(port),
             "ATELIER_HOME": str(settings.home),
             "ATELIER_REPO_ROOT": str(root),
+            "ATELIER_ENV": ENV,
             "COLUMNS": "200",
         }
         fresh, _ = _cli(env, topology, "deploy")

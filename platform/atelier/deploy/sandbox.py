@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 from atelier.topology import expand, load
 
 # Stand-ins for lambdas that are not written yet: the same handler names, an authorizer that
@@ -58,15 +60,22 @@ class Runtime:
         return f"http://{self.host}:{self.port}"
 
 
-def stage_sources(repo_root: Path, dest: Path) -> Path:
-    """Copy what deploy reads (topology, lambdas, frontend build) to ``dest``; stub what is missing."""
-    shutil.copy2(repo_root / "topology.yaml", dest / "topology.yaml")
+def stage_sources(repo_root: Path, dest: Path, env: str = "local") -> Path:
+    """Copy what deploy reads (topology, lambdas, frontend build) to ``dest``; stub what is missing.
+
+    ``env`` other than ``local`` is added to the copied topology as a clone of ``local``, so a
+    test or a benchmark deploys ``atelier-<env>-*`` beside (never over) a user's local stack.
+    """
+    topology = yaml.safe_load((repo_root / "topology.yaml").read_text())
+    environments = topology["environments"]
+    environments.setdefault(env, dict(environments["local"]))
+    (dest / "topology.yaml").write_text(yaml.safe_dump(topology, sort_keys=False))
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "node_modules")
     if (repo_root / "lambdas").is_dir():
         shutil.copytree(repo_root / "lambdas", dest / "lambdas", ignore=ignore)
     if (repo_root / "frontend" / "dist").is_dir():
         shutil.copytree(repo_root / "frontend" / "dist", dest / "frontend" / "dist", ignore=ignore)
-    exp = expand(load(dest / "topology.yaml"), "local")
+    exp = expand(load(dest / "topology.yaml"), env)
     for fn in exp.lambdas.values():
         handler = dest / fn.source / "handler.py"
         if not handler.exists():
