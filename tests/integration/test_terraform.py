@@ -465,3 +465,20 @@ def test_a_miswired_stack_is_reported(tmp_path: Path) -> None:
                                              "tables               = {}"))  # fmt: skip
     problems = parity_problems(copy)
     assert any("modules/stack passes data.tables" in p for p in problems), problems
+
+
+def test_the_bundles_terraform_reads_are_the_ones_bundles_py_writes() -> None:
+    pytest.importorskip("atelier.deploy.bundle")
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("tf_bundles", TF / "bundles.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    written = set(module.bundles("qa"))
+    lambdas = set(expand(load(), "qa").lambdas)
+    assert {f"{name}.zip" for name in lambdas} | {"shared-layer.zip", "canary.zip"} == written
+    api = (MODULES / "api" / "lambdas.tf").read_text()
+    for reference in ('"${var.bundle_dir}/${each.key}.zip"', "shared-layer.zip", "deps-layer.zip"):
+        assert reference in api, f"modules/api no longer reads {reference}"
+    assert '"${var.bundle_dir}/canary.zip"' in (MODULES / "stack" / "main.tf").read_text()

@@ -182,6 +182,8 @@ TERRAFORM_ONLY: dict[str, str] = {
     "runner and the monitor loop call the API",
     "monitoring/aws_iam_role.canary": "the canary's role (see aws_synthetics_canary)",
     "monitoring/aws_cloudwatch_metric_alarm.canary": "alarm on the canary's success rate",
+    "api/aws_lambda_layer_version.deps": "third-party packages of the lambdas: locally they "
+    "run with the runtime's interpreter, which has them (the app extra)",
     "aws_kms_key": "customer-managed encryption key: the emulator encrypts nothing",
     "aws_kms_alias": "alias of the KMS key",
     "aws_flow_log": "VPC flow logs: no packets cross a VPC locally",

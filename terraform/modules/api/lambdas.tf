@@ -51,6 +51,16 @@ resource "aws_lambda_layer_version" "shared" {
   compatible_runtimes = distinct([for fn in var.lambdas : fn.runtime])
 }
 
+# Third-party packages of the lambdas (lambdas/requirements.txt), built by
+# `python terraform/bundles.py --deps`. Locally the runtime's interpreter has them.
+resource "aws_lambda_layer_version" "deps" {
+  count               = var.dependency_layer ? 1 : 0
+  layer_name          = "${var.layer_name}-deps"
+  filename            = "${var.bundle_dir}/deps-layer.zip"
+  source_code_hash    = filebase64sha256("${var.bundle_dir}/deps-layer.zip")
+  compatible_runtimes = distinct([for fn in var.lambdas : fn.runtime])
+}
+
 resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_116:invoked synchronously by API Gateway: the caller gets the error, a dead-letter queue would hold nothing
   #checkov:skip=CKV_AWS_117:only lambdas that call the internal service (in_vpc in topology.yaml) join the VPC; the others call AWS APIs only
@@ -64,7 +74,7 @@ resource "aws_lambda_function" "this" {
   memory_size                    = each.value.memory
   filename                       = "${var.bundle_dir}/${each.key}.zip"
   source_code_hash               = filebase64sha256("${var.bundle_dir}/${each.key}.zip")
-  layers                         = [aws_lambda_layer_version.shared.arn]
+  layers                         = concat(aws_lambda_layer_version.deps[*].arn, [aws_lambda_layer_version.shared.arn])
   kms_key_arn                    = var.kms_key_arn
   reserved_concurrent_executions = var.reserved_concurrency
 

@@ -51,6 +51,12 @@ variable "bundle_dir" {
   type        = string
 }
 
+variable "dependency_layer" {
+  description = "Attach the third-party layer <bundle_dir>/deps-layer.zip (AWS); off where the runtime has the packages (local)."
+  type        = bool
+  default     = true
+}
+
 variable "ref_values" {
   description = "Values of the topology's environment references (secret:<k>, subnets:private, security_group:<role>, service_url:<s>)."
   type        = map(string)

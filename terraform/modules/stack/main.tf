@@ -141,6 +141,7 @@ module "api" {
   lambdas                     = local.t.lambdas
   layer_name                  = local.t.layer_name
   bundle_dir                  = var.bundle_dir
+  dependency_layer            = var.dependency_layer
   ref_values                  = local.ref_values
   lambda_policies             = module.lambda_permissions.policies
   log_groups                  = module.monitoring.log_groups

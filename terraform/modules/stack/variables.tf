@@ -24,6 +24,12 @@ variable "alert_emails" {
   default     = []
 }
 
+variable "dependency_layer" {
+  description = "Build the lambdas' third-party layer from <bundle_dir>/deps-layer.zip (off locally)."
+  type        = bool
+  default     = true
+}
+
 variable "enable_nat" {
   description = "NAT gateway for internet egress from private subnets (tasks fetch http(s) links)."
   type        = bool
