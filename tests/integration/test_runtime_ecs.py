@@ -23,24 +23,47 @@ def ecs(runtime: Any) -> Any:
 
 def register(ecs: Any, image: str, **container: Any) -> str:
     definition = {
-        "name": "main", "image": image, "essential": True,
-        "logConfiguration": {"logDriver": "awslogs", "options": {
-            "awslogs-group": LOG_GROUP, "awslogs-region": "us-east-1",
-            "awslogs-stream-prefix": "ecs"}},
+        "name": "main",
+        "image": image,
+        "essential": True,
+        "logConfiguration": {
+            "logDriver": "awslogs",
+            "options": {
+                "awslogs-group": LOG_GROUP,
+                "awslogs-region": "us-east-1",
+                "awslogs-stream-prefix": "ecs",
+            },
+        },
         **container,
     }
     family = f"t-{uuid.uuid4().hex[:8]}"
-    td = ecs.register_task_definition(family=family, containerDefinitions=[definition],
-                                      networkMode="awsvpc", cpu="256", memory="512",
-                                      requiresCompatibilities=["FARGATE"])
+    td = ecs.register_task_definition(
+        family=family,
+        containerDefinitions=[definition],
+        networkMode="awsvpc",
+        cpu="256",
+        memory="512",
+        requiresCompatibilities=["FARGATE"],
+    )
     return str(td["taskDefinition"]["taskDefinitionArn"])
 
 
 def run(ecs: Any, td: str, env: dict[str, str] | None = None) -> str:
-    overrides = {"containerOverrides": [{"name": "main", "environment": [
-        {"name": k, "value": v} for k, v in (env or {}).items()]}]}
-    resp = ecs.run_task(cluster="rt", taskDefinition=td, launchType="FARGATE", overrides=overrides,
-                        networkConfiguration={"awsvpcConfiguration": {"subnets": ["subnet-1"]}})
+    overrides = {
+        "containerOverrides": [
+            {
+                "name": "main",
+                "environment": [{"name": k, "value": v} for k, v in (env or {}).items()],
+            }
+        ]
+    }
+    resp = ecs.run_task(
+        cluster="rt",
+        taskDefinition=td,
+        launchType="FARGATE",
+        overrides=overrides,
+        networkConfiguration={"awsvpcConfiguration": {"subnets": ["subnet-1"]}},
+    )
     assert resp["failures"] == []
     return str(resp["tasks"][0]["taskArn"])
 
@@ -76,8 +99,9 @@ def test_process_gets_dockerfile_env_overrides_endpoint_and_its_own_address(runt
     td = register(ecs, "atelier/exiter")
     arn = run(ecs, td, {"JOB_ID": "job-42"})
     task = wait_stopped(ecs, arn)
-    ip = next(d["value"] for d in task["attachments"][0]["details"]
-              if d["name"] == "privateIPv4Address")
+    ip = next(
+        d["value"] for d in task["attachments"][0]["details"] if d["name"] == "privateIPv4Address"
+    )
     assert ip.startswith("127.0.") and ip != "127.0.0.1"
     lines = log_lines(runtime, arn)
     assert "greeting=hello from the image" in lines  # Dockerfile ENV
@@ -114,13 +138,15 @@ def test_task_is_running_with_a_live_process_until_stop_task(runtime, ecs):
         assert time.monotonic() < deadline, "the process outlived StopTask"
         time.sleep(0.1)
     assert "got SIGTERM" in log_lines(runtime, arn)
-    assert ecs.describe_tasks(cluster="rt", tasks=[arn])["tasks"][0]["containers"][0][
-        "exitCode"] == 0
+    assert (
+        ecs.describe_tasks(cluster="rt", tasks=[arn])["tasks"][0]["containers"][0]["exitCode"] == 0
+    )
 
 
 def test_stop_task_kills_a_process_that_ignores_sigterm_after_stop_timeout(runtime, ecs):
-    td = register(ecs, "atelier/sleeper", stopTimeout=1,
-                  environment=[{"name": "IGNORE_TERM", "value": "1"}])
+    td = register(
+        ecs, "atelier/sleeper", stopTimeout=1, environment=[{"name": "IGNORE_TERM", "value": "1"}]
+    )
     arn = run(ecs, td)
     wait_log(runtime, arn, "sleeping")
     ecs.stop_task(cluster="rt", task=arn)
@@ -132,11 +158,14 @@ def test_stop_task_kills_a_process_that_ignores_sigterm_after_stop_timeout(runti
     assert task["containers"][0]["exitCode"] == 137  # 128 + SIGKILL
 
 
-@pytest.mark.parametrize(("image", "reason"), [
-    ("atelier/no-such-pipeline", "CannotPullContainerError"),
-    ("docker.io/library/nginx:latest", "CannotPullContainerError"),
-    ("atelier/badcmd", "CannotStartContainerError"),
-])
+@pytest.mark.parametrize(
+    ("image", "reason"),
+    [
+        ("atelier/no-such-pipeline", "CannotPullContainerError"),
+        ("docker.io/library/nginx:latest", "CannotPullContainerError"),
+        ("atelier/badcmd", "CannotStartContainerError"),
+    ],
+)
 def test_bad_images_and_commands_end_stopped_with_a_reason(runtime, ecs, image, reason):
     arn = run(ecs, register(ecs, image))
     task = wait_stopped(ecs, arn)

@@ -14,14 +14,24 @@ def test_gpu_task_device_is_visible_in_tags_logs_and_environment(runtime):
     ecs.create_cluster(clusterName="gpu")
     logs.create_log_group(logGroupName="/ecs/gpu")
     td = ecs.register_task_definition(
-        family="gpujob", requiresCompatibilities=["EC2"],
-        containerDefinitions=[{
-            "name": "main", "image": "atelier/gpujob", "memory": 512,
-            "resourceRequirements": [{"type": "GPU", "value": "1"}],
-            "logConfiguration": {"logDriver": "awslogs", "options": {
-                "awslogs-group": "/ecs/gpu", "awslogs-region": "us-east-1",
-                "awslogs-stream-prefix": "al"}},
-        }],
+        family="gpujob",
+        requiresCompatibilities=["EC2"],
+        containerDefinitions=[
+            {
+                "name": "main",
+                "image": "atelier/gpujob",
+                "memory": 512,
+                "resourceRequirements": [{"type": "GPU", "value": "1"}],
+                "logConfiguration": {
+                    "logDriver": "awslogs",
+                    "options": {
+                        "awslogs-group": "/ecs/gpu",
+                        "awslogs-region": "us-east-1",
+                        "awslogs-stream-prefix": "al",
+                    },
+                },
+            }
+        ],
     )["taskDefinition"]["taskDefinitionArn"]
     arn = ecs.run_task(cluster="gpu", taskDefinition=td)["tasks"][0]["taskArn"]
     deadline = time.monotonic() + 15
@@ -39,8 +49,10 @@ def test_gpu_task_device_is_visible_in_tags_logs_and_environment(runtime):
     listed = ecs.list_tags_for_resource(resourceArn=arn)["tags"]
     assert {"key": "atelier:device", "value": device} in listed
     stream = f"al/main/{arn.rsplit('/', 1)[-1]}"
-    lines = [e["message"] for e in
-             logs.get_log_events(logGroupName="/ecs/gpu", logStreamName=stream)["events"]]
+    lines = [
+        e["message"]
+        for e in logs.get_log_events(logGroupName="/ecs/gpu", logStreamName=stream)["events"]
+    ]
     assert f"device={device}" in lines  # what the process itself saw (ATELIER_DEVICE)
     if not has_gpu:
         assert any("no GPU on this host: running on CPU" in line for line in lines)

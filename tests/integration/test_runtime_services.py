@@ -17,8 +17,9 @@ pytestmark = pytest.mark.integration
 
 def alb_get(runtime: Any, lb_name: str) -> dict[str, Any] | None:
     try:
-        with urllib.request.urlopen(f"{runtime.endpoint_url}/_alb/{lb_name}/ping",
-                                    timeout=3) as resp:
+        with urllib.request.urlopen(
+            f"{runtime.endpoint_url}/_alb/{lb_name}/ping", timeout=3
+        ) as resp:
             if resp.status != 200:
                 return None
             data: dict[str, Any] = json.loads(resp.read())
@@ -52,19 +53,36 @@ def test_sigkilled_service_process_is_replaced_within_5s_and_alb_answers(runtime
     subnets = [s["SubnetId"] for s in ec2.describe_subnets()["Subnets"]][:2]
     elb.create_load_balancer(Name="web-lb", Subnets=subnets, Scheme="internal")
     lb = elb.describe_load_balancers(Names=["web-lb"])["LoadBalancers"][0]
-    tg = elb.create_target_group(Name="web-tg", Protocol="HTTP", Port=8080, VpcId=vpc,
-                                 TargetType="ip")["TargetGroups"][0]["TargetGroupArn"]
-    elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=80,
-                        DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
+    tg = elb.create_target_group(
+        Name="web-tg", Protocol="HTTP", Port=8080, VpcId=vpc, TargetType="ip"
+    )["TargetGroups"][0]["TargetGroupArn"]
+    elb.create_listener(
+        LoadBalancerArn=lb["LoadBalancerArn"],
+        Protocol="HTTP",
+        Port=80,
+        DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}],
+    )
     td = ecs.register_task_definition(
-        family="web", networkMode="awsvpc", requiresCompatibilities=["FARGATE"],
-        cpu="256", memory="512",
-        containerDefinitions=[{"name": "web", "image": "atelier/webservice",
-                               "portMappings": [{"containerPort": 8080}]}],
+        family="web",
+        networkMode="awsvpc",
+        requiresCompatibilities=["FARGATE"],
+        cpu="256",
+        memory="512",
+        containerDefinitions=[
+            {
+                "name": "web",
+                "image": "atelier/webservice",
+                "portMappings": [{"containerPort": 8080}],
+            }
+        ],
     )["taskDefinition"]["taskDefinitionArn"]
     ecs.create_service(
-        cluster="svc", serviceName="web", taskDefinition=td, desiredCount=2,
-        launchType="FARGATE", networkConfiguration={"awsvpcConfiguration": {"subnets": subnets}},
+        cluster="svc",
+        serviceName="web",
+        taskDefinition=td,
+        desiredCount=2,
+        launchType="FARGATE",
+        networkConfiguration={"awsvpcConfiguration": {"subnets": subnets}},
         loadBalancers=[{"targetGroupArn": tg, "containerName": "web", "containerPort": 8080}],
     )
     wait_for(lambda: len(targets(elb, tg)) == 2, 10)
@@ -80,8 +98,11 @@ def test_sigkilled_service_process_is_replaced_within_5s_and_alb_answers(runtime
 
     def replaced() -> bool:
         live = service_tasks(runtime, "web")
-        return (len(live) == 2 and victim["task_arn"] not in {t["task_arn"] for t in live}
-                and targets(elb, tg) == {f"{t['ip']}:8080" for t in live})
+        return (
+            len(live) == 2
+            and victim["task_arn"] not in {t["task_arn"] for t in live}
+            and targets(elb, tg) == {f"{t['ip']}:8080" for t in live}
+        )
 
     took = wait_for(replaced, 5)
     assert took < 5

@@ -30,8 +30,9 @@ def make_executor(settings: Settings) -> Executor:
         try:
             module = importlib.import_module("atelier.emulator.docker_executor")
         except ImportError as exc:
-            raise RuntimeError(f"ATELIER_EXECUTOR=docker but the Docker executor is "
-                               f"unavailable: {exc}") from exc
+            raise RuntimeError(
+                f"ATELIER_EXECUTOR=docker but the Docker executor is unavailable: {exc}"
+            ) from exc
         executor: Executor = module.DockerExecutor(settings)
         return executor
     from atelier.emulator.process_executor import ProcessExecutor

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -28,22 +29,27 @@ def emulator() -> None:
 
 
 @emulator.command()
-@click.option("--port", type=int, default=None, help="port to serve (default: ATELIER_PORT or 4566)")
+@click.option(
+    "--port", type=int, default=None, help="port to serve (default: ATELIER_PORT or 4566)"
+)
 @click.option("--persist", is_flag=True, default=False, help="keep all state across a restart")
 @click.option("--foreground", is_flag=True, default=False, help="run in this terminal")
 def start(port: int | None, persist: bool, foreground: bool) -> None:
     """Start the runtime (detached unless --foreground) and wait until it is healthy."""
-    from atelier.emulator.server import main as server_main, port_taken
+    from atelier.emulator.server import main as server_main
+    from atelier.emulator.server import port_taken
 
     settings = _settings(port, persist)
     if launcher.health(settings.endpoint_url, timeout=0.3) is not None:
         raise click.ClickException(
             f"a runtime already answers on {settings.endpoint_url}; "
-            f"stop it with 'atelier emulator stop --port {settings.port}'")
+            f"stop it with 'atelier emulator stop --port {settings.port}'"
+        )
     if port_taken(settings.host, settings.port):
         raise click.ClickException(
             f"{settings.host}:{settings.port} is already in use by another program; "
-            f"free it or use --port")
+            f"free it or use --port"
+        )
     if foreground:
         args = ["--port", str(settings.port), "--host", settings.host, "--home", str(settings.home)]
         raise SystemExit(server_main([*args, "--persist"] if settings.persist else args))
@@ -52,8 +58,10 @@ def start(port: int | None, persist: bool, foreground: bool) -> None:
         proc = launcher.start(settings)
     except launcher.RuntimeStartError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"Atelier runtime ready on {proc.endpoint_url} in {time.perf_counter() - t0:.2f}s "
-               f"(pid {proc.pid}, logs {proc.log_path})")
+    click.echo(
+        f"Atelier runtime ready on {proc.endpoint_url} in {time.perf_counter() - t0:.2f}s "
+        f"(pid {proc.pid}, logs {proc.log_path})"
+    )
 
 
 @emulator.command()
@@ -84,29 +92,40 @@ def status(port: int | None, as_json: bool) -> None:
     _print_status(data)
 
 
-def _print_status(data: dict[str, object]) -> None:
+def _print_status(data: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table
 
     console = Console()
     gpu = data.get("gpu") or {}
-    console.print(f"[bold]Atelier runtime[/] {data['endpoint_url']}  home={data['home']}  "
-                  f"executor={data['executor']}  persist={data['persist']}  "
-                  f"gpu={gpu.get('name') or 'none'}  uptime={data['uptime_s']}s")  # type: ignore[union-attr]
+    console.print(
+        f"[bold]Atelier runtime[/] {data['endpoint_url']}  home={data['home']}  "
+        f"executor={data['executor']}  persist={data['persist']}  "
+        f"gpu={gpu.get('name') or 'none'}  uptime={data['uptime_s']}s"
+    )
     tasks = Table("task", "group", "image", "pid", "address", "device", title="ECS tasks")
-    for t in data.get("tasks") or []:  # type: ignore[attr-defined]
-        tasks.add_row(t["task_id"][:12], t["group"] or "-", t["image"], str(t["pid"]), t["ip"],
-                      t["device"] or "-")
+    for t in data.get("tasks") or []:
+        tasks.add_row(
+            t["task_id"][:12],
+            t["group"] or "-",
+            t["image"],
+            str(t["pid"]),
+            t["ip"],
+            t["device"] or "-",
+        )
     console.print(tasks)
     services = Table("service", "desired", "running", "targets", title="ECS services")
-    for s in data.get("services") or []:  # type: ignore[attr-defined]
+    for s in data.get("services") or []:
         targets = "; ".join(f"{tg}: {', '.join(ts) or '-'}" for tg, ts in s["targets"].items())
         services.add_row(s["service"], str(s["desired"]), str(s["running"]), targets or "-")
     console.print(services)
     rds = Table("instance", "status", "endpoint", title="RDS instances")
-    for r in data.get("rds") or []:  # type: ignore[attr-defined]
-        rds.add_row(str(r.get("id") or r.get("db_instance_identifier")), str(r.get("status")),
-                    f"{r.get('host', '')}:{r.get('port', '')}")
+    for r in data.get("rds") or []:
+        rds.add_row(
+            str(r.get("id") or r.get("db_instance_identifier")),
+            str(r.get("status")),
+            f"{r.get('host', '')}:{r.get('port', '')}",
+        )
     console.print(rds)
 
 
@@ -118,8 +137,9 @@ def _print_status(data: dict[str, object]) -> None:
 def logs(port: int | None, task_id: str | None, lines: int, follow: bool) -> None:
     """The runtime's log (or one task's output)."""
     settings = _settings(port)
-    path: Path = (settings.logs_dir / "tasks" / f"{task_id}.log" if task_id
-                  else launcher.log_file(settings))
+    path: Path = (
+        settings.logs_dir / "tasks" / f"{task_id}.log" if task_id else launcher.log_file(settings)
+    )
     if not path.exists():
         raise click.ClickException(f"no log at {path}")
     with path.open(errors="replace") as fh:

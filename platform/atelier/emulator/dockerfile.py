@@ -18,8 +18,10 @@ from pathlib import Path, PurePosixPath
 
 IMAGES_DIRS_ENV = "ATELIER_IMAGES_DIRS"
 _IMAGE_RE = re.compile(r"^(?:.*/)?atelier/(?P<name>[A-Za-z0-9_.-]+)(?::[^/@]+)?(?:@.+)?$")
-_VAR_RE = re.compile(r"\$\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}"
-                     r"|\$(?P<plain>[A-Za-z_][A-Za-z0-9_]*)")
+_VAR_RE = re.compile(
+    r"\$\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}"
+    r"|\$(?P<plain>[A-Za-z_][A-Za-z0-9_]*)"
+)
 
 
 class DockerfileError(ValueError):
@@ -157,10 +159,7 @@ def _parse_env(rest: str, env: dict[str, str]) -> None:
 
 
 def _parse_copy(rest: str, cfg: ImageConfig, env: dict[str, str]) -> None:
-    if rest.startswith("["):
-        parts = json.loads(rest)
-    else:
-        parts = shlex.split(rest)
+    parts = json.loads(rest) if rest.startswith("[") else shlex.split(rest)
     flags = [p for p in parts if p.startswith("--")]
     if any(f.startswith("--from") for f in flags):
         return  # multi-stage artifacts have no host source

@@ -11,6 +11,7 @@ Each reconcile pass (the runtime calls it every ~200 ms, and right after RunTask
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 import threading
@@ -25,7 +26,9 @@ from atelier.emulator.gpu import GpuInfo
 from atelier.emulator.taskspec import build_task, essential_container
 
 log = logging.getLogger("atelier.ecs")
-RESTART_REASON = "Task stopped: the Atelier runtime restarted and the task's process did not survive"
+RESTART_REASON = (
+    "Task stopped: the Atelier runtime restarted and the task's process did not survive"
+)
 
 
 class LoopbackPool:
@@ -96,8 +99,9 @@ class EcsTaskExecutor:
     def _start(self, ref: bridge.TaskRef) -> None:
         td = bridge.task_definition(ref)
         if td is None:
-            bridge.mark_stopped(ref, "TaskFailedToStart: task definition not found",
-                                "TaskFailedToStart", None)
+            bridge.mark_stopped(
+                ref, "TaskFailedToStart: task definition not found", "TaskFailedToStart", None
+            )
             return
         ip = self.ips.take()
         try:
@@ -120,29 +124,32 @@ class EcsTaskExecutor:
             if built.gpu_fallback:
                 tags["atelier:gpu-fallback"] = "true"
             bridge.add_tags(ref, tags)
-            line = (f"[atelier] GPU requested; no GPU on this host: running on CPU "
-                    f"(ATELIER_DEVICE=cpu)" if built.gpu_fallback
-                    else f"[atelier] GPU requested: running on {self.gpu.name} "
-                         f"(ATELIER_DEVICE=cuda)")
+            line = (
+                "[atelier] GPU requested; no GPU on this host: running on CPU (ATELIER_DEVICE=cpu)"
+                if built.gpu_fallback
+                else f"[atelier] GPU requested: running on {self.gpu.name} (ATELIER_DEVICE=cuda)"
+            )
             bridge.put_logs(ref, built.container, [line])
             log.info("%s: %s", ref.task_id, line)
         if not self._waits_for_port(run):
             bridge.set_private_ip(ref, ip)
             run.ip_published = True
-        log.info("task %s started: %s (pid %s, %s)", ref.task_id, built.spec.argv,
-                 getattr(handle, "pid", "-"), ip)
+        log.info(
+            "task %s started: %s (pid %s, %s)",
+            ref.task_id,
+            built.spec.argv,
+            getattr(handle, "pid", "-"),
+            ip,
+        )
 
     def _waits_for_port(self, run: RunningTask) -> bool:
         """Load-balanced service tasks join their target group once their port answers."""
-        return bool(run.ref.task.get("group", "").startswith("service:")
-                    and run.spec.port_mappings)
+        return bool(run.ref.task.get("group", "").startswith("service:") and run.spec.port_mappings)
 
     def _fail(self, ref: bridge.TaskRef, td: dict[str, Any], reason: str) -> None:
         log.warning("task %s failed to start: %s", ref.task_id, reason)
-        try:
+        with contextlib.suppress(StartError):
             bridge.put_logs(ref, essential_container(td), [f"[atelier] {reason}"])
-        except StartError:
-            pass
         bridge.mark_stopped(ref, reason, "TaskFailedToStart", None)
 
     def _watch(self, arn: str, run: RunningTask) -> None:
@@ -153,8 +160,9 @@ class EcsTaskExecutor:
             del self.running[arn]
             self.ips.give_back(run.spec.host_ip)
             if bridge.is_active(run.ref):
-                bridge.mark_stopped(run.ref, "Essential container in task exited",
-                                    "EssentialContainerExited", code)
+                bridge.mark_stopped(
+                    run.ref, "Essential container in task exited", "EssentialContainerExited", code
+                )
             else:
                 bridge.set_exit_code(run.ref, code)
             log.info("task %s exited with %s", run.ref.task_id, code)
@@ -190,8 +198,9 @@ class EcsTaskExecutor:
             for run in runs:
                 self._ship_logs(run)
                 code = self.executor.poll(run.handle)
-                bridge.mark_stopped(run.ref, "Task stopped: the Atelier runtime stopped",
-                                    "TerminationNotice", code)
+                bridge.mark_stopped(
+                    run.ref, "Task stopped: the Atelier runtime stopped", "TerminationNotice", code
+                )
             self.running.clear()
 
     def status(self) -> list[dict[str, Any]]:

@@ -31,7 +31,10 @@ def _nvidia_smi() -> str | None:
     try:
         out = subprocess.run(
             [exe, "--query-gpu=name", "--format=csv,noheader"],
-            capture_output=True, text=True, timeout=5, check=False,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
         )
     except (OSError, subprocess.TimeoutExpired):
         return None
@@ -47,7 +50,10 @@ def _torch_cuda() -> str | None:
     try:
         out = subprocess.run(
             [shutil.which("python3") or "python3", "-c", code],
-            capture_output=True, text=True, timeout=30, check=False,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
         )
     except (OSError, subprocess.TimeoutExpired):
         return None

@@ -39,8 +39,8 @@ def log_file(settings: Settings) -> Path:
 
 def health(endpoint_url: str, timeout: float = 0.5) -> dict[str, Any] | None:
     try:
-        with urllib.request.urlopen(f"{endpoint_url}/_localstack/health",  # noqa: S310
-                                    timeout=timeout) as resp:
+        url = f"{endpoint_url}/_localstack/health"
+        with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 (http only)
             data: dict[str, Any] = json.loads(resp.read())
             return data
     except (OSError, urllib.error.URLError, ValueError):
@@ -49,8 +49,8 @@ def health(endpoint_url: str, timeout: float = 0.5) -> dict[str, Any] | None:
 
 def status(endpoint_url: str, timeout: float = 2.0) -> dict[str, Any] | None:
     try:
-        with urllib.request.urlopen(f"{endpoint_url}/_atelier/status",  # noqa: S310
-                                    timeout=timeout) as resp:
+        url = f"{endpoint_url}/_atelier/status"
+        with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 (http only)
             data: dict[str, Any] = json.loads(resp.read())
             return data
     except (OSError, urllib.error.URLError, ValueError):
@@ -64,20 +64,35 @@ def _tail(path: Path, lines: int = 20) -> str:
         return "(no log)"
 
 
-def start(settings: Settings, env: dict[str, str] | None = None,
-          timeout: float = 30.0) -> RuntimeProcess:
+def start(
+    settings: Settings, env: dict[str, str] | None = None, timeout: float = 30.0
+) -> RuntimeProcess:
     """Start the runtime detached from this process; return once it answers health checks."""
     settings.logs_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_file(settings)
-    argv = [sys.executable, "-m", "atelier.emulator.server", "--port", str(settings.port),
-            "--host", settings.host, "--home", str(settings.home)]
+    argv = [
+        sys.executable,
+        "-m",
+        "atelier.emulator.server",
+        "--port",
+        str(settings.port),
+        "--host",
+        settings.host,
+        "--home",
+        str(settings.home),
+    ]
     if settings.persist:
         argv.append("--persist")
     child_env = {**os.environ, **(env or {}), "ATELIER_HOME": str(settings.home)}
     with log_path.open("ab") as log:
-        proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, env=child_env,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            argv,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=child_env,
+            start_new_session=True,
+        )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if health(settings.endpoint_url, timeout=0.2) is not None:
@@ -86,11 +101,11 @@ def start(settings: Settings, env: dict[str, str] | None = None,
         code = proc.poll()
         if code is not None:
             raise RuntimeStartError(
-                f"the runtime exited with code {code} before it was healthy:\n{_tail(log_path)}")
+                f"the runtime exited with code {code} before it was healthy:\n{_tail(log_path)}"
+            )
         time.sleep(0.02)
     stop_pid(proc.pid)
-    raise RuntimeStartError(f"the runtime was not healthy after {timeout:.0f}s:\n"
-                            f"{_tail(log_path)}")
+    raise RuntimeStartError(f"the runtime was not healthy after {timeout:.0f}s:\n{_tail(log_path)}")
 
 
 def _alive(pid: int) -> bool:

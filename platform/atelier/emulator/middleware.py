@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from atelier.emulator import ministack_bridge as bridge
+from atelier.emulator import website
 from atelier.emulator.agent import Agent
 
 log = logging.getLogger("atelier.middleware")
@@ -19,11 +20,17 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 ECS_TARGET_PREFIX = "AmazonEC2ContainerServiceV20141113."
-ECS_MUTATIONS = frozenset({"RunTask", "StopTask", "CreateService", "UpdateService",
-                           "DeleteService", "StartTask"})
-RDS_MUTATIONS = (b"Action=CreateDBInstance", b"Action=DeleteDBInstance",
-                 b"Action=RestoreDBInstance", b"Action=RebootDBInstance",
-                 b"Action=StartDBInstance", b"Action=StopDBInstance")
+ECS_MUTATIONS = frozenset(
+    {"RunTask", "StopTask", "CreateService", "UpdateService", "DeleteService", "StartTask"}
+)
+RDS_MUTATIONS = (
+    b"Action=CreateDBInstance",
+    b"Action=DeleteDBInstance",
+    b"Action=RestoreDBInstance",
+    b"Action=RebootDBInstance",
+    b"Action=StartDBInstance",
+    b"Action=StopDBInstance",
+)
 HEALTH_PATHS = frozenset({"/_localstack/health", "/_atelier/health"})
 
 
@@ -56,12 +63,18 @@ class AtelierApp:
             await self._json(send, 200, status)
             return
         target = _header(scope, b"x-amz-target")
-        if target.startswith(ECS_TARGET_PREFIX) and target[len(ECS_TARGET_PREFIX):] in ECS_MUTATIONS:
+        if (
+            target.startswith(ECS_TARGET_PREFIX)
+            and target[len(ECS_TARGET_PREFIX) :] in ECS_MUTATIONS
+        ):
             await self._ecs_mutation(scope, receive, send)
             return
         if scope.get("method") == "POST" and path == "/" and not target:
             await self._maybe_rds(scope, receive, send)
             return
+        host = _header(scope, b"host")
+        if ".s3-website" in host:
+            scope = website.rewrite(dict(scope), host)
         await self.inner(scope, receive, send)
 
     async def _ecs_mutation(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -114,7 +127,14 @@ class AtelierApp:
     @staticmethod
     async def _json(send: Send, status: int, payload: dict[str, Any]) -> None:
         body = json.dumps(payload, default=str).encode()
-        await send({"type": "http.response.start", "status": status, "headers": [
-            (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-        ]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})

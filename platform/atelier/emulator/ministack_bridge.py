@@ -25,15 +25,27 @@ from ministack.services import alb, cloudwatch_logs, ecs
 
 REQUIRED_INTERNALS: dict[str, tuple[str, ...]] = {
     "ministack.services.ecs": (
-        "_tasks", "_task_defs", "_services", "_tags", "_resolve_td_key",
-        "_mark_task_running", "_mark_task_stopped", "_refresh_service_state",
-        "_reconcile_service_tasks", "_cluster_name_from_arn", "_task_is_active",
-        "_awslogs_config", "_ensure_awslogs_stream", "_task_ip", "_get_docker",
+        "_tasks",
+        "_task_defs",
+        "_services",
+        "_tags",
+        "_resolve_td_key",
+        "_mark_task_running",
+        "_mark_task_stopped",
+        "_refresh_service_state",
+        "_reconcile_service_tasks",
+        "_cluster_name_from_arn",
+        "_task_is_active",
+        "_awslogs_config",
+        "_ensure_awslogs_stream",
+        "_task_ip",
+        "_get_docker",
     ),
     "ministack.services.rds": ("_get_docker",),
     "ministack.app": ("app", "SERVICE_HANDLERS"),
     "ministack.services.alb": ("set_targets_for_group", "_targets", "_tgs"),
     "ministack.services.cloudwatch_logs": ("_put_log_events", "_log_groups"),
+    "ministack.services.s3": ("_bucket_websites",),
     "ministack.core.responses": ("request_scope", "AccountRegionScopedDict"),
     "ministack.core.concurrency": ("resource_lock",),
 }
@@ -74,16 +86,12 @@ def scope(account: str, region: str) -> Iterator[None]:
 
 def all_tasks() -> list[TaskRef]:
     """Every ECS task in every account and region (a snapshot)."""
-    return [
-        TaskRef(key[0], key[1], key[2], task)
-        for key, task in list(ecs._tasks._data.items())
-    ]
+    return [TaskRef(key[0], key[1], key[2], task) for key, task in list(ecs._tasks._data.items())]
 
 
 def is_active(ref: TaskRef) -> bool:
     """Not STOPPED and not asked to stop."""
-    return (ref.task.get("lastStatus") != "STOPPED"
-            and ref.task.get("desiredStatus") != "STOPPED")
+    return ref.task.get("lastStatus") != "STOPPED" and ref.task.get("desiredStatus") != "STOPPED"
 
 
 def task_definition(ref: TaskRef) -> dict[str, Any] | None:
@@ -123,10 +131,14 @@ def set_private_ip(ref: TaskRef, ip: str) -> None:
             details = [{"name": "privateIPv4Address", "value": ip}]
             if ref.task.get("_subnet"):
                 details.insert(0, {"name": "subnetId", "value": ref.task["_subnet"]})
-            ref.task["attachments"] = [{
-                "id": f"eni-attach-{ref.task_id[:12]}", "type": "ElasticNetworkInterface",
-                "status": "ATTACHED", "details": details,
-            }]
+            ref.task["attachments"] = [
+                {
+                    "id": f"eni-attach-{ref.task_id[:12]}",
+                    "type": "ElasticNetworkInterface",
+                    "status": "ATTACHED",
+                    "details": details,
+                }
+            ]
             for container in ref.task.get("containers", []):
                 container["networkInterfaces"] = [{"privateIpv4Address": ip}]
         ecs._refresh_service_state(ref.cluster, ref.task.get("group", ""))
@@ -150,10 +162,13 @@ def put_logs(ref: TaskRef, container_def: dict[str, Any], lines: list[str]) -> b
         if not ecs._ensure_awslogs_stream(config):
             return False
         now = int(time.time() * 1000)
-        cloudwatch_logs._put_log_events({
-            "logGroupName": config["group"], "logStreamName": config["stream"],
-            "logEvents": [{"timestamp": now, "message": line} for line in lines],
-        })
+        cloudwatch_logs._put_log_events(
+            {
+                "logGroupName": config["group"],
+                "logStreamName": config["stream"],
+                "logEvents": [{"timestamp": now, "message": line} for line in lines],
+            }
+        )
     return True
 
 
@@ -196,12 +211,20 @@ def disable_docker_backends() -> None:
     """
     import importlib
 
-    ecs._get_docker = lambda: None
-    rds_mod = importlib.import_module("ministack.services.rds")
-    rds_mod._get_docker = lambda: None
+    for module in (ecs, importlib.import_module("ministack.services.rds")):
+        setattr(module, "_get_docker", lambda: None)  # noqa: B010
 
 
 def service_names() -> list[str]:
     from ministack import app as ministack_app
 
     return sorted(ministack_app.SERVICE_HANDLERS)
+
+
+def bucket_website_config(bucket: str, account: str = "000000000000") -> str | None:
+    """The PutBucketWebsite XML stored for ``bucket``, or None."""
+    from ministack.services import s3
+
+    with scope(account, "us-east-1"):
+        value = s3._bucket_websites.get(bucket)
+    return str(value) if value else None

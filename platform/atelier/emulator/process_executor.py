@@ -83,7 +83,9 @@ class ProcessExecutor:
         handle = ProcessHandle(spec=spec, proc=proc)
         assert proc.stdout is not None
         handle.reader = threading.Thread(
-            target=_pump, args=(handle, proc.stdout, spec.log_path), daemon=True,
+            target=_pump,
+            args=(handle, proc.stdout, spec.log_path),
+            daemon=True,
             name=f"atelier-logs-{proc.pid}",
         )
         handle.reader.start()

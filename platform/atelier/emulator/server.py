@@ -65,14 +65,13 @@ def port_taken(host: str, port: int) -> bool:
 
 
 async def _serve(settings: Settings) -> None:
+    import ministack.app
     from hypercorn.asyncio import serve
     from hypercorn.config import Config
 
     from atelier.emulator import ministack_bridge as bridge
     from atelier.emulator.agent import Agent
     from atelier.emulator.middleware import AtelierApp
-
-    import ministack.app
 
     bridge.disable_docker_backends()
     agent = Agent(settings)
@@ -96,8 +95,9 @@ async def _serve(settings: Settings) -> None:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m atelier.emulator.server",
-                                     description="The Atelier runtime (foreground).")
+    parser = argparse.ArgumentParser(
+        prog="python -m atelier.emulator.server", description="The Atelier runtime (foreground)."
+    )
     parser.add_argument("--port", type=int, default=None)
     parser.add_argument("--host", default=None)
     parser.add_argument("--home", type=Path, default=None)
@@ -106,23 +106,41 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
-    overrides = {k: v for k, v in (("port", args.port), ("host", args.host),
-                                   ("home", args.home), ("persist", args.persist)) if v}
+    overrides = {
+        k: v
+        for k, v in (
+            ("port", args.port),
+            ("host", args.host),
+            ("home", args.home),
+            ("persist", args.persist),
+        )
+        if v
+    }
     return Settings(**overrides)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     settings = settings_from_args(args)
-    logging.basicConfig(level=os.environ.get("ATELIER_LOG_LEVEL", "INFO"),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=os.environ.get("ATELIER_LOG_LEVEL", "INFO"),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     if port_taken(settings.host, settings.port):
-        print(f"error: {settings.host}:{settings.port} is already in use; stop what holds it "
-              f"or choose another port (--port / ATELIER_PORT)", file=sys.stderr)
+        print(
+            f"error: {settings.host}:{settings.port} is already in use; stop what holds it "
+            f"or choose another port (--port / ATELIER_PORT)",
+            file=sys.stderr,
+        )
         return EXIT_PORT_TAKEN
     configure_environment(settings)
-    log.info("Atelier runtime on %s (home %s, persist=%s, executor=%s)",
-             settings.endpoint_url, settings.home, settings.persist, settings.executor)
+    log.info(
+        "Atelier runtime on %s (home %s, persist=%s, executor=%s)",
+        settings.endpoint_url,
+        settings.home,
+        settings.persist,
+        settings.executor,
+    )
     asyncio.run(_serve(settings))
     return 0
 

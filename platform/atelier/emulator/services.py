@@ -29,7 +29,8 @@ class ServiceSupervisor:
     def _active_tasks(self, svc: dict[str, Any]) -> int:
         group = f"service:{svc.get('serviceName')}"
         return sum(
-            1 for ref in bridge.all_tasks()
+            1
+            for ref in bridge.all_tasks()
             if ref.task.get("group") == group
             and ref.task.get("clusterArn") == svc.get("clusterArn")
             and bridge.is_active(ref)
@@ -41,8 +42,9 @@ class ServiceSupervisor:
             svc = ref.service
             if svc.get("status") != "ACTIVE":
                 continue
-            primary = next((d for d in svc.get("deployments", [])
-                            if d.get("status") == "PRIMARY"), {})
+            primary: dict[str, Any] = next(
+                (d for d in svc.get("deployments", []) if d.get("status") == "PRIMARY"), {}
+            )
             if primary.get("rolloutState") == "FAILED":
                 continue
             if self._active_tasks(svc) >= int(svc.get("desiredCount", 0)):
@@ -58,14 +60,16 @@ class ServiceSupervisor:
         for ref in bridge.all_services():
             svc = ref.service
             targets = bridge.target_groups_of(ref)
-            out.append({
-                "service": ref.key,
-                "status": svc.get("status"),
-                "desired": svc.get("desiredCount", 0),
-                "running": svc.get("runningCount", 0),
-                "targets": {
-                    arn.rsplit("/", 2)[-2]: [f"{t['Id']}:{t.get('Port')}" for t in tgts]
-                    for arn, tgts in targets.items()
-                },
-            })
+            out.append(
+                {
+                    "service": ref.key,
+                    "status": svc.get("status"),
+                    "desired": svc.get("desiredCount", 0),
+                    "running": svc.get("runningCount", 0),
+                    "targets": {
+                        arn.rsplit("/", 2)[-2]: [f"{t['Id']}:{t.get('Port')}" for t in tgts]
+                        for arn, tgts in targets.items()
+                    },
+                }
+            )
         return out

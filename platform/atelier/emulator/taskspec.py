@@ -79,7 +79,11 @@ def _localize(argv: list[str], host_path: Any) -> list[str]:
 
 
 def build_task(
-    task: dict[str, Any], td: dict[str, Any], settings: Settings, host_ip: str, gpu: GpuInfo,
+    task: dict[str, Any],
+    td: dict[str, Any],
+    settings: Settings,
+    host_ip: str,
+    gpu: GpuInfo,
 ) -> BuiltTask:
     """Raise StartError (CannotPullContainerError / CannotStartContainerError) when it can't."""
     cdef = essential_container(td)
@@ -90,8 +94,9 @@ def build_task(
         raise StartError(f"CannotPullContainerError: pull image manifest: {exc}") from exc
     override = _override(task, str(cdef.get("name", "")))
     try:
-        argv = container_argv(cfg, cdef.get("entryPoint"), override.get("command")
-                              or cdef.get("command"))
+        argv = container_argv(
+            cfg, cdef.get("entryPoint"), override.get("command") or cdef.get("command")
+        )
     except DockerfileError as exc:
         raise StartError(f"CannotStartContainerError: {exc}") from exc
 
@@ -106,15 +111,17 @@ def build_task(
         env["PYTHONPATH"] = os.pathsep.join(py_path)
     bin_dir = str(Path(sys.executable).parent)
     env["PATH"] = os.pathsep.join([bin_dir, env.get("PATH") or os.environ.get("PATH", "")])
-    env.update({
-        "AWS_ENDPOINT_URL": settings.endpoint_url,
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_DEFAULT_REGION": settings.region,
-        "AWS_REGION": settings.region,
-        "HOST": host_ip,
-        "ECS_TASK_ARN": str(task.get("taskArn", "")),
-    })
+    env.update(
+        {
+            "AWS_ENDPOINT_URL": settings.endpoint_url,
+            "AWS_ACCESS_KEY_ID": "test",
+            "AWS_SECRET_ACCESS_KEY": "test",
+            "AWS_DEFAULT_REGION": settings.region,
+            "AWS_REGION": settings.region,
+            "HOST": host_ip,
+            "ECS_TASK_ARN": str(task.get("taskArn", "")),
+        }
+    )
     device: str | None = None
     fallback = False
     if wants_gpu(td, cdef):
@@ -137,9 +144,13 @@ def build_task(
         gpu=device == "cuda",
         host_ip=host_ip,
         port_mappings=[
-            PortMapping(int(p["containerPort"]), int(p.get("hostPort") or p["containerPort"]),
-                        str(p.get("protocol", "tcp")))
-            for p in cdef.get("portMappings") or [] if "containerPort" in p
+            PortMapping(
+                int(p["containerPort"]),
+                int(p.get("hostPort") or p["containerPort"]),
+                str(p.get("protocol", "tcp")),
+            )
+            for p in cdef.get("portMappings") or []
+            if "containerPort" in p
         ],
         stop_timeout=float(stop_timeout) if stop_timeout is not None else default_stop_timeout(),
         container_name=str(cdef.get("name", "main")),

@@ -1,0 +1,142 @@
+"""Lambda (env vars, timeout) and API Gateway REST with a TOKEN authorizer, on the runtime."""
+
+from __future__ import annotations
+
+import io
+import json
+import urllib.error
+import urllib.request
+import uuid
+import zipfile
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.integration
+ROLE = "arn:aws:iam::000000000000:role/lambda-role"
+
+ECHO = """
+import os, time
+def handler(event, context):
+    if event.get("sleep"):
+        time.sleep(event["sleep"])
+    return {"greeting": os.environ.get("GREETING"), "endpoint": os.environ.get("AWS_ENDPOINT_URL")}
+"""
+AUTHORIZER = """
+def handler(event, context):
+    token = event.get("authorizationToken", "")
+    if token == "Bearer good":
+        effect = "Allow"
+    elif token == "Bearer denied":
+        effect = "Deny"
+    else:
+        raise Exception("Unauthorized")
+    return {"principalId": "user-1", "policyDocument": {"Version": "2012-10-17", "Statement": [
+        {"Action": "execute-api:Invoke", "Effect": effect, "Resource": event["methodArn"]}]}}
+"""
+BACKEND = """
+import json
+def handler(event, context):
+    principal = event["requestContext"].get("authorizer", {}).get("principalId")
+    return {"statusCode": 200, "headers": {"Content-Type": "application/json"},
+            "body": json.dumps({"ok": True, "principal": principal})}
+"""
+
+
+def bundle(source: str) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("index.py", source)
+    return buf.getvalue()
+
+
+def create_function(lam: Any, source: str, **kwargs: Any) -> str:
+    name = f"fn-{uuid.uuid4().hex[:8]}"
+    arn = lam.create_function(
+        FunctionName=name,
+        Runtime="python3.11",
+        Role=ROLE,
+        Handler="index.handler",
+        Code={"ZipFile": bundle(source)},
+        **kwargs,
+    )["FunctionArn"]
+    lam.get_waiter("function_active_v2").wait(FunctionName=name)
+    return str(arn)
+
+
+def test_lambda_sees_its_environment_and_the_emulator_endpoint(runtime):
+    lam = runtime.client("lambda")
+    arn = create_function(lam, ECHO, Environment={"Variables": {"GREETING": "bonjour"}})
+    resp = lam.invoke(FunctionName=arn, Payload=b"{}")
+    assert "FunctionError" not in resp
+    body = json.loads(resp["Payload"].read())
+    assert body["greeting"] == "bonjour"
+    assert body["endpoint"]  # injected, like LocalStack
+
+
+def test_lambda_past_its_timeout_fails_with_a_timeout_error(runtime):
+    lam = runtime.client("lambda")
+    arn = create_function(lam, ECHO, Timeout=1)
+    resp = lam.invoke(FunctionName=arn, Payload=json.dumps({"sleep": 3}).encode())
+    assert resp.get("FunctionError")
+    assert "timed out" in resp["Payload"].read().decode().lower()
+
+
+@pytest.fixture(scope="module")
+def api_url(runtime: Any) -> str:
+    lam, apigw = runtime.client("lambda"), runtime.client("apigateway")
+    auth_arn, backend_arn = create_function(lam, AUTHORIZER), create_function(lam, BACKEND)
+    uri = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{}/invocations"
+    api = apigw.create_rest_api(name="rt-api")["id"]
+    root = apigw.get_resources(restApiId=api)["items"][0]["id"]
+    res = apigw.create_resource(restApiId=api, parentId=root, pathPart="hello")["id"]
+    authorizer = apigw.create_authorizer(
+        restApiId=api,
+        name="token",
+        type="TOKEN",
+        authorizerUri=uri.format(auth_arn),
+        identitySource="method.request.header.Authorization",
+        authorizerResultTtlInSeconds=0,
+    )["id"]
+    apigw.put_method(
+        restApiId=api,
+        resourceId=res,
+        httpMethod="GET",
+        authorizationType="CUSTOM",
+        authorizerId=authorizer,
+    )
+    apigw.put_integration(
+        restApiId=api,
+        resourceId=res,
+        httpMethod="GET",
+        type="AWS_PROXY",
+        integrationHttpMethod="POST",
+        uri=uri.format(backend_arn),
+    )
+    apigw.create_deployment(restApiId=api, stageName="local")
+    return f"{runtime.endpoint_url}/_aws/execute-api/{api}/local/hello"
+
+
+def call(url: str, token: str | None) -> tuple[int, str]:
+    req = urllib.request.Request(url, headers={"Authorization": token} if token else {})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return resp.status, resp.read().decode()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read().decode()
+
+
+@pytest.mark.parametrize(
+    ("token", "status"),
+    [
+        ("Bearer good", 200),
+        ("Bearer bad", 401),
+        (None, 401),
+        ("Bearer denied", 403),
+    ],
+)
+def test_token_authorizer_allows_rejects_and_denies(api_url, token, status):
+    code, body = call(api_url, token)
+    assert code == status, body
+    if status == 200:
+        assert json.loads(body) == {"ok": True, "principal": "user-1"}

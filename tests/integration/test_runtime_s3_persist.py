@@ -1,0 +1,87 @@
+"""S3 website hosting; --persist keeps state across a restart; a taken port is a clear error."""
+
+from __future__ import annotations
+
+import socket
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from atelier.emulator.launcher import RuntimeStartError
+from atelier.emulator.testing import free_port, start_runtime
+
+pytestmark = pytest.mark.integration
+
+
+def test_s3_website_serves_index_html(runtime):
+    s3 = runtime.client("s3")
+    s3.create_bucket(Bucket="site")
+    s3.put_object(
+        Bucket="site", Key="index.html", Body=b"<h1>Atelier</h1>", ContentType="text/html"
+    )
+    s3.put_bucket_website(
+        Bucket="site", WebsiteConfiguration={"IndexDocument": {"Suffix": "index.html"}}
+    )
+    port = runtime.port
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{port}/", headers={"Host": f"site.s3-website.localhost:{port}"}
+    )
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        assert resp.status == 200
+        assert resp.read() == b"<h1>Atelier</h1>"
+
+
+def test_persist_keeps_buckets_objects_tables_and_task_definitions(tmp_path: Path):
+    port = free_port()
+    first = start_runtime(tmp_path, persist=True, port=port)
+    try:
+        first.client("s3").create_bucket(Bucket="kept")
+        first.client("s3").put_object(Bucket="kept", Key="a.txt", Body=b"still here")
+        first.client("dynamodb").create_table(
+            TableName="jobs",
+            BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": "job_id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "job_id", "AttributeType": "S"}],
+        )
+        first.client("dynamodb").put_item(TableName="jobs", Item={"job_id": {"S": "1"}})
+        first.client("ecs").register_task_definition(
+            family="kept", containerDefinitions=[{"name": "m", "image": "atelier/exiter"}]
+        )
+    finally:
+        first.stop()
+    second = start_runtime(tmp_path, persist=True, port=port)
+    try:
+        body = second.client("s3").get_object(Bucket="kept", Key="a.txt")["Body"].read()
+        assert body == b"still here"
+        item = second.client("dynamodb").get_item(TableName="jobs", Key={"job_id": {"S": "1"}})
+        assert item["Item"]["job_id"]["S"] == "1"
+        families = second.client("ecs").list_task_definition_families()["families"]
+        assert "kept" in families
+    finally:
+        second.stop()
+
+
+def test_without_persist_a_restart_starts_empty(tmp_path: Path):
+    port = free_port()
+    first = start_runtime(tmp_path, port=port)
+    try:
+        first.client("s3").create_bucket(Bucket="gone")
+    finally:
+        first.stop()
+    second = start_runtime(tmp_path, port=port)
+    try:
+        assert second.client("s3").list_buckets()["Buckets"] == []
+    finally:
+        second.stop()
+
+
+def test_taken_port_is_a_clear_error(tmp_path: Path, runtime):
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        with pytest.raises(RuntimeStartError, match="already in use"):
+            start_runtime(tmp_path, port=port)
+    # the session runtime is untouched
+    assert runtime.client("s3").list_buckets() is not None
