@@ -128,6 +128,8 @@ class Flow:
             "ATELIER_USERNAME": creds["username"],
             "ATELIER_PASSWORD": creds["password"],
             "IMAGE_LINK": self._seed_info()["image_link"],
+            "AL_IDS": ",".join(self._seed_info()["dataset_ids"]),
+            "AL_WAIT": "result",
             "SCREENSHOT_DIR": str(self.out_dir / "screenshots"),
         }
         frontend = self.settings.repo_root / "frontend"
