@@ -16,159 +16,28 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Mapping
 
-from pydantic import BaseModel, ConfigDict
-
+from atelier.topology.expansion import (
+    Alarm,
+    Api,
+    Bucket,
+    Database,
+    Expansion,
+    LambdaFn,
+    Network,
+    Permissions,
+    Pipeline,
+    Route,
+    Service,
+    Table,
+)
 from atelier.topology.models import Access, Topology
 
+__all__ = [
+    "Alarm", "Api", "Bucket", "Database", "Expansion", "LambdaFn", "Network", "Permissions",
+    "Pipeline", "Route", "Service", "Table", "expand",
+]  # fmt: skip
+
 LAMBDA_RUNTIME = "python3.11"
-
-
-class Out(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Permissions(Out):
-    """Resource *names* a role may touch; both targets turn them into ARNs and actions."""
-
-    tables_read: list[str]
-    tables_write: list[str]
-    buckets_read: list[str]
-    buckets_write: list[str]
-    secrets: list[str]
-    run_tasks: list[str]  # task definition families (RunTask + iam:PassRole on their roles)
-
-
-class Route(Out):
-    path: str
-    method: str
-    lambda_name: str  # key in Expansion.lambdas
-    function_name: str
-    authorized: bool
-
-
-class LambdaFn(Out):
-    function_name: str
-    role_name: str
-    source: str
-    handler: str
-    runtime: str
-    timeout: int
-    memory: int
-    authorizer: bool
-    in_vpc: bool
-    log_group: str
-    environment: dict[str, str]
-    environment_refs: dict[str, str]
-    permissions: Permissions
-
-
-class Pipeline(Out):
-    kind: str
-    family: str  # task definition family
-    container_name: str
-    image: str  # ECR repository / local image name
-    image_dir: str
-    cpu: int
-    memory: int
-    gpu: int
-    port: int | None
-    health_path: str | None
-    task_role_name: str
-    execution_role_name: str
-    log_group: str
-    environment: dict[str, str]
-    environment_refs: dict[str, str]
-    permissions: Permissions
-
-
-class Service(Out):
-    name: str
-    pipeline: str
-    family: str
-    desired_count: int
-    max_count: int
-    port: int
-    health_path: str
-    alb_name: str
-    target_group_name: str
-
-
-class Table(Out):
-    name: str
-    hash_key: str
-    ttl_attribute: str | None
-
-
-class Bucket(Out):
-    name: str
-    website: bool
-    versioned: bool
-
-
-class Alarm(Out):
-    name: str
-    metric: str
-    namespace: str
-    threshold: float
-    period: int
-    evaluation_periods: int
-    statistic: str
-
-
-class Network(Out):
-    vpc_name: str
-    cidr: str
-    private_subnets: dict[str, str]  # subnet name -> CIDR
-    security_groups: dict[str, str]  # role (lambda, alb, service, tasks, db) -> name
-
-
-class Database(Out):
-    identifier: str
-    engine: str
-    engine_version: str
-    instance_class: str
-    db_name: str
-    allocated_storage: int
-    credentials: str  # key in Expansion.secrets: the secret with the DB credentials
-
-
-class Api(Out):
-    name: str
-    stage: str
-    authorizer_name: str
-    authorizer_lambda: str
-    identity_source: str
-    rate_limit: int
-    burst_limit: int
-    cors_origins: list[str]
-    log_group: str
-
-
-class Expansion(Out):
-    env: str
-    project: str
-    prefix: str
-    region: str
-    account_id: str | None
-    cluster: str
-    alerts_topic: str
-    gpu_capacity_provider: str
-    gpu_max_instances: int
-    monthly_budget_usd: int
-    log_retention_days: int
-    layer_name: str
-    network: Network
-    api: Api
-    routes: dict[str, Route]  # "METHOD /path" -> route
-    lambdas: dict[str, LambdaFn]
-    pipelines: dict[str, Pipeline]
-    services: dict[str, Service]
-    repositories: dict[str, str]  # pipeline -> ECR repository name
-    tables: dict[str, Table]
-    buckets: dict[str, Bucket]
-    secrets: dict[str, str]  # secret key -> Secrets Manager name
-    database: Database
-    alarms: dict[str, Alarm]
 
 
 SECURITY_GROUP_ROLES = ("lambda", "alb", "service", "tasks", "db")
