@@ -121,9 +121,12 @@ def image(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def package_lambdas(session: nox.Session) -> None:
-    """Zip every lambdas/<name>/ and the lambdas/shared layer into build/lambdas/ (deterministic)."""
-    _install_cicd(session)
-    session.run("python", "-m", "atelier.cicd.artifacts", "lambdas", str(NOX_CI_BUILD / "lambdas"))
+    """The lambda, layer and canary zips Terraform deploys (terraform/bundles.py, with the
+    third-party layer) into build/lambdas/: ``nox -s package_lambdas -- <stage>``."""
+    stage = _stage(session)
+    _install(session)
+    session.run("python", "terraform/bundles.py", "--env", stage, "--deps",
+                "--out", str(NOX_CI_BUILD / "lambdas"))
 
 
 @nox.session(python=False)
@@ -156,13 +159,22 @@ def publish_frontend(session: nox.Session) -> None:
                 "--paths", "/*", external=True)
 
 
-@nox.session(python=False)
+@nox.session(python=PYTHON)
 def terraform_plan(session: nox.Session) -> None:
-    """terraform init + plan of terraform/envs/<stage> into its tfplan file."""
-    env_dir = ROOT / "terraform" / "envs" / _stage(session)
+    """``nox -s terraform_plan -- <stage> <image tag>``: check that every pipeline image has the
+    tag in ECR, build the bundles Terraform deploys into dist/, then terraform init + plan of
+    terraform/envs/<stage> into its tfplan file (``-var image_tag=<tag>``)."""
+    stage = _stage(session)
+    if len(session.posargs) != 2:
+        session.error("usage: nox -s terraform_plan -- <stage> <image tag (the commit SHA)>")
+    tag = session.posargs[1]
+    _install(session)
+    session.run("python", "-m", "atelier.cicd.artifacts", "check-images", "--tag", tag)
+    session.run("python", "terraform/bundles.py", "--env", stage, "--deps", "--out", "dist")
+    env_dir = ROOT / "terraform" / "envs" / stage
     session.run("terraform", f"-chdir={env_dir}", "init", "-input=false", external=True)
-    session.run("terraform", f"-chdir={env_dir}", "plan", "-input=false", "-out=tfplan",
-                external=True)
+    session.run("terraform", f"-chdir={env_dir}", "plan", "-input=false", f"-var=image_tag={tag}",
+                "-out=tfplan", external=True)
 
 
 @nox.session(python=False)

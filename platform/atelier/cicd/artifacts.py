@@ -1,7 +1,9 @@
-"""The build steps CI runs through nox: pipeline images and lambda zips.
+"""The image steps CI runs through nox.
 
 ``python -m atelier.cicd.artifacts image <pipeline> --registry R --tag T [--push] [--dry-run]``
-``python -m atelier.cicd.artifacts lambdas <out_dir>``
+``python -m atelier.cicd.artifacts check-images --tag T`` (before a Terraform plan: every
+pipeline image must exist at the tag Terraform will put in the task definitions).
+Lambda bundles are built by ``terraform/bundles.py`` (the bundles Terraform deploys).
 """
 
 from __future__ import annotations
@@ -9,10 +11,8 @@ from __future__ import annotations
 import argparse
 import re
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-
-from atelier.deploy.bundle import build_lambda, build_layer
 
 ROOT = Path(__file__).resolve().parents[3]
 _TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
@@ -42,24 +42,33 @@ def image_commands(
     return commands
 
 
-def package_lambdas(root: Path, out_dir: Path) -> list[Path]:
-    """One deterministic zip per ``lambdas/<name>/`` and ``shared-layer.zip`` for lambdas/shared."""
-    lambdas = root / "lambdas"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for folder in sorted(p for p in lambdas.iterdir() if p.is_dir()):
-        if folder.name.startswith((".", "_")) or folder.name == "__pycache__":
-            continue
-        bundle = (
-            build_layer(folder) if folder.name == "shared" else build_lambda(lambdas, folder.name)
-        )
-        target = out_dir / f"{bundle.name}.zip"
-        target.write_bytes(bundle.data)
-        written.append(target)
-        print(f"{target}  CodeSha256={bundle.code_sha256}")
-    if not written:
-        raise ValueError(f"{lambdas} holds no lambda folder")
-    return written
+def missing_images(
+    pipelines: Sequence[str], tag: str, exists: Callable[[str, str], bool]
+) -> list[str]:
+    """The ``atelier/<pipeline>`` repositories that have no image tagged ``tag``."""
+    return [f"atelier/{p}" for p in pipelines if not exists(f"atelier/{p}", tag)]
+
+
+def ecr_has_image(repository: str, tag: str) -> bool:
+    """``aws ecr describe-images`` (credentials from the environment, as in CI)."""
+    found = subprocess.run(
+        ["aws", "ecr", "describe-images", "--repository-name", repository,
+         "--image-ids", f"imageTag={tag}", "--output", "json"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if found.returncode == 0:
+        return True
+    if "ImageNotFoundException" in found.stderr or "RepositoryNotFoundException" in found.stderr:
+        return False
+    raise RuntimeError(f"aws ecr describe-images {repository}: {found.stderr.strip()}")
+
+
+def pipeline_names(root: Path) -> list[str]:
+    base = root / "pipelines"
+    return sorted(
+        p.name for p in base.iterdir()
+        if p.is_dir() and p.name != "common" and (p / "Dockerfile").is_file()
+    )  # fmt: skip
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -71,11 +80,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     image.add_argument("--tag", action="append", default=[])
     image.add_argument("--push", action="store_true")
     image.add_argument("--dry-run", action="store_true", help="print the commands only")
-    lambdas = sub.add_parser("lambdas", help="zip every lambda and the shared layer")
-    lambdas.add_argument("out_dir", type=Path)
+    check = sub.add_parser("check-images", help="fail unless every pipeline image has TAG in ECR")
+    check.add_argument("--tag", required=True)
     args = parser.parse_args(argv)
-    if args.what == "lambdas":
-        package_lambdas(ROOT, args.out_dir)
+    if args.what == "check-images":
+        missing = missing_images(pipeline_names(ROOT), args.tag, ecr_has_image)
+        if missing:
+            print(
+                f"::error::no image tagged {args.tag} in {', '.join(missing)}: Terraform's "
+                "image_tag points every task definition at that tag, so each pipeline image must "
+                "have been pushed for this commit first (docs/deployment.md, Limits)."
+            )
+            return 1
+        print(f"every pipeline image has tag {args.tag}")
         return 0
     for command in image_commands(
         ROOT, args.pipeline, args.registry, args.tag or ["local"], push=args.push

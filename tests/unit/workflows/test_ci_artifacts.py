@@ -1,13 +1,12 @@
-"""What CI builds through nox: pipeline image commands and deterministic lambda zips."""
+"""What CI builds through nox: pipeline image commands, and the image check before Terraform."""
 
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
 
 import pytest
 
-from atelier.cicd.artifacts import image_commands, package_lambdas
+from atelier.cicd.artifacts import image_commands, missing_images, pipeline_names
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -64,19 +63,17 @@ def test_image_refuses_bad_requests(
         image_commands(tmp_path, pipeline, "", tags, push=False)
 
 
-def test_lambdas_are_zipped_one_per_folder_plus_the_shared_layer_reproducibly(
-    tmp_path: Path,
-) -> None:
-    src = tmp_path / "repo"
-    (src / "lambdas" / "auth").mkdir(parents=True)
-    (src / "lambdas" / "auth" / "handler.py").write_text("def handler(e, c): return 1\n")
-    (src / "lambdas" / "auth" / "__pycache__").mkdir()
-    (src / "lambdas" / "auth" / "__pycache__" / "handler.cpython-311.pyc").write_bytes(b"x")
-    (src / "lambdas" / "shared").mkdir()
-    (src / "lambdas" / "shared" / "jobs.py").write_text("TABLE = 'jobs'\n")
-    first = package_lambdas(src, tmp_path / "out1")
-    second = package_lambdas(src, tmp_path / "out2")
-    assert [p.name for p in first] == ["auth.zip", "shared-layer.zip"]
-    assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
-    assert zipfile.ZipFile(first[0]).namelist() == ["handler.py"]
-    assert zipfile.ZipFile(first[1]).namelist() == ["python/jobs.py"]
+def test_missing_images_lists_the_repositories_without_the_tag() -> None:
+    pushed = {("atelier/structured_data", "abc")}
+    assert missing_images(
+        ["structured_data", "non_structured_data_images"], "abc", lambda r, t: (r, t) in pushed
+    ) == ["atelier/non_structured_data_images"]
+    assert missing_images(["structured_data"], "abc", lambda r, t: (r, t) in pushed) == []
+
+
+def test_pipeline_names_are_folders_with_a_dockerfile(tmp_path: Path) -> None:
+    for name in ("a", "b", "common"):
+        (tmp_path / "pipelines" / name).mkdir(parents=True)
+        (tmp_path / "pipelines" / name / "Dockerfile").write_text("FROM scratch\n")
+    (tmp_path / "pipelines" / "c").mkdir()
+    assert pipeline_names(tmp_path) == ["a", "b"]
