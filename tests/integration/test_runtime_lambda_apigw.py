@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import urllib.error
@@ -80,6 +81,31 @@ def test_lambda_past_its_timeout_fails_with_a_timeout_error(runtime):
     resp = lam.invoke(FunctionName=arn, Payload=json.dumps({"sleep": 3}).encode())
     assert resp.get("FunctionError")
     assert "timed out" in resp["Payload"].read().decode().lower()
+
+
+LOGGER = """
+import boto3
+import botocore.handlers
+def handler(event, context):
+    print("log line from the handler")
+    depth_hook = any(getattr(h[1], "__name__", "") == "_ms_add_invoke_depth"
+                     for h in botocore.handlers.BUILTIN_HANDLERS)
+    return {"buckets": len(boto3.client("s3").list_buckets()["Buckets"]), "depth": depth_hook}
+"""
+
+
+def test_lambda_log_lines_and_boto3_calls_to_the_emulator_work(runtime):
+    runtime.client("s3").create_bucket(Bucket="seen-by-lambda")
+    lam = runtime.client("lambda")
+    arn = create_function(lam, LOGGER)
+    for _ in range(3):  # cold, then warm workers: the log must be there every time
+        resp = lam.invoke(FunctionName=arn, Payload=b"{}", LogType="Tail")
+        payload = resp["Payload"].read()
+        assert "FunctionError" not in resp, payload
+        body = json.loads(payload)
+        assert body["buckets"] >= 1
+        assert body["depth"] is True  # MiniStack's recursion guard is still installed
+        assert "log line from the handler" in base64.b64decode(resp["LogResult"]).decode()
 
 
 @pytest.fixture(scope="module")

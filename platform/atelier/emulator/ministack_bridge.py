@@ -48,6 +48,7 @@ REQUIRED_INTERNALS: dict[str, tuple[str, ...]] = {
     "ministack.services.s3": ("_bucket_websites",),
     "ministack.core.responses": ("request_scope", "AccountRegionScopedDict"),
     "ministack.core.concurrency": ("resource_lock",),
+    "ministack.core.lambda_runtime": ("Worker", "_PYTHON_WORKER_SCRIPT"),
 }
 
 Task = dict[str, Any]
@@ -228,3 +229,16 @@ def bucket_website_config(bucket: str, account: str = "000000000000") -> str | N
     with scope(account, "us-east-1"):
         value = s3._bucket_websites.get(bucket)
     return str(value) if value else None
+
+
+def pipe_pending(fd: int) -> int:
+    """Bytes waiting to be read in a pipe (FIONREAD)."""
+    import fcntl
+    import struct
+    import termios
+
+    try:
+        raw = fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0")
+    except OSError:
+        return 0
+    return int(struct.unpack("i", raw)[0])

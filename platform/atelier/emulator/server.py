@@ -74,6 +74,10 @@ async def _serve(settings: Settings) -> None:
     from atelier.emulator.middleware import AtelierApp
 
     bridge.disable_docker_backends()
+    if os.environ.get("ATELIER_LAMBDA_TUNING", "1") == "1":
+        from atelier.emulator import lambda_tuning
+
+        log.info("Lambda worker fixes applied: %s", ", ".join(lambda_tuning.apply()))
     agent = Agent(settings)
     app = AtelierApp(ministack.app.app, agent, version("ministack"))
 
