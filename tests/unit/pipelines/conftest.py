@@ -27,6 +27,8 @@ for sub in (
     if path not in sys.path:
         sys.path.insert(0, path)
 
+# The machine is shared: one torch thread in tests (the pipelines read TORCH_NUM_THREADS).
+os.environ["TORCH_NUM_THREADS"] = "1"
 try:
     import torch
 
@@ -127,3 +129,18 @@ def _bomb_png(side: int = 100_000) -> bytes:
 def bomb_png() -> bytes:
     """A ~100 kB PNG that declares 100000 x 100000 pixels."""
     return _bomb_png()
+
+
+@pytest.fixture(scope="session")
+def pg_secret(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """A real PostgreSQL (pgserver, unix socket) and the DB secret document that reaches it."""
+    pgserver = pytest.importorskip("pgserver")
+    server = pgserver.get_server(str(tmp_path_factory.mktemp("pg")), cleanup_mode="delete")
+    yield {
+        "host": str(server.pgdata),
+        "port": 5432,
+        "username": "postgres",
+        "password": "",
+        "dbname": "postgres",
+    }
+    server.cleanup()

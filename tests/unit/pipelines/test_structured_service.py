@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-pgserver = pytest.importorskip("pgserver")
 psycopg = pytest.importorskip("psycopg")
 
 from structured_data import db  # noqa: E402
@@ -25,16 +24,8 @@ def trained() -> Any:
 
 
 @pytest.fixture(scope="module")
-def postgres(tmp_path_factory: pytest.TempPathFactory, trained: Any) -> Iterator[dict[str, Any]]:
-    server = pgserver.get_server(str(tmp_path_factory.mktemp("pg")), cleanup_mode="delete")
-    secret = {
-        "host": str(server.pgdata),
-        "port": 5432,
-        "username": "postgres",
-        "password": "",
-        "dbname": "postgres",
-    }
-    info = db.conninfo_from_secret(secret)
+def postgres(pg_secret: dict[str, Any]) -> dict[str, Any]:
+    info = db.conninfo_from_secret(pg_secret)
     data = load_dataset()
     with psycopg.connect(**info) as conn:
         db.ensure_schema(conn, data.columns)
@@ -43,8 +34,7 @@ def postgres(tmp_path_factory: pytest.TempPathFactory, trained: Any) -> Iterator
             for rid, x, t, m in zip(data.ids, data.X, data.y, data.test_mask, strict=True)
         ]
         db.upsert_features(conn, data.columns, rows)
-    yield {"secret": secret, "info": info}
-    server.cleanup()
+    return {"secret": pg_secret, "info": info}
 
 
 @pytest.fixture

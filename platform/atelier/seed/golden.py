@@ -1,0 +1,114 @@
+"""Golden predictions: inputs and expected outputs (with tolerances) of each trained model.
+
+    python -m atelier.seed.golden [--out validation_data/golden]
+
+They are produced by the pipelines' own training code (fixed seeds) and checked by the golden
+tests (``tests/unit/pipelines/test_golden.py``): retraining must reproduce them within the
+tolerances, so a change that moves predictions is seen in review.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from atelier.config import REPO_ROOT
+from atelier.seed.paths import code_version, pipelines_on_path
+
+GOLDEN_DIR = REPO_ROOT / "validation_data" / "golden"
+N_CASES = 25
+
+
+def structured_golden() -> dict[str, Any]:
+    pipelines_on_path()
+    from structured_data.features import load_dataset
+    from structured_data.train import train
+
+    data = load_dataset()
+    result = train(data)
+    held_out = np.flatnonzero(data.test_mask)[:N_CASES]
+    proba = result.classifier.predict_proba(data.X[held_out])
+    cases = []
+    for row, p in zip(held_out, proba, strict=True):
+        label = int(np.argmax(p))
+        cases.append(
+            {
+                "id": data.ids[row],
+                "input": {c: float(v) for c, v in zip(data.columns, data.X[row], strict=True)},
+                "expected": {
+                    "prediction": label,
+                    "label": data.target_names[label],
+                    "probabilities": {
+                        n: round(float(v), 8) for n, v in zip(data.target_names, p, strict=True)
+                    },
+                },
+                "truth": int(data.y[row]),
+            }
+        )
+    return {
+        "model": "structured_data",
+        "code_version": code_version("structured_data"),
+        "metrics": result.metrics,
+        "thresholds": {"roc_auc": 0.98},
+        "tolerance": {"probability_abs": 1e-4, "prediction": "exact"},
+        "cases": cases,
+    }
+
+
+def digits_golden() -> dict[str, Any]:
+    pipelines_on_path()
+    from ml_common.digits_net import predict_proba, to_tensor
+    from non_structured_data_images.tiles import CLASS_NAMES
+    from non_structured_data_images.train import train
+
+    result = train()
+    proba = predict_proba(result.net, to_tensor(result.test_x))
+    # Confidently classified held-out digits: their label must not move when retrained.
+    chosen = [i for i in range(len(proba)) if proba[i].max() >= 0.99][:N_CASES]
+    cases = [
+        {
+            "index_in_test_split": i,
+            "input": np.round(result.test_x[i], 4).tolist(),
+            "expected": {
+                "digit": int(proba[i].argmax()),
+                "confidence": round(float(proba[i].max()), 6),
+            },
+            "truth": int(result.test_y[i]),
+        }
+        for i in chosen
+    ]
+    return {
+        "model": "digits_cnn",
+        "code_version": code_version("non_structured_data_images"),
+        "classes": CLASS_NAMES,
+        "input_format": "8x8 ink grid in [0, 16] (scikit-learn digits scale)",
+        "metrics": result.metrics,
+        "thresholds": {"accuracy": 0.97},
+        "tolerance": {"digit": "exact", "confidence_abs": 0.05},
+        "cases": cases,
+    }
+
+
+def write_golden(out: Path = GOLDEN_DIR) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, build in (("structured_data", structured_golden), ("digits_cnn", digits_golden)):
+        path = out / f"{name}.json"
+        path.write_text(json.dumps(build(), indent=1, sort_keys=True) + "\n")
+        written.append(path)
+    return written
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path, default=GOLDEN_DIR)
+    for path in write_golden(parser.parse_args(argv).out):
+        print(path)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,78 @@
+"""The seed, step by step, with rich progress; importable for the e2e run and tests."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from atelier.seed.images import DATASET_IDS, seed_bad_samples, seed_composites, seed_pools
+from atelier.seed.models import MODELS, seed_model
+from atelier.seed.paths import pipelines_on_path
+from atelier.seed.tabular import db_conninfo, seed_features
+from atelier.seed.targets import SeedTargets
+
+
+def run_seed(
+    targets: SeedTargets,
+    *,
+    retrain: bool = False,
+    models: bool = True,
+    database: bool = True,
+    console: Console | None = None,
+) -> dict[str, Any]:
+    """Seed data and models into ``targets``; write and return ``<home>/seed.json``."""
+    targets.apply_env()
+    pipelines_on_path()
+    from ml_common.aws import client
+    from ml_common.digits_net import set_threads
+
+    set_threads()
+    s3 = client("s3")
+    inputs = targets.inputs_bucket
+    summary: dict[str, Any] = {"inputs_bucket": inputs, "models_bucket": targets.models_bucket}
+    steps: list[tuple[str, Callable[[], Any]]] = []
+    if database:
+        if not targets.db_secret_arn:
+            raise ValueError(
+                "no DB secret: deploy first, or pass --db-secret-arn (or --no-database)"
+            )
+        arn = targets.db_secret_arn
+        steps.append(("features", lambda: seed_features(db_conninfo(arn))))
+    steps += [
+        ("pools", lambda: seed_pools(s3, inputs)),
+        ("composites", lambda: seed_composites(s3, inputs)),
+        ("samples", lambda: seed_bad_samples(s3, inputs)),
+    ]
+    if models:
+        for name in MODELS:
+            steps.append((f"model {name}", _model_step(targets.models_bucket, name, retrain)))
+
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=console or Console(), transient=False) as progress:
+        for label, step in steps:
+            task = progress.add_task(f"seeding {label}", total=1)
+            summary[label] = step()
+            progress.update(task, completed=1, description=f"[green]✓[/] {label}")
+
+    first = summary["composites"][0]["key"]
+    info = {
+        "image_link": f"s3://{inputs}/{first}",
+        "image_links": [f"s3://{inputs}/{c['key']}" for c in summary["composites"]],
+        "dataset_ids": list(DATASET_IDS),
+        "bad_links": summary["samples"],
+        "records": summary.get("features"),
+        "models": {
+            k.removeprefix("model "): v for k, v in summary.items() if k.startswith("model ")
+        },
+    }
+    targets.home.mkdir(parents=True, exist_ok=True)
+    (targets.home / "seed.json").write_text(json.dumps(info, indent=2, sort_keys=True) + "\n")
+    return info
+
+
+def _model_step(bucket: str, name: str, retrain: bool) -> Callable[[], dict[str, Any]]:
+    return lambda: seed_model(bucket, name, retrain=retrain)

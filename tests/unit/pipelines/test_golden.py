@@ -1,0 +1,131 @@
+"""Golden-model tests (the PR gate runs ``-m golden``): thresholds and golden predictions.
+
+- structured_data: ROC-AUC >= 0.98 on the held-out split
+- digits_cnn: >= 97% accuracy on held-out digits
+- active learning: entropy and margin sampling >= random at equal label budgets from 80
+  labels on and on average over the curve (mean of 5 seeds); the labels saved to reach 95%
+  accuracy are written to reports/golden/active_learning.json
+- the committed golden predictions (validation_data/golden/) are reproduced by retraining
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from atelier.seed.golden import GOLDEN_DIR
+from ml_common.digits_net import predict_proba, to_tensor
+
+pytestmark = [pytest.mark.golden, pytest.mark.slow]
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture(scope="module")
+def structured() -> Any:
+    from structured_data.train import train
+
+    return train()
+
+
+@pytest.fixture(scope="module")
+def digits_model() -> Any:
+    from non_structured_data_images.train import train
+
+    return train()
+
+
+def test_structured_roc_auc_on_held_out(structured: Any) -> None:
+    assert structured.metrics["n_test"] >= 140
+    assert structured.metrics["roc_auc"] >= 0.98, structured.metrics
+
+
+def test_digits_cnn_accuracy_on_held_out(digits_model: Any) -> None:
+    assert digits_model.metrics["n_test"] == 450
+    assert digits_model.metrics["accuracy"] >= 0.97, digits_model.metrics
+    assert digits_model.metrics["background_rejection"] >= 0.95, digits_model.metrics
+
+
+def test_structured_golden_predictions_are_reproduced(structured: Any) -> None:
+    golden = json.loads((GOLDEN_DIR / "structured_data.json").read_text())
+    tol = golden["tolerance"]["probability_abs"]
+    for case in golden["cases"]:
+        row = np.array([[case["input"][c] for c in structured.classifier.columns]])
+        proba = structured.classifier.predict_proba(row)[0]
+        assert int(np.argmax(proba)) == case["expected"]["prediction"], case["id"]
+        expected = [
+            case["expected"]["probabilities"][n] for n in structured.classifier.target_names
+        ]
+        assert np.allclose(proba, expected, atol=tol), case["id"]
+
+
+def test_digits_golden_predictions_are_reproduced(digits_model: Any) -> None:
+    golden = json.loads((GOLDEN_DIR / "digits_cnn.json").read_text())
+    grids = np.array([case["input"] for case in golden["cases"]], dtype=np.float32)
+    proba = predict_proba(digits_model.net, to_tensor(grids))
+    tol = golden["tolerance"]["confidence_abs"]
+    for case, p in zip(golden["cases"], proba, strict=True):
+        assert int(p.argmax()) == case["expected"]["digit"], case["index_in_test_split"]
+        assert abs(float(p.max()) - case["expected"]["confidence"]) <= tol
+
+
+def _labels_to(curve: np.ndarray, labels: list[float], target: float) -> float | None:
+    return next((n for n, a in zip(labels, curve, strict=True) if a >= target), None)
+
+
+def test_active_learning_beats_random_at_equal_budgets() -> None:
+    from sklearn.datasets import load_digits
+
+    from non_structured_al_data_images.al import ALConfig, run_active_learning
+
+    raw = load_digits()
+    x, y = raw.images.astype(np.float32), raw.target.astype(np.int64)
+    order = np.random.default_rng(0).permutation(len(y))
+    test, pool = order[:450], order[450:]
+    curves: dict[str, list[list[float]]] = {}
+    labels: list[float] = []
+    for seed in range(5):
+        cfg = ALConfig(rounds=10, batch=20, initial=20, epochs=3, min_steps=150, seed=seed)
+        result = run_active_learning(x[pool], y[pool], x[test], y[test], cfg)
+        for name, curve in result.curves().items():
+            curves.setdefault(name, []).append([p["accuracy"] for p in curve])
+            labels = [p["labels"] for p in curve]
+    mean = {name: np.mean(runs, axis=0) for name, runs in curves.items()}
+    target = 0.95
+    reach = {name: _labels_to(m, labels, target) for name, m in mean.items()}
+    report = {
+        "seeds": 5,
+        "labels": labels,
+        "mean_accuracy": {name: [round(float(v), 4) for v in m] for name, m in mean.items()},
+        "labels_to_reach_95": reach,
+        "label_savings_vs_random": {
+            name: (
+                None
+                if reach[name] is None
+                else (
+                    f">{labels[-1] - reach[name]:.0f}"
+                    if reach["random"] is None
+                    else reach["random"] - reach[name]
+                )
+            )
+            for name in ("entropy", "margin")
+        },
+    }
+    out = ROOT / "reports" / "golden"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "active_learning.json").write_text(json.dumps(report, indent=2))
+    print(json.dumps(report, indent=2))
+    budgets = np.array(labels)
+    for name in ("entropy", "margin"):
+        # The first point is the shared random seed set. Uncertainty sampling is known to lag
+        # random sampling while the model is still poor (cold start, <= 60 labels here: entropy
+        # is ~0.07 behind at 40 labels); from 80 labels on it must be at least as good at
+        # every budget, and better on average over the whole curve.
+        gaps = mean[name] - mean["random"]
+        assert gaps[1:].mean() > 0.0, (name, report)
+        assert gaps[budgets >= 80].min() >= -0.01, (name, report)
+        assert reach[name] is not None, (name, report)
+        assert reach["random"] is None or reach[name] < reach["random"], (name, report)
