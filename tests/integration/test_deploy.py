@@ -30,6 +30,7 @@ from atelier.deploy.cli import deploy, destroy
 from atelier.deploy.context import Deployment
 from atelier.deploy.plan import DEPLOY
 from atelier.deploy.sandbox import Runtime, plain_ministack, stage_sources
+from atelier.deploy.steps_app import runs_processes
 from atelier.topology import expand, load
 
 pytestmark = pytest.mark.integration
@@ -188,6 +189,18 @@ def test_the_website_serves_index_html_and_its_config(deployed: dict[str, Any]) 
     assert status == 200 and b"<html" in body.lower()
     status, body = _http("GET", out["frontend_url"].rsplit("/", 1)[0] + "/config.json")
     assert status == 200 and json.loads(body)["apiUrl"] == out["api_url"]
+
+
+def test_the_runtime_serves_the_website_endpoint(
+    env: dict[str, str], deployed: dict[str, Any]
+) -> None:
+    out = deployed["outputs"]
+    if not runs_processes(out["endpoint_url"]):
+        pytest.skip("plain MiniStack answers a website request with a bucket listing")
+    website = urlparse(out["frontend_website_url"])
+    req = urllib.request.Request(f"{out['endpoint_url']}/", headers={"Host": website.netloc})
+    with urllib.request.urlopen(req, timeout=30) as resp:  # *.localhost: Python cannot resolve it
+        assert resp.status == 200 and b"<html" in resp.read().lower()
 
 
 def test_the_api_wants_a_token_except_on_auth(

@@ -146,7 +146,7 @@ def _settings(topology: Path | None) -> tuple[Settings, Deployment]:
 @click.option(
     "--service-wait",
     type=float,
-    default=6.0,
+    default=5.0,
     show_default=True,
     help="seconds to wait for a (re)deployed service to turn healthy (where tasks run)",
 )

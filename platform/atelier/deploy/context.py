@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +48,8 @@ class Deployment:
     settings: Settings
     exp: Expansion
     clients: Clients
-    service_wait: float = 6.0  # seconds to wait for a (re)deployed service to become healthy
+    service_wait: float = 5.0  # seconds to wait for a (re)deployed service to become healthy
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     results: dict[str, Any] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -85,7 +87,13 @@ class Deployment:
         return f"{self.local_endpoint}/restapis/{api_id}/{self.exp.api.stage}/_user_request_"
 
     def frontend_url(self) -> str:
+        """Path-style: every client resolves it (``*.localhost`` fails in Python and Node)."""
         return f"{self.local_endpoint}/{self.exp.buckets['frontend'].name}/index.html"
+
+    def website_url(self) -> str:
+        """The S3 website endpoint the runtime serves (``index.html`` at ``/``), for browsers."""
+        bucket = self.exp.buckets["frontend"].name
+        return f"http://{bucket}.s3-website.localhost:{self.settings.port}/"
 
     def image_uri(self, repository: str) -> str:
         return f"{self.account}.dkr.ecr.{self.region}.amazonaws.com/{repository}:latest"

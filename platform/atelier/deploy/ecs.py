@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -162,28 +163,53 @@ def ensure_service(
     return created("ecs.service", name, f"desired {desired}")
 
 
+def _crash(ecs: Any, cluster: str, name: str, since: datetime) -> str | None:
+    """Why a task of the service stopped after ``since`` with a failure, if one did."""
+    arns = ecs.list_tasks(cluster=cluster, serviceName=name, desiredStatus="STOPPED")["taskArns"]
+    if not arns:
+        return None
+    for task in ecs.describe_tasks(cluster=cluster, tasks=arns[-100:])["tasks"]:
+        stopped = task.get("stoppedAt")
+        codes = [c.get("exitCode") for c in task.get("containers", [])]
+        if stopped is None or stopped < since or not any(code not in (0, None) for code in codes):
+            continue
+        task_id = task["taskArn"].rsplit("/", 1)[-1]
+        return (
+            f"task {task_id} exited {codes[0]} ({task.get('stoppedReason', 'stopped')}); "
+            f"its output: atelier emulator logs --task {task_id}"
+        )
+    return None
+
+
 def wait_service(
-    clients: Clients, cluster: str, name: str, target_group_arn: str, timeout: float
+    clients: Clients,
+    cluster: str,
+    name: str,
+    target_group_arn: str,
+    timeout: float,
+    since: datetime,
 ) -> Change:
-    """Wait until the service runs its tasks and the ALB sees a healthy target, or time out."""
+    """Wait until the service runs its tasks and the ALB has a live target, or time out.
+
+    Returns at once, reporting why, when one of its tasks started after ``since`` has crashed:
+    a crash-looping service will not turn healthy by waiting.
+    """
     ecs, elbv2 = clients("ecs"), clients("elbv2")
     deadline = time.monotonic() + timeout
     delay = 0.05
-    state = "no tasks yet"
     while True:
         service = ecs.describe_services(cluster=cluster, services=[name])["services"][0]
+        health = elbv2.describe_target_health(TargetGroupArn=target_group_arn)
         healthy = [
-            t
-            for t in elbv2.describe_target_health(TargetGroupArn=target_group_arn)[
-                "TargetHealthDescriptions"
-            ]
-            if t["TargetHealth"]["State"] == "healthy"
+            t for t in health["TargetHealthDescriptions"] if t["TargetHealth"]["State"] == "healthy"
         ]
-        state = (
-            f"{service['runningCount']}/{service['desiredCount']} running, {len(healthy)} healthy"
-        )
-        if service["runningCount"] >= service["desiredCount"] and healthy:
+        running, desired = service["runningCount"], service["desiredCount"]
+        state = f"{running}/{desired} running, {len(healthy)} healthy"
+        if running >= desired and len(healthy) >= desired:
             return Change("ecs.service", name, Action.UNCHANGED, state)
+        crash = _crash(ecs, cluster, name, since)
+        if crash is not None:
+            return Change("ecs.service", name, Action.PENDING, f"{state}; {crash}")
         if time.monotonic() >= deadline:
             return Change("ecs.service", name, Action.PENDING, f"{state} after {timeout:.0f} s")
         time.sleep(delay)

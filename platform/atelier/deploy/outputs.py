@@ -23,6 +23,7 @@ def collect(d: Deployment) -> dict[str, Any]:
         "api_url": d.api_url(r["api"].id),
         "api_stage": exp.api.stage,
         "frontend_url": d.frontend_url(),
+        "frontend_website_url": d.website_url(),
         "frontend_bucket": exp.buckets["frontend"].name,
         "service_urls": {name: d.service_url(name) for name in exp.services},
         "alb_url": next((d.service_url(name) for name in exp.services), None),

@@ -146,8 +146,8 @@ def service_ready_step(d: Deployment) -> Result:
     """Wait for the service's tasks and a healthy target, only where tasks really run.
 
     Only a service created or updated by this run is waited for (up to ``d.service_wait``
-    seconds); otherwise its state is read once. Not being healthy yet is reported, not fatal:
-    before ``atelier seed`` the service has no model to serve.
+    seconds, less if a task crashes); otherwise its state is read once. Not being healthy is
+    reported, not fatal: before ``atelier seed`` the service has no model to serve.
     """
     if not runs_processes(d.local_endpoint):
         return None, []
@@ -159,6 +159,7 @@ def service_ready_step(d: Deployment) -> Result:
             svc.name,
             lbs[name].target_group_arn,
             d.service_wait if touched[name].changed else 0.0,
+            since=d.started_at,
         )
         for name, svc in d.exp.services.items()
     ]
