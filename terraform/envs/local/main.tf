@@ -9,6 +9,7 @@ module "stack" {
   image_tag                   = var.image_tag
   dependency_layer            = false
   enable_nat                  = false
+  enable_autoscaling          = false
   enable_cdn                  = false
   enable_waf                  = false
   enable_canary               = false

@@ -84,7 +84,7 @@ resource "aws_ecs_service" "this" {
 }
 
 resource "aws_appautoscaling_target" "this" {
-  for_each           = var.services
+  for_each           = var.enable_autoscaling ? var.services : {}
   service_namespace  = "ecs"
   scalable_dimension = "ecs:service:DesiredCount"
   resource_id        = "service/${split("/", var.cluster_arn)[1]}/${aws_ecs_service.this[each.key].name}"
@@ -93,8 +93,8 @@ resource "aws_appautoscaling_target" "this" {
 }
 
 resource "aws_appautoscaling_policy" "cpu" {
-  for_each           = var.services
-  name               = "${each.value.name}-cpu"
+  for_each           = aws_appautoscaling_target.this
+  name               = "${var.services[each.key].name}-cpu"
   policy_type        = "TargetTrackingScaling"
   service_namespace  = aws_appautoscaling_target.this[each.key].service_namespace
   scalable_dimension = aws_appautoscaling_target.this[each.key].scalable_dimension

@@ -49,6 +49,12 @@ variable "deletion_protection" {
   default     = true
 }
 
+variable "enable_autoscaling" {
+  description = "Application Auto Scaling between desired_count and max_count (the local runtime has no such API; its max is 1)."
+  type        = bool
+  default     = true
+}
+
 variable "cpu_target_percent" {
   description = "Average CPU the autoscaling policy keeps the service at."
   type        = number

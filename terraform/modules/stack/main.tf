@@ -120,6 +120,7 @@ module "ecs_service" {
   alb_security_group_id     = module.network.security_group_ids["alb"]
   service_security_group_id = module.network.security_group_ids["service"]
   deletion_protection       = var.deletion_protection
+  enable_autoscaling        = var.enable_autoscaling
 }
 
 module "gpu_capacity" {

@@ -30,6 +30,12 @@ variable "dependency_layer" {
   default     = true
 }
 
+variable "enable_autoscaling" {
+  description = "Application Auto Scaling of the ECS services (off locally: no such API, max 1)."
+  type        = bool
+  default     = true
+}
+
 variable "enable_nat" {
   description = "NAT gateway for internet egress from private subnets (tasks fetch http(s) links)."
   type        = bool
