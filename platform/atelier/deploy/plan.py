@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from atelier.deploy import steps, steps_app
+from atelier.deploy import steps, steps_app, steps_compute
 from atelier.deploy.context import Deployment
 from atelier.deploy.steps import Result
 
@@ -25,23 +25,23 @@ DEPLOY: tuple[Step, ...] = (
     Step("secrets", "Secrets Manager secrets", steps.secrets_step),
     Step("logs", "CloudWatch log groups", steps.logs_step),
     Step("topic", "SNS alert topic", steps.topic_step),
-    Step("repositories", "ECR repositories", steps.repositories_step),
-    Step("cluster", "ECS cluster", steps.cluster_step),
+    Step("repositories", "ECR repositories", steps_compute.repositories_step),
+    Step("cluster", "ECS cluster", steps_compute.cluster_step),
     Step("bundles", "lambda bundles", steps.bundles_step),
     Step("roles", "IAM roles and policies", steps.roles_step),
     Step("layer", "lambda layer", steps.layer_step, ("bundles",)),
-    Step("database", "RDS PostgreSQL", steps.database_step, ("network", "secrets")),
-    Step("load_balancer", "internal ALB", steps.load_balancer_step, ("network",)),
+    Step("database", "RDS PostgreSQL", steps_compute.database_step, ("network", "secrets")),
+    Step("load_balancer", "internal ALB", steps_compute.load_balancer_step, ("network",)),
     Step(
         "task_definitions",
         "ECS task definitions",
-        steps.task_definitions_step,
+        steps_compute.task_definitions_step,
         ("roles", "secrets", "network", "logs", "repositories"),
     ),
     Step(
         "service",
         "ECS service",
-        steps.service_step,
+        steps_compute.service_step,
         ("cluster", "task_definitions", "load_balancer", "network"),
     ),
     Step(
