@@ -482,3 +482,33 @@ def test_the_bundles_terraform_reads_are_the_ones_bundles_py_writes() -> None:
     for reference in ('"${var.bundle_dir}/${each.key}.zip"', "shared-layer.zip", "deps-layer.zip"):
         assert reference in api, f"modules/api no longer reads {reference}"
     assert '"${var.bundle_dir}/canary.zip"' in (MODULES / "stack" / "main.tf").read_text()
+
+
+@pytest.mark.parametrize("env", ["qa", "preprod", "prod"])
+def test_each_env_root_targets_its_own_environment(env: str) -> None:
+    with (TF / "envs" / env / "terraform.tfvars").open() as fh:
+        tfvars = {k: expr(v) for k, v in hcl2.load(fh).items()}
+    exp = expand(load(), env)
+    assert tfvars["env"] == env
+    assert tfvars["region"] == exp.region, "terraform.tfvars and topology.yaml disagree on region"
+    backend = (TF / "envs" / env / "backend.tf").read_text()
+    assert f'bucket         = "atelier-tfstate-{env}"' in backend
+    assert f'key            = "atelier/{env}.tfstate"' in backend
+
+
+def test_every_environment_reference_has_a_terraform_resolver() -> None:
+    """expand() leaves ARNs, ids and URLs as references; modules/stack must resolve each kind."""
+    stack = (MODULES / "stack" / "main.tf").read_text()
+    block = stack[stack.index("ref_values = merge(") :]
+    block = block[: block.index("\n  )")]
+    resolvable = set(re.findall(r'"([a-z_]+):', block))
+    top = load()
+    refs = {
+        ref
+        for env in top.environments
+        for owner in [*expand(top, env).lambdas.values(), *expand(top, env).pipelines.values()]
+        for ref in owner.environment_refs.values()
+    }
+    missing = {ref for ref in refs if ref.split(":", 1)[0] not in resolvable}
+    assert not missing, f"modules/stack cannot resolve {sorted(missing)} (ref_values)"
+    assert {"secret", "security_group", "service_url", "subnets"} <= resolvable
