@@ -77,12 +77,15 @@ class _Loop:
 
 
 class Agent:
+    """Cheap to build: GPU detection and the RDS engine (psycopg, pgserver) load in the
+    background loops, so the runtime answers health checks before they are ready."""
+
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.gpu = detect(settings.gpu)
-        self.ecs = EcsTaskExecutor(settings, make_executor(settings), self.gpu)
+        self.ecs = EcsTaskExecutor(settings, make_executor(settings), lambda: detect(settings.gpu))
         self.services = ServiceSupervisor()
-        self.rds = load_rds(settings)
+        self.rds: Reconciler | None = None
+        self._rds_loaded = False
         self.started_at = time.time()
         self._compute = _Loop("atelier-compute", self._compute_step, TICK_S)
         self._rds = _Loop("atelier-rds", self._rds_step, TICK_S)
@@ -93,12 +96,17 @@ class Agent:
         self.services.reconcile()
 
     def _rds_step(self) -> None:
+        if not self._rds_loaded:
+            self._rds_loaded = True
+            self.rds = load_rds(self.settings)
         if self.rds is not None:
             self.rds.reconcile()
 
     def start(self) -> None:
         self._compute.thread.start()
         self._rds.thread.start()
+        # warm the GPU probe off the request path (it is cached)
+        threading.Thread(target=detect, args=(self.settings.gpu,), daemon=True).start()
 
     def reconcile_ecs_now(self) -> None:
         """Called right after an ECS mutation, before the API answers."""
@@ -115,7 +123,7 @@ class Agent:
             return
         self._shutdown_done = True
         self._compute.stop()
-        self._rds.stop()
+        self._rds.stop()  # joins the loop, so a half-loaded engine is complete here
         self.ecs.shutdown()
         if self.rds is not None:
             try:
@@ -136,9 +144,9 @@ class Agent:
             "executor": self.settings.executor,
             "persist": self.settings.persist,
             "uptime_s": round(time.time() - self.started_at, 1),
-            "gpu": self.gpu.as_dict(),
+            "gpu": detect(self.settings.gpu).as_dict(),
             "tasks": self.ecs.status(),
             "services": self.services.status(),
             "rds": rds,
-            "rds_engine": self.rds is not None,
+            "rds_engine": "loading" if not self._rds_loaded else self.rds is not None,
         }

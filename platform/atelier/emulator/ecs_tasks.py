@@ -16,6 +16,7 @@ import logging
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,14 +74,18 @@ def _port_open(ip: str, port: int) -> bool:
 
 
 class EcsTaskExecutor:
-    def __init__(self, settings: Settings, executor: Executor, gpu: GpuInfo) -> None:
+    def __init__(self, settings: Settings, executor: Executor, gpu: Callable[[], GpuInfo]) -> None:
         self.settings = settings
         self.executor = executor
-        self.gpu = gpu
+        self._gpu = gpu
         self.started_at = time.time()
         self.running: dict[str, RunningTask] = {}
         self.ips = LoopbackPool()
         self._lock = threading.RLock()
+
+    @property
+    def gpu(self) -> GpuInfo:
+        return self._gpu()
 
     # -- reconcile -----------------------------------------------------------------------
 

@@ -1,0 +1,1 @@
+"""Benchmarks (not tests): ``python -m atelier.bench <group>`` writes ``docs/benchmarks.md``."""

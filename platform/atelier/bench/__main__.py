@@ -1,0 +1,25 @@
+"""``python -m atelier.bench runtime``: run a benchmark group and update docs/benchmarks.md."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+GROUPS: dict[str, str] = {
+    "runtime": "atelier.bench.runtime:main",
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m atelier.bench", description=__doc__)
+    parser.add_argument("group", nargs="?", default="runtime", choices=sorted(GROUPS))
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    args, rest = parser.parse_known_args(argv)
+    module_name, attr = GROUPS[args.group].split(":")
+    run = getattr(importlib.import_module(module_name), attr)
+    return int(run(rest, write=not args.no_write))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

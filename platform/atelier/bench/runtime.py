@@ -1,0 +1,321 @@
+"""The runtime benchmark: Atelier vs plain MiniStack vs moto server, in one run.
+
+Measures start -> ready, Lambda cold and warm invoke (boto3), API Gateway + TOKEN authorizer,
+RunTask -> process running and RDS create -> connectable, and writes the "Runtime" section of
+``docs/benchmarks.md``. Each emulator runs alone (the others are stopped) so they do not
+compete for the CPU.
+"""
+
+from __future__ import annotations
+
+import http.client
+import io
+import json
+import platform
+import statistics
+import time
+import zipfile
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from atelier.bench.report import Row, machine, write_section
+from atelier.bench.targets import Target
+
+ROLE = "arn:aws:iam::000000000000:role/bench"
+PASSWORD = "bench-password-1"  # noqa: S105 (a throwaway local database)
+HANDLER = "def handler(event, context):\n    return {'ok': True}\n"
+AUTHORIZER = (
+    "def handler(event, context):\n"
+    "    effect = 'Allow' if event.get('authorizationToken') == 'Bearer ok' else 'Deny'\n"
+    "    return {'principalId': 'u', 'policyDocument': {'Version': '2012-10-17', 'Statement': [\n"
+    "        {'Action': 'execute-api:Invoke', 'Effect': effect, 'Resource': event['methodArn']}]}}\n"
+)
+BACKEND = "def handler(event, context):\n    return {'statusCode': 200, 'body': 'ok'}\n"
+Stats = dict[str, float]
+
+
+def client(target: Target, service: str) -> Any:
+    return boto3.client(
+        service,
+        endpoint_url=target.endpoint_url,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",  # noqa: S106
+        config=Config(retries={"max_attempts": 0}, read_timeout=120),
+    )
+
+
+def pct(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def _zip(source: str) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("index.py", source)
+    return buf.getvalue()
+
+
+def _function(lam: Any, name: str, source: str) -> str:
+    arn = lam.create_function(
+        FunctionName=name,
+        Runtime="python3.11",
+        Role=ROLE,
+        Handler="index.handler",
+        Code={"ZipFile": _zip(source)},
+    )
+    lam.get_waiter("function_active_v2").wait(FunctionName=name)
+    return str(arn["FunctionArn"])
+
+
+def _timed(call: Callable[[], Any]) -> float:
+    t0 = time.perf_counter()
+    call()
+    return time.perf_counter() - t0
+
+
+def _invoke(lam: Any, name: str) -> None:
+    resp = lam.invoke(FunctionName=name, Payload=b"{}")
+    payload = resp["Payload"].read()
+    if resp.get("FunctionError"):
+        raise RuntimeError(f"invoke failed: {payload[:200]!r}")
+
+
+def bench_lambda(target: Target, cold_n: int = 7, warm_n: int = 200) -> Stats:
+    lam = client(target, "lambda")
+    cold = []
+    for i in range(cold_n):
+        _function(lam, f"cold{i}", HANDLER)
+        cold.append(_timed(lambda i=i: _invoke(lam, f"cold{i}")))  # type: ignore[misc]
+    _function(lam, "warm", HANDLER)
+    for _ in range(5):
+        _invoke(lam, "warm")
+    warm = [_timed(lambda: _invoke(lam, "warm")) for _ in range(warm_n)]
+    return {
+        "cold_p50": statistics.median(cold),
+        "warm_p50": statistics.median(warm),
+        "warm_p99": pct(warm, 0.99),
+    }
+
+
+def bench_apigw(target: Target, n: int = 100) -> Stats:
+    lam, apigw = client(target, "lambda"), client(target, "apigateway")
+    uri = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{}/invocations"
+    auth, backend = _function(lam, "authz", AUTHORIZER), _function(lam, "backend", BACKEND)
+    api = apigw.create_rest_api(name="bench")["id"]
+    root = apigw.get_resources(restApiId=api)["items"][0]["id"]
+    res = apigw.create_resource(restApiId=api, parentId=root, pathPart="r")["id"]
+    authorizer = apigw.create_authorizer(
+        restApiId=api,
+        name="t",
+        type="TOKEN",
+        authorizerUri=uri.format(auth),
+        identitySource="method.request.header.Authorization",
+        authorizerResultTtlInSeconds=0,
+    )["id"]
+    apigw.put_method(
+        restApiId=api,
+        resourceId=res,
+        httpMethod="GET",
+        authorizationType="CUSTOM",
+        authorizerId=authorizer,
+    )
+    apigw.put_integration(
+        restApiId=api,
+        resourceId=res,
+        httpMethod="GET",
+        type="AWS_PROXY",
+        integrationHttpMethod="POST",
+        uri=uri.format(backend),
+    )
+    apigw.create_deployment(restApiId=api, stageName="b")
+    conn = http.client.HTTPConnection("127.0.0.1", target.port, timeout=60)
+    path = f"/_aws/execute-api/{api}/b/r"
+
+    def request() -> None:
+        conn.request("GET", path, headers={"Authorization": "Bearer ok"})
+        resp = conn.getresponse()
+        body = resp.read()
+        if resp.status != 200:
+            raise RuntimeError(f"API answered {resp.status}: {body[:200]!r}")
+
+    for _ in range(3):
+        request()
+    samples = [_timed(request) for _ in range(n)]
+    return {"p50": statistics.median(samples), "p99": pct(samples, 0.99)}
+
+
+def _status(target: Target) -> dict[str, Any]:
+    import urllib.request
+
+    url = f"{target.endpoint_url}/_atelier/status"
+    with urllib.request.urlopen(url, timeout=5) as resp:  # noqa: S310 (http, loopback)
+        data: dict[str, Any] = json.loads(resp.read())
+    return data
+
+
+def bench_runtask(target: Target, n: int = 7) -> Stats:
+    """RunTask -> the API says RUNNING with a pid, and -> the process has printed its first line."""
+    ecs = client(target, "ecs")
+    ecs.create_cluster(clusterName="bench")
+    td = ecs.register_task_definition(
+        family="bench",
+        containerDefinitions=[{"name": "m", "image": "atelier/sleeper", "stopTimeout": 2}],
+    )["taskDefinition"]
+    api, first_line = [], []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        task = ecs.run_task(cluster="bench", taskDefinition=td["taskDefinitionArn"])["tasks"][0]
+        arn = task["taskArn"]
+        while arn not in {t["task_arn"] for t in _status(target)["tasks"]}:
+            time.sleep(0.001)
+        api.append(time.perf_counter() - t0)
+        log = target.home / "logs" / "tasks" / f"{arn.rsplit('/', 1)[-1]}.log"
+        while not (log.exists() and "sleeping" in log.read_text()):
+            time.sleep(0.001)
+        first_line.append(time.perf_counter() - t0)
+        ecs.stop_task(cluster="bench", task=arn)
+    return {"running_p50": statistics.median(api), "first_line_p50": statistics.median(first_line)}
+
+
+def bench_rds(target: Target) -> Stats:
+    import psycopg
+
+    rds = client(target, "rds")
+    t0 = time.perf_counter()
+    rds.create_db_instance(
+        DBInstanceIdentifier="bench",
+        Engine="postgres",
+        DBInstanceClass="db.t3.micro",
+        MasterUsername="bench",
+        MasterUserPassword=PASSWORD,
+        AllocatedStorage=20,
+    )
+    deadline = t0 + 120
+    while time.perf_counter() < deadline:
+        inst = rds.describe_db_instances(DBInstanceIdentifier="bench")["DBInstances"][0]
+        endpoint = inst.get("Endpoint") or {}
+        try:
+            with psycopg.connect(
+                host=endpoint.get("Address", "127.0.0.1"),
+                port=endpoint.get("Port", 5432),
+                user="bench",
+                password=PASSWORD,
+                dbname="postgres",
+                connect_timeout=2,
+            ) as conn:
+                conn.execute("select 1")
+            took = time.perf_counter() - t0
+            rds.delete_db_instance(DBInstanceIdentifier="bench", SkipFinalSnapshot=True)
+            return {"connectable": took}
+        except psycopg.OperationalError:
+            time.sleep(0.05)
+    raise RuntimeError("RDS instance never became connectable")
+
+
+def _run(target: Target, name: str, fn: Callable[[Target], Stats]) -> Stats | str:
+    try:
+        return fn(target)
+    except Exception as exc:  # noqa: BLE001 (a benchmark reports what failed and goes on)
+        return f"failed: {type(exc).__name__}: {str(exc)[:80]}"
+
+
+def measure(name: str, ready_n: int) -> dict[str, Any]:
+    target = Target(name)
+    ready = []
+    for _ in range(ready_n):
+        ready.append(target.start())
+        target.stop()
+    results: dict[str, Any] = {"ready": statistics.median(ready)}
+    target.start()
+    try:
+        if name in ("atelier", "ministack"):
+            results["lambda"] = _run(target, name, bench_lambda)
+            results["apigw"] = _run(target, name, bench_apigw)
+        if name == "atelier":
+            results["runtask"] = _run(target, name, bench_runtask)
+            results["rds"] = _run(target, name, bench_rds)
+    finally:
+        target.stop()
+    return results
+
+
+def rows(res: dict[str, dict[str, Any]]) -> list[Row]:
+    def get(name: str, group: str, key: str | None = None) -> float | str | None:
+        value = res.get(name, {}).get(group)
+        if value is None or isinstance(value, str) or key is None:
+            return value
+        return float(value[key])
+
+    no_docker = "n/a (needs Docker)"
+    no_process = "n/a (task stays RUNNING, no process)"
+    return [
+        Row(
+            "start → ready (median of 3)",
+            get("atelier", "ready"),
+            get("ministack", "ready"),
+            get("moto", "ready"),
+            "≤ 1 s",
+        ),
+        Row(
+            "Lambda cold invoke p50",
+            get("atelier", "lambda", "cold_p50"),
+            get("ministack", "lambda", "cold_p50"),
+            no_docker,
+            "≤ 150 ms",
+        ),
+        Row(
+            "Lambda warm invoke p50",
+            get("atelier", "lambda", "warm_p50"),
+            get("ministack", "lambda", "warm_p50"),
+            no_docker,
+            "≤ 10 ms",
+        ),
+        Row(
+            "Lambda warm invoke p99",
+            get("atelier", "lambda", "warm_p99"),
+            get("ministack", "lambda", "warm_p99"),
+            no_docker,
+            "",
+        ),
+        Row(
+            "API GW + TOKEN authorizer p50",
+            get("atelier", "apigw", "p50"),
+            get("ministack", "apigw", "p50"),
+            no_docker,
+            "",
+        ),
+        Row(
+            "RunTask → RUNNING with a pid p50",
+            get("atelier", "runtask", "running_p50"),
+            no_process,
+            no_process,
+            "≤ 0.5 s",
+        ),
+        Row(
+            "RunTask → process printed its first line p50",
+            get("atelier", "runtask", "first_line_p50"),
+            no_process,
+            no_process,
+            "",
+        ),
+        Row(
+            "RDS create → psycopg connects",
+            get("atelier", "rds", "connectable"),
+            "n/a (no database without Docker)",
+            no_docker,
+            "",
+        ),
+    ]
+
+
+def main(argv: list[str], write: bool = True) -> int:
+    results = {name: measure(name, ready_n=3) for name in ("atelier", "ministack", "moto")}
+    table = rows(results)
+    text = write_section(table, machine(), f"python {platform.python_version()}", write=write)
+    print(text)
+    return 0
