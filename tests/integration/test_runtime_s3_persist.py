@@ -85,3 +85,29 @@ def test_taken_port_is_a_clear_error(tmp_path: Path, runtime):
             start_runtime(tmp_path, port=port)
     # the session runtime is untouched
     assert runtime.client("s3").list_buckets() is not None
+
+
+def _alive(pid: int) -> bool:
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_stopping_the_runtime_stops_its_task_processes(tmp_path: Path):
+    rt = start_runtime(tmp_path)
+    try:
+        ecs = rt.client("ecs")
+        ecs.create_cluster(clusterName="c")
+        td = ecs.register_task_definition(
+            family="s", containerDefinitions=[{"name": "m", "image": "atelier/sleeper"}]
+        )["taskDefinition"]["taskDefinitionArn"]
+        ecs.run_task(cluster="c", taskDefinition=td)
+        pid = rt.status()["tasks"][0]["pid"]
+        assert _alive(pid)
+    finally:
+        rt.stop()
+    assert not _alive(pid)
