@@ -251,6 +251,9 @@ class PostgresProcess:
         """Start the postmaster and wait until it accepts connections."""
         self.user.chown_tree(self.socket_dir)
         self.socket_dir.chmod(0o700)
+        # again at every start: a tool may have tightened an ancestor meanwhile (pytest resets
+        # its base temp directory to 0700 whenever a session starts)
+        self.user.make_traversable(self.data_dir)
         argv = [
             self.binaries.exe("postgres"), "-D", str(self.data_dir), "-p", str(self.port),
             "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={self.socket_dir}",
