@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import nox
@@ -33,18 +34,70 @@ def _install(session: nox.Session, *extras: str) -> None:
     session.install("-e", spec)
 
 
+# checkov lives in its own virtualenv: its boto pins would fight MiniStack's exact botocore pin.
+CHECKOV = "checkov==3.3.30"
+
+
+def _checkov(session: nox.Session) -> str:
+    """Path to a checkov in .nox/_checkov (created once, reused)."""
+    venv = ROOT / ".nox" / "_checkov"
+    exe = venv / "bin" / "checkov"
+    stamp = venv / "installed.txt"
+    if not exe.exists() or not stamp.exists() or stamp.read_text() != CHECKOV:
+        session.run("python", "-m", "venv", "--clear", str(venv))
+        session.run(str(venv / "bin" / "pip"), "install", "--quiet", CHECKOV, external=True)
+        stamp.write_text(CHECKOV)
+    return str(exe)
+
+
+def _chromium(session: nox.Session) -> str | None:
+    """Debian's Chromium (never a downloaded browser); installed with apt when we are root."""
+    path = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+    if path is None and shutil.which("apt-get") and os.geteuid() == 0:
+        session.log("installing Debian's chromium for the browser tests")
+        session.run("apt-get", "update", "-qq", external=True)
+        session.run("apt-get", "install", "-y", "-qq", "chromium", external=True,
+                    env={"DEBIAN_FRONTEND": "noninteractive"})
+        path = shutil.which("chromium")
+    return path
+
+
+def _frontend_tests(session: nox.Session) -> None:
+    """Vitest units, then the browser test's self-test against the mock API (pass and fail)."""
+    npm = shutil.which("npm")
+    if npm is None:
+        session.warn("SKIPPED frontend tests: npm is not on PATH (install Node.js 20.19+)")
+        return
+    frontend = str(ROOT / "frontend")
+    session.run(npm, "ci", "--no-audit", "--no-fund", "--prefix", frontend, external=True)
+    session.run(npm, "test", "--prefix", frontend, external=True)
+    if _chromium(session) is None:
+        session.warn("SKIPPED browser self-test: no Debian chromium and no root to apt-get it")
+        return
+    session.run(npm, "run", "test:browser:mock", "--prefix", frontend, external=True)
+
+
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
-    """Unit, integration and offline-proof tests (integration tests start a real runtime)."""
+    """Unit, integration and offline-proof tests (integration tests start a real runtime),
+    then the frontend's unit tests and browser self-test."""
     _install(session, "app", "gates", "test")
+    env = {
+        "ATELIER_HOME": str(ROOT / ".atelier" / "test"),
+        "ATELIER_CHECKOV": _checkov(session),
+    }
     args = session.posargs or ["tests/unit", "tests/integration"]
-    session.run("pytest", *args, env={"ATELIER_HOME": str(ROOT / ".atelier" / "test")})
+    session.run("pytest", *args, env=env)
+    if not session.posargs:
+        _frontend_tests(session)
 
 
 @nox.session(python=PYTHON)
 def e2e(session: nox.Session) -> None:
     """The laptop run: runtime, deploy, seed, three pipelines through the API, browser test."""
     _install(session, "app", "gates", "test")
+    if _chromium(session) is None and "--no-browser" not in session.posargs:
+        session.error("the browser step needs Debian's chromium: apt-get install -y chromium")
     session.run("python", "-m", "atelier.e2e", *session.posargs)
 
 
