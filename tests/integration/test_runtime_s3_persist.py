@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import time
 import urllib.request
 from pathlib import Path
 
@@ -32,7 +33,7 @@ def test_s3_website_serves_index_html(runtime):
         assert resp.read() == b"<h1>Atelier</h1>"
 
 
-def test_persist_keeps_buckets_objects_tables_and_task_definitions(tmp_path: Path):
+def test_persist_keeps_buckets_objects_tables_task_definitions_and_services(tmp_path: Path):
     port = free_port()
     first = start_runtime(tmp_path, persist=True, port=port)
     try:
@@ -48,6 +49,13 @@ def test_persist_keeps_buckets_objects_tables_and_task_definitions(tmp_path: Pat
         first.client("ecs").register_task_definition(
             family="kept", containerDefinitions=[{"name": "m", "image": "atelier/exiter"}]
         )
+        ecs = first.client("ecs")
+        ecs.create_cluster(clusterName="c")
+        sleeper = ecs.register_task_definition(
+            family="svc", containerDefinitions=[{"name": "m", "image": "atelier/sleeper"}]
+        )["taskDefinition"]["taskDefinitionArn"]
+        ecs.create_service(cluster="c", serviceName="svc", taskDefinition=sleeper, desiredCount=1)
+        old_task = first.status()["tasks"][0]
     finally:
         first.stop()
     second = start_runtime(tmp_path, persist=True, port=port)
@@ -58,6 +66,15 @@ def test_persist_keeps_buckets_objects_tables_and_task_definitions(tmp_path: Pat
         assert item["Item"]["job_id"]["S"] == "1"
         families = second.client("ecs").list_task_definition_families()["families"]
         assert "kept" in families
+        # the service is back with a new task and a live process; the old task is STOPPED
+        deadline = time.monotonic() + 10
+        while not second.status()["tasks"]:
+            assert time.monotonic() < deadline, "the service got no task after the restart"
+            time.sleep(0.1)
+        (new_task,) = second.status()["tasks"]
+        assert new_task["task_arn"] != old_task["task_arn"] and new_task["pid"] > 0
+        old = second.client("ecs").describe_tasks(cluster="c", tasks=[old_task["task_arn"]])
+        assert old["tasks"][0]["lastStatus"] == "STOPPED"
     finally:
         second.stop()
 

@@ -206,6 +206,7 @@ class EcsTaskExecutor:
                 bridge.mark_stopped(
                     run.ref, "Task stopped: the Atelier runtime stopped", "TerminationNotice", code
                 )
+                log.info("task %s stopped with the runtime (exit %s)", run.ref.task_id, code)
             self.running.clear()
 
     def status(self) -> list[dict[str, Any]]:
