@@ -39,6 +39,7 @@ BOOTSTRAP_USER = "rdsadmin"
 SPARE_DB = "atelier_spare"
 TEMPLATE_RECIPE = "2"  # bump when ensure_template changes what it makes
 _template_lock = threading.Lock()
+_spare_lock = threading.Lock()
 
 
 class PostgresError(Exception):
@@ -180,21 +181,53 @@ def ensure_template(binaries: Binaries, cache: Path, user: RunAs) -> Path:
         return template
 
 
+def _spare_of(template: Path) -> Path:
+    return template.with_name(template.name + ".spare")
+
+
+def _copy(source: Path, target: Path, user: RunAs) -> None:
+    if cp := shutil.which("cp"):  # a third of the CPU of copytree, and keeps the owner
+        subprocess.run([cp, "-a", str(source), str(target)], check=True, capture_output=True)
+    else:
+        shutil.copytree(source, target, symlinks=True)
+        user.chown_tree(target)
+
+
 def prepare_data_dir(data_dir: Path, template: Path, user: RunAs) -> bool:
-    """Copy the template to ``data_dir`` unless it holds a cluster already (True: copied)."""
+    """Give ``data_dir`` a fresh cluster unless it holds one already (True: it was new).
+
+    The spare copy :func:`refill_spare` keeps next to the template is taken with a rename;
+    without one the template is copied.
+    """
     if (data_dir / "PG_VERSION").exists():
         return False
     if data_dir.exists():
         shutil.rmtree(data_dir)
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     user.make_traversable(data_dir)
-    if cp := shutil.which("cp"):  # a third of the CPU of copytree, and keeps the owner
-        subprocess.run([cp, "-a", str(template), str(data_dir)], check=True, capture_output=True)
-    else:
-        shutil.copytree(template, data_dir, symlinks=True)
-        user.chown_tree(data_dir)
+    try:
+        with _spare_lock:  # a refill under way finishes sooner than a copy of our own
+            _spare_of(template).rename(data_dir)
+    except OSError:  # no spare (or another instance took it): copy
+        _copy(template, data_dir, user)
     data_dir.chmod(0o700)
     return True
+
+
+def refill_spare(template: Path, user: RunAs) -> None:
+    """Copy the template ahead of the next instance, so that one starts without a copy."""
+    spare = _spare_of(template)
+    staging = template.with_name(f".{spare.name}-{os.getpid()}")
+    with _spare_lock:
+        if spare.exists():
+            return
+        shutil.rmtree(staging, ignore_errors=True)
+        try:
+            _copy(template, staging, user)
+            staging.rename(spare)
+        except (OSError, subprocess.CalledProcessError) as exc:
+            shutil.rmtree(staging, ignore_errors=True)
+            log.warning("RDS: could not prepare a spare data directory: %s", exc)
 
 
 def stop_stale_postmaster(data_dir: Path, timeout: float = 5.0) -> bool:

@@ -37,6 +37,7 @@ from atelier.emulator.postgres import (
     ensure_template,
     find_binaries,
     prepare_data_dir,
+    refill_spare,
     server_user,
     stop_stale_postmaster,
 )
@@ -253,6 +254,7 @@ class RdsEngine:
             if m.fresh:
                 shutil.rmtree(m.data_dir, ignore_errors=True)
                 m.fresh = False
+            template = None
             if not (m.data_dir / "PG_VERSION").exists():
                 template = ensure_template(binaries, self.root / TEMPLATES, user)
                 prepare_data_dir(m.data_dir, template, user)
@@ -288,6 +290,8 @@ class RdsEngine:
                              f"127.0.0.1:{m.port}", "availability")  # fmt: skip
         log.info("RDS: %s %s, PostgreSQL on 127.0.0.1:%d in %.2fs",
                  m.ref.db_id, what, m.port, m.ready_s)  # fmt: skip
+        if template is not None:
+            refill_spare(template, user)  # the next CreateDBInstance skips the copy
 
     def _stop(self, m: _Managed, what: str) -> None:
         server, m.server = m.server, None

@@ -74,6 +74,7 @@ def fake_pg(monkeypatch: pytest.MonkeyPatch) -> type[FakeProcess]:
     monkeypatch.setattr(engine_mod, "server_user", RunAs)
     monkeypatch.setattr(engine_mod, "ensure_template", lambda b, cache, user: cache / "t")
     monkeypatch.setattr(engine_mod, "prepare_data_dir", _prepare)
+    monkeypatch.setattr(engine_mod, "refill_spare", lambda template, user: None)
     monkeypatch.setattr(engine_mod, "stop_stale_postmaster", lambda data_dir: False)
     monkeypatch.setattr(engine_mod, "PostgresProcess", FakeProcess)
     monkeypatch.setenv("ATELIER_RDS_RESTART_DELAY", "0.2")

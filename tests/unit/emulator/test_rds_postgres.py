@@ -120,3 +120,16 @@ def test_a_server_that_cannot_start_says_why(
     with pytest.raises(pg.PostgresError, match="PostgreSQL exited during start"):
         proc.start(timeout=20)
     proc.kill()
+
+
+def test_a_spare_copy_is_taken_by_the_next_instance(
+    tmp_path: Path, setup: tuple[pg.Binaries, pg.RunAs, Path]
+) -> None:
+    _binaries, user, template = setup
+    pg.refill_spare(template, user)
+    spare = template.with_name(template.name + ".spare")
+    assert (spare / "PG_VERSION").exists()
+    assert pg.prepare_data_dir(tmp_path / "a" / "data", template, user)
+    assert not spare.exists() and (tmp_path / "a" / "data" / "PG_VERSION").exists()
+    assert pg.prepare_data_dir(tmp_path / "b" / "data", template, user)  # no spare: a copy
+    assert (tmp_path / "b" / "data" / "PG_VERSION").exists()
