@@ -148,8 +148,12 @@ class EcsTaskExecutor:
         )
 
     def _waits_for_port(self, run: RunningTask) -> bool:
-        """Load-balanced service tasks join their target group once their port answers."""
-        return bool(run.ref.task.get("group", "").startswith("service:") and run.spec.port_mappings)
+        """A load-balanced service task joins its target groups once its port answers
+        (until then it has no address, which is what MiniStack registers)."""
+        if not run.spec.port_mappings:
+            return False
+        service = bridge.service_of(run.ref)
+        return bool(service and service.get("loadBalancers"))
 
     def _fail(self, ref: bridge.TaskRef, td: dict[str, Any], reason: str) -> None:
         log.warning("task %s failed to start: %s", ref.task_id, reason)

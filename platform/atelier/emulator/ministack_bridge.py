@@ -242,3 +242,13 @@ def pipe_pending(fd: int) -> int:
     except OSError:
         return 0
     return int(struct.unpack("i", raw)[0])
+
+
+def service_of(ref: TaskRef) -> dict[str, Any] | None:
+    """The service that owns a task (its ``group`` is ``service:<name>``), if any."""
+    group = str(ref.task.get("group", ""))
+    if not group.startswith("service:"):
+        return None
+    with scope(ref.account, ref.region):
+        svc = ecs._services.get(f"{ref.cluster}/{group.split(':', 1)[1]}")
+    return dict(svc) if svc else None
