@@ -76,7 +76,9 @@ class _Reconciler:
         self.edits: list[str] = []
         self.resources = {
             r["path"]: r
-            for page in self.apig.get_paginator("get_resources").paginate(restApiId=api_id)
+            for page in self.apig.get_paginator("get_resources").paginate(
+                restApiId=api_id, embed=["methods"]
+            )
             for r in page["items"]
         }
 
@@ -93,6 +95,15 @@ class _Reconciler:
         return str(created_["id"])
 
     def _method(self, resource_id: str, verb: str) -> dict[str, Any] | None:
+        """The method as ``get_resources(embed=methods)`` gave it, else asked for."""
+        for resource in self.resources.values():
+            if resource["id"] == resource_id:
+                methods = resource.get("resourceMethods") or {}
+                if verb not in methods:
+                    return None
+                if isinstance(methods[verb], dict) and "methodIntegration" in methods[verb]:
+                    embedded: dict[str, Any] = methods[verb]
+                    return embedded
         try:
             found: dict[str, Any] = self.apig.get_method(
                 restApiId=self.api_id, resourceId=resource_id, httpMethod=verb

@@ -49,15 +49,16 @@ def ensure_role(
     service: str,
     policies: dict[str, Document],
     tags: dict[str, str] | None = None,
+    existing: dict[str, dict[str, Any]] | None = None,
 ) -> Role:
-    """A role assumable by ``service`` holding exactly ``policies`` (name -> document) inline."""
+    """A role assumable by ``service`` holding exactly ``policies`` (name -> document) inline.
+
+    ``existing`` (from :func:`list_roles`) saves a ``GetRole`` per role on a repeat deploy.
+    """
     iam = clients("iam")
     trust = trust_policy(service)
-    try:
-        role = iam.get_role(RoleName=name)["Role"]
-    except ClientError as exc:
-        if not is_not_found(exc):
-            raise
+    role = existing.get(name) if existing is not None else _get_role(iam, name)
+    if role is None:
         role = iam.create_role(
             RoleName=name,
             AssumeRolePolicyDocument=json.dumps(trust),
@@ -89,6 +90,24 @@ def ensure_role(
         fixed.append(f"-{stale}")
     change = updated(KIND, name, ", ".join(fixed)) if fixed else unchanged(KIND, name)
     return Role(name, role["Arn"], change)
+
+
+def _get_role(iam: Any, name: str) -> dict[str, Any] | None:
+    try:
+        role: dict[str, Any] = iam.get_role(RoleName=name)["Role"]
+        return role
+    except ClientError as exc:
+        if is_not_found(exc):
+            return None
+        raise
+
+
+def list_roles(clients: Clients, prefix: str) -> dict[str, dict[str, Any]]:
+    """Every role whose name starts with ``prefix``, by name."""
+    roles: dict[str, dict[str, Any]] = {}
+    for page in clients("iam").get_paginator("list_roles").paginate():
+        roles.update({r["RoleName"]: r for r in page["Roles"] if r["RoleName"].startswith(prefix)})
+    return roles
 
 
 def remove_role(clients: Clients, name: str) -> Change:

@@ -150,39 +150,20 @@ def bundles_step(d: Deployment) -> Result:
 def roles_step(d: Deployment) -> Result:
     arns = Arns(d.region, d.account)
     lambda_trust, task_trust = "lambda.amazonaws.com", "ecs-tasks.amazonaws.com"
-    calls = [
-        partial(
-            iam.ensure_role,
-            d.clients,
-            fn.role_name,
-            lambda_trust,
-            lambda_policies(d.exp, fn, arns),
-            d.tags,
-        )
+    wanted = [
+        (fn.role_name, lambda_trust, lambda_policies(d.exp, fn, arns))
         for fn in d.exp.lambdas.values()
     ]
     for pipe in d.exp.pipelines.values():
-        calls.append(
-            partial(
-                iam.ensure_role,
-                d.clients,
-                pipe.task_role_name,
-                task_trust,
-                task_policies(pipe, arns),
-                d.tags,
-            )
-        )
-        calls.append(
-            partial(
-                iam.ensure_role,
-                d.clients,
-                pipe.execution_role_name,
-                task_trust,
-                execution_policies(pipe, arns),
-                d.tags,
-            )
-        )
-    roles = fan_out(calls)
+        wanted.append((pipe.task_role_name, task_trust, task_policies(pipe, arns)))
+        wanted.append((pipe.execution_role_name, task_trust, execution_policies(pipe, arns)))
+    existing = iam.list_roles(d.clients, d.exp.prefix)
+    roles = fan_out(
+        [
+            partial(iam.ensure_role, d.clients, name, trust, docs, d.tags, existing)
+            for name, trust, docs in wanted
+        ]
+    )
     return {r.name: r.arn for r in roles}, [r.change for r in roles]
 
 
