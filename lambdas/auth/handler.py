@@ -1,0 +1,34 @@
+"""``POST /auth`` (``handler``) and the API's TOKEN authorizer (``authorize``).
+
+topology.yaml builds the authorizer function from this directory with ``handler.authorize``;
+``lambdas/authorizer/handler.py`` is the same entry point under its own name.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from lambda_shared.api import entry, json_response, logger, make_app
+from lambda_shared.auth import login
+from lambda_shared.authorizer import authorize as authorize_token
+from lambda_shared.request_body import json_object
+from lambda_shared.validation import LoginRequest, parse
+
+app = make_app()
+
+
+@app.post("/auth")
+def post_auth() -> Response[str]:
+    request = parse(LoginRequest, json_object(app.current_event.raw_event))
+    return json_response(200, login(request))
+
+
+handler = entry(app)
+
+
+@logger.inject_lambda_context(clear_state=True)
+def authorize(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return authorize_token(event)

@@ -1,0 +1,21 @@
+"""``GET /jobs/{job_id}``: the job (status, timings, outputs, error, progress)."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.event_handler import Response
+
+from lambda_shared.api import entry, json_response, make_app
+from lambda_shared.job_status import get_job
+
+app = make_app()
+
+
+# Any id reaches the route (API Gateway already matched /jobs/{job_id}), so a malformed id is
+# answered 400 by get_job rather than 404 by a stricter route pattern.
+@app.get("/jobs/.+")
+def get_job_route() -> Response[str]:
+    job_id = (app.current_event.path_parameters or {}).get("job_id")
+    return json_response(200, get_job(job_id))
+
+
+handler = entry(app)

@@ -1,0 +1,253 @@
+"""Helpers of the lambdas' unit tests (importable: conftest puts this directory on sys.path)."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import copy
+import importlib.util
+import json
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[3]
+SHARED = ROOT / "lambdas" / "shared"
+EVENTS = ROOT / "tests" / "fixtures" / "events"
+if str(SHARED) not in sys.path:
+    sys.path.insert(0, str(SHARED))
+
+import boto3  # noqa: E402
+
+REGION = "us-east-1"
+CLUSTER = "atelier-test"
+JWT_KEY = "k" * 20 + "-test-signing-key-of-enough-length-0123456789"
+ISSUER, AUDIENCE = "atelier", "atelier-api"
+IMAGES_FAMILY = "atelier-test-non_structured_data_images"
+AL_FAMILY = "atelier-test-non_structured_al_data_images"
+USERNAME, PASSWORD = "ada", "correct horse battery staple"
+
+
+@dataclass
+class LambdaContext:
+    function_name: str = "atelier-test-fn"
+    function_version: str = "$LATEST"
+    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:123456789012:function:atelier-test-fn"
+    memory_limit_in_mb: int = 256
+    aws_request_id: str = "8f5f8f3c-1a2b-4c3d-9e8f-000000000001"
+    log_group_name: str = "/aws/lambda/atelier-test-fn"
+    log_stream_name: str = "2026/11/27/[$LATEST]abcdef"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 14_000
+
+
+@dataclass
+class Answer:
+    status: int
+    body: Any
+    headers: dict[str, str]
+    raw: dict[str, Any]
+
+
+@cache
+def client(service: str) -> Any:
+    """A boto3 client for test setup; clients survive between moto mocks (moto intercepts every
+    client created after it is imported), and creating them is most of a test's setup time."""
+    return boto3.client(service, region_name=REGION)
+
+
+@cache
+def password_hash() -> str:
+    """The test user's stored hash, computed once (scrypt is deliberately slow)."""
+    from lambda_shared.passwords import hash_password
+
+    return hash_password(PASSWORD)
+
+
+def reset_caches() -> None:
+    """Forget settings, keys and the idempotency layer (not the clients: see ``client``)."""
+    from lambda_shared import settings, submit, tokens
+
+    settings.reset()
+    submit.reset()
+    tokens.reset()
+
+
+@dataclass
+class Cloud:
+    """The mocked account: tables, the JWT secret, a VPC and the ECS cluster."""
+
+    secret_arn: str
+    subnet: str
+    security_group: str
+
+    @staticmethod
+    def ddb() -> Any:
+        return client("dynamodb")
+
+    @staticmethod
+    def ecs() -> Any:
+        return client("ecs")
+
+    def job(self, job_id: str) -> dict[str, Any] | None:
+        from lambda_shared.jobs import JobStore
+
+        return JobStore("atelier-test-jobs", self.ddb()).get(job_id)
+
+    def jobs(self) -> list[dict[str, Any]]:
+        return self.ddb().scan(TableName="atelier-test-jobs")["Items"]  # type: ignore[no-any-return]
+
+    def idempotency_records(self) -> list[dict[str, Any]]:
+        return self.ddb().scan(TableName="atelier-test-idempotency")["Items"]  # type: ignore[no-any-return]
+
+    def tasks(self) -> list[str]:
+        return self.ecs().list_tasks(cluster=CLUSTER)["taskArns"]  # type: ignore[no-any-return]
+
+
+def create_cloud() -> Cloud:
+    ddb = client("dynamodb")
+    for name, key in (("jobs", "job_id"), ("idempotency", "id"), ("users", "username")):
+        ddb.create_table(
+            TableName=f"atelier-test-{name}",
+            KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+    secret_arn = client("secretsmanager").create_secret(
+        Name="atelier-test-jwt", SecretString=JWT_KEY
+    )["ARN"]
+    ec2 = client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.42.0.0/16")["Vpc"]["VpcId"]
+    # moto's awsvpc tasks need DNS hostnames on the VPC (they read the ENI's private DNS name)
+    ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.42.0.0/24")["Subnet"]["SubnetId"]
+    sg = ec2.create_security_group(GroupName="tasks", Description="tasks", VpcId=vpc)["GroupId"]
+    ecs = client("ecs")
+    ecs.create_cluster(clusterName=CLUSTER)
+    for family, container, compat in (
+        (IMAGES_FAMILY, "non_structured_data_images", "FARGATE"),
+        (AL_FAMILY, "non_structured_al_data_images", "EC2"),
+    ):
+        ecs.register_task_definition(
+            family=family,
+            networkMode="awsvpc",
+            requiresCompatibilities=[compat],
+            cpu="1024",
+            memory="2048",
+            containerDefinitions=[
+                {
+                    "name": container,
+                    "image": f"atelier/{container}",
+                    "essential": True,
+                    "cpu": 1024,
+                    "memory": 2048,
+                }
+            ],
+        )
+    # the GPU task runs on EC2 capacity: one registered container instance
+    reservation = ec2.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1, SubnetId=subnet)
+    instance = reservation["Instances"][0]
+    document = {
+        "availabilityZone": instance["Placement"]["AvailabilityZone"],
+        "region": REGION,
+        "privateIp": instance["PrivateIpAddress"],
+        "instanceId": instance["InstanceId"],
+        "instanceType": instance["InstanceType"],
+        "imageId": instance["ImageId"],
+        "accountId": "123456789012",
+        "architecture": "x86_64",
+        "version": "2017-09-30",
+    }
+    ecs.register_container_instance(cluster=CLUSTER, instanceIdentityDocument=json.dumps(document))
+    return Cloud(secret_arn=secret_arn, subnet=subnet, security_group=sg)
+
+
+_MODULES: dict[str, ModuleType] = {}
+
+
+def load_handler(name: str) -> ModuleType:
+    """``lambdas/<name>/handler.py`` as module ``lambda_<name>_handler`` (loaded once)."""
+    if name not in _MODULES:
+        path = ROOT / "lambdas" / name / "handler.py"
+        spec = importlib.util.spec_from_file_location(f"lambda_{name}_handler", path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        _MODULES[name] = module
+    return _MODULES[name]
+
+
+def load_event(name: str) -> dict[str, Any]:
+    return json.loads((EVENTS / name).read_text())  # type: ignore[no-any-return]
+
+
+def with_body(event: dict[str, Any], body: Any, *, raw: bool = False) -> dict[str, Any]:
+    """A copy of ``event`` with ``body`` (JSON-encoded unless ``raw``)."""
+    out = copy.deepcopy(event)
+    out["body"] = body if raw else json.dumps(body)
+    return out
+
+
+def with_header(event: dict[str, Any], name: str, value: str | None) -> dict[str, Any]:
+    out = copy.deepcopy(event)
+    for key in ("headers", "multiValueHeaders"):
+        out[key] = {k: v for k, v in (out.get(key) or {}).items() if k.lower() != name.lower()}
+    if value is not None:
+        out["headers"][name] = value
+        out["multiValueHeaders"][name] = [value]
+    return out
+
+
+def base64_body(event: dict[str, Any], data: bytes) -> dict[str, Any]:
+    out = copy.deepcopy(event)
+    out["body"] = base64.b64encode(data).decode()
+    out["isBase64Encoded"] = True
+    return out
+
+
+def invoke(handler: Callable[..., dict[str, Any]], event: dict[str, Any]) -> Answer:
+    raw = handler(event, LambdaContext())
+    body = raw.get("body")
+    parsed = json.loads(body) if body else None
+    headers = {k.lower(): v for k, v in (raw.get("headers") or {}).items()}
+    for key, values in (raw.get("multiValueHeaders") or {}).items():
+        headers[key.lower()] = ", ".join(values)
+    return Answer(status=raw["statusCode"], body=parsed, headers=headers, raw=raw)
+
+
+def log_lines(text: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def assert_error(answer: Answer, status: int, code: str) -> None:
+    """A JSON error body with a message and the code; never a stack trace."""
+    assert answer.status == status, answer.body
+    assert answer.headers.get("content-type") == "application/json"
+    assert isinstance(answer.body, dict)
+    assert answer.body["error"] == code, answer.body
+    assert isinstance(answer.body["message"], str) and answer.body["message"]
+    text = json.dumps(answer.body)
+    assert "Traceback" not in text and 'File "' not in text
+
+
+@contextlib.contextmanager
+def fresh_job_table() -> Iterator[Any]:
+    """A job store on its own mocked table (for property tests: one per example)."""
+    from moto import mock_aws
+
+    from lambda_shared.jobs import JobStore
+
+    with mock_aws():
+        ddb = client("dynamodb")
+        ddb.create_table(
+            TableName="jobs-prop",
+            KeySchema=[{"AttributeName": "job_id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "job_id", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        yield JobStore("jobs-prop", ddb)

@@ -1,0 +1,174 @@
+"""The TOKEN authorizer: forged, expired, missing and wrong-audience tokens are 401."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import jwt
+import pytest
+from lambda_testkit import (
+    AUDIENCE,
+    ISSUER,
+    JWT_KEY,
+    Cloud,
+    LambdaContext,
+    load_event,
+    load_handler,
+)
+
+from lambda_shared import tokens
+
+EVENT = load_event("apigw_token_authorizer.json")
+
+
+def claims(**overrides: Any) -> dict[str, Any]:
+    now = int(time.time())
+    out = {
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "sub": "ada",
+        "iat": now,
+        "exp": now + 900,
+        "jti": uuid.uuid4().hex,
+    }
+    out.update(overrides)
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def token(key: str = JWT_KEY, algorithm: str = "HS256", **overrides: Any) -> str:
+    return jwt.encode(claims(**overrides), key, algorithm=algorithm)
+
+
+def authorize(header: str | None, entry: str = "authorizer") -> dict[str, Any]:
+    event = dict(EVENT)
+    if header is None:
+        event.pop("authorizationToken")
+    else:
+        event["authorizationToken"] = header
+    module = load_handler(entry)
+    fn = module.handler if entry == "authorizer" else module.authorize
+    return fn(event, LambdaContext())  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("entry", ["authorizer", "auth"])
+def test_valid_token_gets_allow_on_the_whole_stage(cloud: Cloud, entry: str) -> None:
+    policy = authorize(f"Bearer {token()}", entry)
+    assert policy["principalId"] == "ada"
+    assert policy["context"] == {"username": "ada"}
+    (statement,) = policy["policyDocument"]["Statement"]
+    assert statement["Effect"] == "Allow"
+    assert statement["Action"] == "execute-api:Invoke"
+    assert statement["Resource"] == ["arn:aws:execute-api:eu-west-3:123456789012:a1b2c3d4e5/v1/*/*"]
+
+
+def test_token_from_the_auth_route_is_accepted(cloud: Cloud) -> None:
+    from lambda_testkit import PASSWORD, USERNAME, invoke, with_body
+
+    answer = invoke(
+        load_handler("auth").handler,
+        with_body(
+            load_event("apigw_rest_post_auth.json"), {"username": USERNAME, "password": PASSWORD}
+        ),
+    )
+    assert authorize(f"Bearer {answer.body['token']}")["principalId"] == USERNAME
+
+
+def _forged_none() -> str:
+    header = base64.urlsafe_b64encode(b'{"alg":"none","typ":"JWT"}').rstrip(b"=").decode()
+    body = base64.urlsafe_b64encode(json.dumps(claims()).encode()).rstrip(b"=").decode()
+    return f"{header}.{body}."
+
+
+def _tampered() -> str:
+    head, _, sig = token().split(".")
+    body = base64.urlsafe_b64encode(json.dumps(claims(sub="root")).encode()).rstrip(b"=").decode()
+    return f"{head}.{body}.{sig}"
+
+
+BAD = {
+    "missing header": None,
+    "empty": "",
+    "no scheme": token(),
+    "basic scheme": "Basic YWRhOnB3",
+    "bearer without token": "Bearer ",
+    "garbage": "Bearer not-a-jwt",
+    "forged with another key": f"Bearer {token(key='x' * 64)}",
+    "alg none": f"Bearer {_forged_none()}",
+    "tampered payload": f"Bearer {_tampered()}",
+    "HS512 not accepted": f"Bearer {token(algorithm='HS512')}",
+    "expired": f"Bearer {token(iat=int(time.time()) - 2000, exp=int(time.time()) - 60)}",
+    "wrong audience": f"Bearer {token(aud='another-api')}",
+    "wrong issuer": f"Bearer {token(iss='someone-else')}",
+    "no exp": f"Bearer {token(exp=None)}",
+    "no jti": f"Bearer {token(jti=None)}",
+    "no sub": f"Bearer {token(sub=None)}",
+    "not yet valid": f"Bearer {token(nbf=int(time.time()) + 600)}",
+    "two tokens": f"Bearer {token()} Bearer {token()}",
+    "huge": "Bearer " + "a" * 10_000,
+}
+
+
+@pytest.mark.parametrize("name", list(BAD))
+def test_bad_tokens_are_unauthorized(cloud: Cloud, name: str) -> None:
+    """API Gateway answers 401 when the function fails with exactly "Unauthorized"."""
+    with pytest.raises(Exception) as err:
+        authorize(BAD[name])
+    assert str(err.value) == "Unauthorized"
+
+
+def test_scheme_is_case_insensitive(cloud: Cloud) -> None:
+    assert authorize(f"bearer {token()}")["principalId"] == "ada"
+
+
+def test_refusals_do_not_log_the_token(cloud: Cloud, logs: Callable[[], str]) -> None:
+    bad, good = token(aud="another-api"), token()
+    with pytest.raises(Exception, match="Unauthorized"):
+        authorize(f"Bearer {bad}")
+    authorize(f"Bearer {good}")
+    text = logs()
+    assert "token refused" in text and "InvalidAudienceError" in text and "token accepted" in text
+    for jwt_text in (bad, good):
+        assert jwt_text.split(".")[2] not in text
+
+
+def test_unreachable_key_is_an_authorizer_failure_not_a_401(
+    cloud: Cloud, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No key means a broken deployment: API Gateway must answer 500, not tell users to log in."""
+    from lambda_testkit import reset_caches
+
+    monkeypatch.setenv("JWT_SECRET_ARN", cloud.secret_arn + "-missing")
+    reset_caches()
+    with pytest.raises(Exception) as err:
+        authorize(f"Bearer {token()}")
+    assert str(err.value) != "Unauthorized"
+
+
+def test_malformed_method_arn_is_an_error(cloud: Cloud) -> None:
+    event = dict(EVENT, authorizationToken=f"Bearer {token()}", methodArn="not-an-arn")
+    with pytest.raises(ValueError, match="method ARN"):
+        load_handler("authorizer").handler(event, LambdaContext())
+
+
+def test_key_is_cached(cloud: Cloud, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    from lambda_shared import aws
+
+    real = aws.client("secretsmanager").get_secret_value
+
+    def counting(**kwargs: Any) -> Any:
+        calls.append(kwargs)
+        return real(**kwargs)
+
+    monkeypatch.setattr(aws.client("secretsmanager"), "get_secret_value", counting)
+    for _ in range(3):
+        authorize(f"Bearer {token()}")
+    assert len(calls) == 1
+    tokens.reset()
+    authorize(f"Bearer {token()}")
+    assert len(calls) == 2
