@@ -41,7 +41,8 @@ def ensure_load_balancer(
     tags: dict[str, str],
 ) -> LoadBalancer:
     elbv2 = clients("elbv2")
-    tag_list = [{"Key": k, "Value": v} for k, v in tags.items()]
+    # ELBv2 refuses an empty Tags list (min length 1): pass it only when there are tags.
+    tagging = {"Tags": [{"Key": k, "Value": v} for k, v in tags.items()]} if tags else {}
     changes: list[Change] = []
     lb = _find(elbv2.describe_load_balancers, "LoadBalancers", Names=[name])
     if lb is None:
@@ -52,7 +53,7 @@ def ensure_load_balancer(
             Scheme="internal",
             Type="application",
             IpAddressType="ipv4",
-            Tags=tag_list,
+            **tagging,
         )["LoadBalancers"][0]
         changes.append(created("elbv2.load_balancer", name, "internal"))
     else:
@@ -74,7 +75,7 @@ def ensure_load_balancer(
             VpcId=vpc_id,
             TargetType="ip",
             Matcher={"HttpCode": "200"},
-            Tags=tag_list,
+            **tagging,
             **health,
         )["TargetGroups"][0]
         changes.append(created("elbv2.target_group", target_group, f"ip:{port}{health_path}"))
