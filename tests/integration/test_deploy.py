@@ -31,6 +31,7 @@ from atelier.deploy.context import Deployment
 from atelier.deploy.plan import DEPLOY
 from atelier.deploy.sandbox import Runtime, plain_ministack, stage_sources
 from atelier.deploy.steps_app import runs_processes
+from atelier.deploy.teardown import DESTROY
 from atelier.topology import expand, load
 
 pytestmark = pytest.mark.integration
@@ -39,8 +40,12 @@ pytestmark = pytest.mark.integration
 ENV = "itest"
 
 
+def _topology(env: dict[str, str]) -> Path:
+    return Path(env["ATELIER_REPO_ROOT"]) / "topology.yaml"
+
+
 def _expansion(env: dict[str, str]) -> Any:
-    return expand(load(Path(env["ATELIER_REPO_ROOT"]) / "topology.yaml"), ENV)
+    return expand(load(_topology(env)), ENV)
 
 
 @pytest.fixture(scope="module")
@@ -107,11 +112,17 @@ def _http(method: str, url: str, body: Any = None, token: str = "") -> tuple[int
 
 
 @pytest.fixture(scope="module")
-def deployed(env: dict[str, str]) -> dict[str, Any]:
+def deployed(env: dict[str, str]) -> Iterator[dict[str, Any]]:
+    """Deployed once for the module; destroyed at its end even when a test failed, so no
+    service keeps running (and restarting) for the rest of the session."""
     output = _cli(deploy, env, "--service-wait", "0")
     assert "created" in output
     home = Path(env["ATELIER_HOME"])
-    return {"output": output, "outputs": json.loads((home / "outputs.json").read_text())}
+    yield {"output": output, "outputs": json.loads((home / "outputs.json").read_text())}
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in env.items():
+            mp.setenv(key, value)
+        apply.run(Deployment.from_settings(Settings(), _topology(env)), DESTROY)
 
 
 def test_from_scratch_every_resource_exists(env: dict[str, str], deployed: dict[str, Any]) -> None:
