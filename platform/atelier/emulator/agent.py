@@ -17,6 +17,7 @@ from atelier.emulator.services import ServiceSupervisor
 
 log = logging.getLogger("atelier.agent")
 TICK_S = 0.2
+RDS_LOAD_DELAY_S = 1.5
 
 
 class Reconciler(Protocol):
@@ -54,13 +55,18 @@ def load_rds(settings: Settings) -> Reconciler | None:
 class _Loop:
     """A daemon thread calling ``step`` every ``interval`` s, or at once when woken."""
 
-    def __init__(self, name: str, step: Callable[[], None], interval: float) -> None:
-        self.step, self.interval = step, interval
+    def __init__(
+        self, name: str, step: Callable[[], None], interval: float, initial_delay: float = 0.0
+    ) -> None:
+        self.step, self.interval, self.initial_delay = step, interval, initial_delay
         self.wake = threading.Event()
         self.stopped = threading.Event()
         self.thread = threading.Thread(target=self._run, name=name, daemon=True)
 
     def _run(self) -> None:
+        if self.initial_delay:
+            self.wake.wait(self.initial_delay)
+            self.wake.clear()
         while not self.stopped.is_set():
             try:
                 self.step()
@@ -77,8 +83,8 @@ class _Loop:
 
 
 class Agent:
-    """Cheap to build: GPU detection and the RDS engine (psycopg, pgserver) load in the
-    background loops, so the runtime answers health checks before they are ready."""
+    """Cheap to build: GPU detection runs on first use (cached) and the RDS engine (psycopg,
+    pgserver) loads in its background loop, so the runtime is healthy before either is ready."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -86,27 +92,42 @@ class Agent:
         self.services = ServiceSupervisor()
         self.rds: Reconciler | None = None
         self._rds_loaded = False
+        self._rds_lock = threading.Lock()
         self.started_at = time.time()
         self._compute = _Loop("atelier-compute", self._compute_step, TICK_S)
-        self._rds = _Loop("atelier-rds", self._rds_step, TICK_S)
+        # The RDS engine's imports (psycopg, pgserver) cost ~0.3 s of CPU: load them after the
+        # runtime has answered its first health checks, or at once when an RDS call needs it
+        # (the middleware calls ensure_rds first). With --persist: at start (see start()).
+        self._rds = _Loop("atelier-rds", self._rds_step, TICK_S, initial_delay=RDS_LOAD_DELAY_S)
         self._shutdown_done = False
 
     def _compute_step(self) -> None:
         self.ecs.reconcile()
         self.services.reconcile()
 
+    def ensure_rds(self) -> None:
+        """Load the RDS engine now (before an RDS call reaches MiniStack: it hooks CreateDBInstance)."""
+        with self._rds_lock:
+            if not self._rds_loaded:
+                self.rds = load_rds(self.settings)
+                self._rds_loaded = True
+
     def _rds_step(self) -> None:
-        if not self._rds_loaded:
-            self._rds_loaded = True
-            self.rds = load_rds(self.settings)
+        self.ensure_rds()
         if self.rds is not None:
             self.rds.reconcile()
 
     def start(self) -> None:
+        if self.settings.persist:
+            # restored DB instances must not look "available" before their PostgreSQL runs:
+            # adopt them before the runtime accepts its first request
+            try:
+                self._rds_step()
+            except Exception:
+                log.exception("adopting restored RDS instances failed; the RDS loop retries")
+            self._rds.initial_delay = 0.0
         self._compute.thread.start()
         self._rds.thread.start()
-        # warm the GPU probe off the request path (it is cached)
-        threading.Thread(target=detect, args=(self.settings.gpu,), daemon=True).start()
 
     def reconcile_ecs_now(self) -> None:
         """Called right after an ECS mutation, before the API answers."""

@@ -90,16 +90,30 @@ class AtelierApp:
             await send(message)
 
     async def _maybe_rds(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Query-protocol calls (RDS, SQS, SNS, ...): read the (small) form body first, so an
+        RDS mutation finds the RDS engine loaded, then replay it to MiniStack."""
         body = bytearray()
-
-        async def tap() -> Message:
+        more = True
+        while more:
             message = await receive()
-            if message.get("type") == "http.request" and len(body) < 65536:
-                body.extend(message.get("body", b""))
-            return message
+            if message.get("type") != "http.request":
+                break
+            body.extend(message.get("body", b""))
+            more = bool(message.get("more_body"))
+        is_rds = any(marker in body for marker in RDS_MUTATIONS)
+        if is_rds:
+            await asyncio.to_thread(self.agent.ensure_rds)
+        replayed = False
 
-        await self.inner(scope, tap, send)
-        if any(marker in body for marker in RDS_MUTATIONS):
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": bytes(body), "more_body": False}
+            return await receive()
+
+        await self.inner(scope, replay, send)
+        if is_rds:
             self.agent.wake_rds()
 
     async def _lifespan(self, scope: Scope, receive: Receive, send: Send) -> None:
