@@ -11,6 +11,7 @@ destroyed first, so a fresh deploy is fresh.
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -29,8 +30,14 @@ ENV = "bench"
 TARGETS_S = {"fresh_deploy_s": 10.0, "repeat_deploy_s": 2.0}
 
 
-def _cli(env: dict[str, str], topology: Path, *args: str) -> tuple[float, str]:
-    started = time.perf_counter()
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _cli(env: dict[str, str], topology: Path, *args: str) -> tuple[float, str, float]:
+    """Wall seconds, output and CPU seconds of one ``atelier`` command in a new process."""
+    started, cpu = time.perf_counter(), _cpu()
     proc = subprocess.run(
         [sys.executable, "-m", "atelier.cli", *args, "--topology", str(topology)],
         env=env,
@@ -41,7 +48,7 @@ def _cli(env: dict[str, str], topology: Path, *args: str) -> tuple[float, str]:
     seconds = time.perf_counter() - started
     if proc.returncode != 0:
         raise RuntimeError(f"atelier {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
-    return seconds, proc.stdout
+    return seconds, proc.stdout, _cpu() - cpu
 
 
 def measure(endpoint_url: str, keep: bool = False) -> dict[str, Any]:
@@ -62,11 +69,15 @@ def measure(endpoint_url: str, keep: bool = False) -> dict[str, Any]:
             "ATELIER_ENV": ENV,
             "COLUMNS": "200",
         }
-        fresh, _ = _cli(env, topology, "deploy")
-        repeat, repeat_output = _cli(env, topology, "deploy")
+        fresh, _, fresh_cpu = _cli(env, topology, "deploy")
+        repeat, repeat_output, repeat_cpu = _cli(env, topology, "deploy")
         result: dict[str, Any] = {
             "fresh_deploy_s": round(fresh, 3),
             "repeat_deploy_s": round(repeat, 3),
+            # CPU of the deploy process itself: the part that does not depend on machine load
+            "fresh_deploy_cpu_s": round(fresh_cpu, 3),
+            "repeat_deploy_cpu_s": round(repeat_cpu, 3),
+            "load_average_1m": round(os.getloadavg()[0], 2),
             "repeat_reported_no_changes": "no changes" in repeat_output,
             "targets_s": TARGETS_S,
             "within_targets": fresh <= TARGETS_S["fresh_deploy_s"]
