@@ -18,12 +18,12 @@ _CONFIG = Config(
 def client(service: str) -> Any:
     """A client for ``service``; region and endpoint come from the standard AWS variables."""
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-    return boto3.client(service, region_name=region, config=_CONFIG)  # type: ignore[call-overload]
+    return boto3.client(service, region_name=region, config=_CONFIG)
 
 
 def resource(service: str) -> Any:
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-    return boto3.resource(service, region_name=region, config=_CONFIG)  # type: ignore[call-overload]
+    return boto3.resource(service, region_name=region, config=_CONFIG)
 
 
 def require_env(name: str) -> str:

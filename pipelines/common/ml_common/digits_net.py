@@ -54,9 +54,10 @@ def seed_everything(seed: int) -> None:
 
 
 def set_threads() -> None:
-    """Use at most ``TORCH_NUM_THREADS`` (default 2) CPU threads: the machine is shared."""
-    raw = os.environ.get("TORCH_NUM_THREADS", "2")
-    torch.set_num_threads(max(1, int(raw) if raw.isdigit() else 2))
+    """Use ``TORCH_NUM_THREADS`` CPU threads (default 1: the nets are tiny, and more threads
+    only contend on a shared machine)."""
+    raw = os.environ.get("TORCH_NUM_THREADS", "1")
+    torch.set_num_threads(max(1, int(raw) if raw.isdigit() else 1))
 
 
 def train_net(

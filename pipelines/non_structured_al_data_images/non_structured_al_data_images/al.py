@@ -29,7 +29,7 @@ class ALConfig:
     epochs: int = 3
     initial: int = 20
     seed: int = 0
-    min_steps: int = 60
+    min_steps: int = 120
     lr: float = 5e-3
     width: int = 8
     device: str = "cpu"

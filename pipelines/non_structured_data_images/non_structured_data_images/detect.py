@@ -31,7 +31,7 @@ def tiles_of(image: Image.Image, tile: int) -> tuple[list[list[int]], np.ndarray
         for x in range(0, gray.width - tile + 1, tile):
             box = [x, y, x + tile, y + tile]
             boxes.append(box)
-            grids.append(tile_to_grid(gray.crop(tuple(box))))
+            grids.append(tile_to_grid(gray.crop((x, y, x + tile, y + tile))))
     return boxes, (np.stack(grids) if grids else np.zeros((0, 8, 8), dtype=np.float32))
 
 

@@ -21,9 +21,9 @@ def _has_stage(bucket: str, name: str, stage: str) -> str | None:
 
     if stage == "candidate":
         versions = model_store.list_versions(bucket, name)
-        return versions[-1]["version"] if versions else None
+        return str(versions[-1]["version"]) if versions else None
     try:
-        return model_store.resolve_version(bucket, name, stage)
+        return str(model_store.resolve_version(bucket, name, stage))
     except ModelNotFound:
         return None
 

@@ -15,7 +15,8 @@ def db_conninfo(secret_arn: str) -> dict[str, Any]:
     from structured_data.db import conninfo_from_secret
 
     value = client("secretsmanager").get_secret_value(SecretId=secret_arn)["SecretString"]
-    return conninfo_from_secret(json.loads(value))
+    conninfo: dict[str, Any] = conninfo_from_secret(json.loads(value))
+    return conninfo
 
 
 def seed_features(conninfo: dict[str, Any]) -> dict[str, Any]:

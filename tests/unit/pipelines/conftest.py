@@ -7,9 +7,7 @@ The pipelines are not part of the ``atelier`` package: in their images they sit 
 from __future__ import annotations
 
 import os
-import struct
 import sys
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -105,37 +103,29 @@ def quick_digits_model() -> Any:
     return train({"epochs": 3, "n_background": 600})
 
 
-def _chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+@pytest.fixture(scope="session")
+def bomb_png() -> bytes:
+    """A ~100 kB PNG that declares 100000 x 100000 pixels (the seed's bad-input sample)."""
+    from atelier.seed.bomb import bomb_png as make
 
-
-def _bomb_png(side: int = 100_000) -> bytes:
-    """A tiny PNG that declares side x side pixels (1-bit, all zero)."""
-    header = struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0)
-    row = b"\x00" * (side // 8 + 1)
-    comp = zlib.compressobj(9)
-    data = b"".join(comp.compress(row) for _ in range(64)) + comp.flush()
-    png = (
-        b"\x89PNG\r\n\x1a\n"
-        + _chunk(b"IHDR", header)
-        + _chunk(b"IDAT", data)
-        + _chunk(b"IEND", b"")
-    )
-    assert len(png) < 100_000
+    png = make()
+    assert len(png) < 200_000
     return png
 
 
 @pytest.fixture(scope="session")
-def bomb_png() -> bytes:
-    """A ~100 kB PNG that declares 100000 x 100000 pixels."""
-    return _bomb_png()
+def pg_secret() -> Iterator[dict[str, Any]]:
+    """A real PostgreSQL (pgserver, unix socket) and the DB secret document that reaches it.
 
+    Its data directory is a fresh directory directly under the system temp dir: as root,
+    pgserver runs PostgreSQL as its own user, which cannot enter pytest's private tmp tree.
+    """
+    import shutil
+    import tempfile
 
-@pytest.fixture(scope="session")
-def pg_secret(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """A real PostgreSQL (pgserver, unix socket) and the DB secret document that reaches it."""
     pgserver = pytest.importorskip("pgserver")
-    server = pgserver.get_server(str(tmp_path_factory.mktemp("pg")), cleanup_mode="delete")
+    pgdata = tempfile.mkdtemp(prefix="atelier-pg-")
+    server = pgserver.get_server(pgdata, cleanup_mode="delete")
     yield {
         "host": str(server.pgdata),
         "port": 5432,
@@ -144,3 +134,4 @@ def pg_secret(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, An
         "dbname": "postgres",
     }
     server.cleanup()
+    shutil.rmtree(pgdata, ignore_errors=True)
