@@ -71,25 +71,8 @@ class Clients:
 
 
 def is_not_found(exc: Exception) -> bool:
-    """True for the many spellings AWS uses for "that resource does not exist"."""
-    code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
-    return (
-        "NotFound" in code
-        or "NoSuch" in code
-        or code
-        in {
-            "ResourceNotFoundException",
-            "ClusterNotFoundException",
-            "ServiceNotFoundException",
-            "RepositoryNotFoundException",
-            "InvalidVpcID.NotFound",
-            "InvalidGroup.NotFound",
-            "InvalidSubnetID.NotFound",
-            "LoadBalancerNotFound",
-            "TargetGroupNotFound",
-            "ListenerNotFound",
-            "DBInstanceNotFound",
-            "DBSubnetGroupNotFoundFault",
-            "NotFoundException",
-        }
-    )
+    """True for the many spellings AWS uses for "that resource does not exist":
+    ``ResourceNotFoundException``, ``InvalidVpcID.NotFound``, ``DBInstanceNotFound``,
+    ``NoSuchEntity``, ``NoSuchBucket``, a bare ``404`` from ``HeadBucket``, ..."""
+    code = str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
+    return "NotFound" in code or "NoSuch" in code or code == "404"

@@ -29,8 +29,10 @@ def _exists(s3: Any, name: str) -> bool:
         s3.head_bucket(Bucket=name)
         return True
     except ClientError as exc:
-        if is_not_found(exc) or exc.response["Error"]["Code"] in {"404", "403"}:
+        if is_not_found(exc):
             return False
+        if exc.response["Error"]["Code"] == "403":
+            raise RuntimeError(f"bucket {name} exists but is not ours (403)") from exc
         raise
 
 
