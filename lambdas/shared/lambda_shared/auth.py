@@ -16,8 +16,9 @@ def login(request: LoginRequest) -> dict[str, Any]:
     """``{"token", "expires_in"}``; 401 with one message for an unknown user and a wrong
     password, after the same amount of hashing work for both."""
     conf = settings.token_settings()
+    fallback = dummy_hash()  # built on a container's first login, whoever logs in
     stored = users.password_hash(settings.users_settings().users_table, request.username)
-    matches = verify_password(request.password, stored if stored is not None else dummy_hash())
+    matches = verify_password(request.password, stored if stored is not None else fallback)
     if stored is None or not matches:
         raise InvalidCredentials(BAD_CREDENTIALS)
     token = tokens.issue_token(

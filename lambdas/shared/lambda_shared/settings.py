@@ -103,7 +103,6 @@ jobs_settings = _loader(JobsSettings)
 launch_settings = _loader(LaunchSettings)
 
 
-
 def reset() -> None:
     """Forget every loaded settings object (tests change the environment)."""
     for clear in _CLEARS:
