@@ -108,7 +108,7 @@ class RdsEngine:
         self._last_job: dict[Path, threading.Thread] = {}
         if not settings.persist:
             self._remove_leftovers()
-        bridge.install_create_hook(self._claim)
+        bridge.install_hooks(self._claim)
 
     # -- the runtime's interface ----------------------------------------------------------
 
@@ -135,7 +135,7 @@ class RdsEngine:
     def shutdown(self) -> None:
         with self._lock:
             self._closed = True
-            bridge.uninstall_create_hook()
+            bridge.uninstall_hooks()
             managed = list(self._managed.values())
             self._managed.clear()
         for m in managed:

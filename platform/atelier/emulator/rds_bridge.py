@@ -4,8 +4,9 @@ MiniStack answers the RDS API and keeps each instance as a dict in ``rds._instan
 ``AccountRegionScopedDict`` keyed by ``(account, region, id)``); events live in ``rds._events``.
 Without Docker it marks a new instance ``available`` at once, on a made-up endpoint. The engine
 reads the records through :func:`postgres_instances` and publishes what is really running with
-:func:`publish`; :func:`install_create_hook` lets it claim a new instance inside the
-CreateDBInstance call, so the API answer already says ``creating`` with the real endpoint.
+:func:`publish`; :func:`install_hooks` lets it claim a new instance inside the
+CreateDBInstance call (the answer already says ``creating`` with the real endpoint) and keeps
+MiniStack's restore of persisted state from calling a restored instance ``available`` early.
 
 ``tests/unit/emulator/test_rds_bridge.py`` asserts every name in :data:`REQUIRED_INTERNALS`
 still exists, so a MiniStack upgrade that moves them fails there, not at run time.
@@ -27,6 +28,7 @@ REQUIRED_INTERNALS: dict[str, tuple[str, ...]] = {
         "_instances",
         "_events",
         "_ACTION_MAP",
+        "_start_rds_container_for_instance",
         "_single_instance_response",
         "get_state",
         "load_persisted_state",
@@ -128,18 +130,23 @@ def add_event(ref: InstanceRef, message: str, category: str) -> None:
     rds._events.set_scoped(ref.account, ref.region, str(uuid.uuid4()), event)
 
 
-def install_create_hook(claim: Callable[[InstanceRef], None]) -> None:
-    """Call ``claim`` inside CreateDBInstance, before MiniStack renders its answer.
+def install_hooks(claim: Callable[[InstanceRef], None]) -> None:
+    """Hand the engine the PostgreSQL instances at the two places MiniStack decides for them.
 
-    The wrapped action runs MiniStack's own handler, then, for a new standalone PostgreSQL
-    instance, lets the engine set its status and endpoint and renders the answer again with
-    MiniStack's renderer. Installing again replaces the callback (one wrapper, ever).
+    - CreateDBInstance: MiniStack's handler runs, then ``claim`` sets the new instance's status
+      and endpoint, and the answer is rendered again with MiniStack's renderer (so it already
+      says ``creating`` on the real port).
+    - Restore of persisted state: MiniStack's worker would mark each restored instance
+      ``available`` while its database is still starting; for ours it now does nothing and
+      the engine's reconcile adopts the instance.
+
+    Installing again replaces ``claim`` (one wrapper each, ever).
     """
     current = rds._ACTION_MAP["CreateDBInstance"]
-    original = getattr(current, "__wrapped__", current)
+    original_create = getattr(current, "__wrapped__", current)
 
     def create_db_instance(params: dict[str, Any]) -> Any:
-        response = original(params)
+        response = original_create(params)
         db_id = rds._p(params, "DBInstanceIdentifier")
         status = response[0] if isinstance(response, tuple) else 200
         if status != 200 or not db_id:
@@ -147,19 +154,30 @@ def install_create_hook(claim: Callable[[InstanceRef], None]) -> None:
         record = rds._instances.get(db_id)
         if not isinstance(record, dict) or not is_postgres(record):
             return response
-        account, region = rds.get_account_id(), rds.get_region()
-        claim(InstanceRef(account, region, db_id, record))
+        claim(InstanceRef(rds.get_account_id(), rds.get_region(), db_id, record))
         return rds._single_instance_response(
             "CreateDBInstanceResponse", "CreateDBInstanceResult", record
         )
 
-    create_db_instance.__wrapped__ = original  # type: ignore[attr-defined]
+    respawn = rds._start_rds_container_for_instance
+    original_respawn = getattr(respawn, "__wrapped__", respawn)
+
+    def start_container_for_instance(db_id: str, instance: Record) -> Any:
+        if is_postgres(instance):
+            return None
+        return original_respawn(db_id, instance)
+
+    create_db_instance.__wrapped__ = original_create  # type: ignore[attr-defined]
+    start_container_for_instance.__wrapped__ = original_respawn  # type: ignore[attr-defined]
     rds._ACTION_MAP["CreateDBInstance"] = create_db_instance
+    rds._start_rds_container_for_instance = start_container_for_instance
 
 
-def uninstall_create_hook() -> None:
+def uninstall_hooks() -> None:
     current = rds._ACTION_MAP["CreateDBInstance"]
     rds._ACTION_MAP["CreateDBInstance"] = getattr(current, "__wrapped__", current)
+    respawn = rds._start_rds_container_for_instance
+    rds._start_rds_container_for_instance = getattr(respawn, "__wrapped__", respawn)
 
 
 def scope(account: str, region: str) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,7 +22,7 @@ def ministack_rds(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     with bridge.scope(ACCOUNT, REGION):
         rds.reset()
         yield rds
-        bridge.uninstall_create_hook()
+        bridge.uninstall_hooks()
         rds.reset()
 
 
@@ -102,8 +103,8 @@ def test_create_hook_claims_before_the_answer_is_rendered(ministack_rds: Any) ->
         claimed.append(ref)
         bridge.publish(ref, "creating", 40001)
 
-    bridge.install_create_hook(claim)
-    bridge.install_create_hook(claim)  # installing twice wraps once
+    bridge.install_hooks(claim)
+    bridge.install_hooks(claim)  # installing twice wraps once
     status, body = _create("pg1")
     assert status == 200
     assert "<DBInstanceStatus>creating</DBInstanceStatus>" in body and "<Port>40001</Port>" in body
@@ -111,5 +112,20 @@ def test_create_hook_claims_before_the_answer_is_rendered(ministack_rds: Any) ->
     assert _create("pg1")[0] == 400  # errors pass through untouched
     _create("my1", engine="mysql")
     assert [r.db_id for r in claimed] == ["pg1"]
-    bridge.uninstall_create_hook()
+    bridge.uninstall_hooks()
     assert not hasattr(rds._ACTION_MAP["CreateDBInstance"], "__wrapped__")
+
+
+def test_restore_leaves_postgres_instances_to_the_engine(ministack_rds: Any) -> None:
+    _create("pg1")
+    _create("my1", engine="mysql")
+    state = rds.get_state()
+    rds.reset()
+    bridge.install_hooks(lambda ref: None)
+    rds.load_persisted_state(state)
+    deadline = time.monotonic() + 5
+    while rds._instances.get("my1")["DBInstanceStatus"] != "available":
+        assert time.monotonic() < deadline, "MiniStack's restore worker never ran"
+        time.sleep(0.01)
+    time.sleep(0.2)  # the workers run in threads: give pg1's time to (wrongly) act
+    assert rds._instances.get("pg1")["DBInstanceStatus"] == "creating"  # the engine decides

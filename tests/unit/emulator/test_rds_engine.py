@@ -87,7 +87,7 @@ def ministack(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     with bridge.scope("000000000000", "us-east-1"):
         rds.reset()
         yield
-        bridge.uninstall_create_hook()
+        bridge.uninstall_hooks()
         rds.reset()
 
 
