@@ -51,8 +51,10 @@ def machine() -> str:
         ram = f"{kb / 1024 / 1024:.1f} GiB"
     except (OSError, AttributeError, ValueError):
         pass
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     return (
-        f"{os.cpu_count()} CPUs (nproc), {cpu}, {ram} RAM, {platform.system()} {platform.release()}"
+        f"{os.cpu_count()} CPUs (nproc), {cpu}, {ram} RAM, {platform.system()} "
+        f"{platform.release()}, load average {load} when the run started"
     )
 
 

@@ -314,8 +314,9 @@ def rows(res: dict[str, dict[str, Any]]) -> list[Row]:
 
 
 def main(argv: list[str], write: bool = True) -> int:
+    machine_line = machine()  # before the run: the load average it started under
     results = {name: measure(name, ready_n=3) for name in ("atelier", "ministack", "moto")}
     table = rows(results)
-    text = write_section(table, machine(), f"python {platform.python_version()}", write=write)
+    text = write_section(table, machine_line, f"python {platform.python_version()}", write=write)
     print(text)
     return 0
