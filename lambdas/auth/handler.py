@@ -29,6 +29,6 @@ def post_auth() -> Response[str]:
 handler = entry(app)
 
 
-@logger.inject_lambda_context(clear_state=True)
+@logger.inject_lambda_context(log_event=False, clear_state=True)  # the token stays out
 def authorize(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return authorize_token(event)

@@ -10,6 +10,6 @@ from lambda_shared.api import logger
 from lambda_shared.authorizer import authorize
 
 
-@logger.inject_lambda_context(clear_state=True)
+@logger.inject_lambda_context(log_event=False, clear_state=True)  # the token stays out
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return authorize(event)

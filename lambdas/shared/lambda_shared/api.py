@@ -76,7 +76,7 @@ def entry(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], LambdaContex
     (it holds the Authorization header and passwords) is never logged."""
 
     @logger.inject_lambda_context(
-        correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True
+        correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False, clear_state=True
     )
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         return app.resolve(event, context)

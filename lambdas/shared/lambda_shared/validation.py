@@ -51,7 +51,7 @@ class PredictRequest(_Request):
 
 
 class ImageJobRequest(_Request):
-    link: Annotated[str, StringConstraints(min_length=1, max_length=MAX_LINK_CHARS)]
+    link: Annotated[str, StringConstraints(min_length=1)]  # the rest is check_link's (400)
 
 
 class ActiveLearningRequest(_Request):

@@ -170,14 +170,17 @@ def create_cloud() -> Cloud:
 _MODULES: dict[str, ModuleType] = {}
 
 
-def load_handler(name: str) -> ModuleType:
-    """``lambdas/<name>/handler.py`` as module ``lambda_<name>_handler`` (loaded once)."""
-    if name not in _MODULES:
+def load_handler(name: str, *, fresh: bool = False) -> ModuleType:
+    """``lambdas/<name>/handler.py`` as module ``lambda_<name>_handler`` (loaded once, or anew
+    with ``fresh``: decorators read some environment variables at import, as on a cold start)."""
+    if fresh or name not in _MODULES:
         path = ROOT / "lambdas" / name / "handler.py"
         spec = importlib.util.spec_from_file_location(f"lambda_{name}_handler", path)
         assert spec is not None and spec.loader is not None
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
+        if fresh:
+            return module
         _MODULES[name] = module
     return _MODULES[name]
 

@@ -98,6 +98,21 @@ def test_logs_are_json_with_the_api_gateway_request_id(
     assert "Bearer" not in logs() and event["headers"]["Authorization"] not in logs()
 
 
+def test_events_are_not_logged_even_when_asked(
+    cloud: Cloud, monkeypatch: pytest.MonkeyPatch, logs: Callable[[], str]
+) -> None:
+    """POWERTOOLS_LOGGER_LOG_EVENT=true would log bodies (passwords) and headers (tokens)."""
+    monkeypatch.setenv("POWERTOOLS_LOGGER_LOG_EVENT", "true")
+    event = load_event(ROUTES["auth"])
+    invoke(load_handler("auth").handler, event)
+    invoke(
+        load_handler("non_structured_data_images").handler,
+        load_event(ROUTES["non_structured_data_images"]),
+    )
+    assert "correct horse battery staple" not in logs()
+    assert "Bearer" not in logs()
+
+
 def test_every_fixture_is_valid_json() -> None:
     for path in EVENTS.glob("*.json"):
         json.loads(path.read_text())
