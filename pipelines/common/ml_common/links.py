@@ -195,6 +195,44 @@ def _fetch_s3(url: str, max_bytes: int) -> bytes:
     return data
 
 
+def _rules(allowlist: Allowlist | str | None) -> Allowlist:
+    if isinstance(allowlist, Allowlist):
+        return allowlist
+    return Allowlist.parse(allowlist) if allowlist is not None else Allowlist.from_env()
+
+
+def check_link(url: str, allowlist: Allowlist | str | None = None) -> str:
+    """Refuse a link early (e.g. in the API's lambda, before a task starts) without fetching
+    it: the same scheme, form and address rules as ``fetch_link``. Returns the scheme. The
+    task still checks again when it fetches (DNS may change in between)."""
+    if not isinstance(url, str) or not url.strip():
+        raise LinkError("link refused: empty link")
+    if len(url) > MAX_URL_CHARS:
+        raise LinkError(f"link refused: longer than {MAX_URL_CHARS} characters")
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    if scheme == "s3":
+        try:
+            split_s3_uri(url.strip())
+        except ValueError as exc:
+            raise LinkError(f"link refused: {exc}") from exc
+        return scheme
+    if scheme not in ("http", "https"):
+        raise LinkError(
+            f"link refused: scheme {scheme or '(none)'!r} is not one of s3, http, https"
+        )
+    if not parts.hostname:
+        raise LinkError("link refused: no host")
+    if parts.username or parts.password:
+        raise LinkError("link refused: credentials in the URL are not accepted")
+    try:
+        port = parts.port or (443 if scheme == "https" else 80)
+    except ValueError as exc:
+        raise LinkError("link refused: invalid port") from exc
+    resolve(parts.hostname, port, _rules(allowlist))
+    return scheme
+
+
 def fetch_link(
     url: str,
     allowlist: Allowlist | str | None = None,

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from ml_common.errors import LinkError
-from ml_common.links import Allowlist, fetch_link, is_forbidden_address
+from ml_common.links import Allowlist, check_link, fetch_link, is_forbidden_address
 
 
 def _png() -> bytes:
@@ -158,3 +158,26 @@ def test_address_classification() -> None:
     assert Allowlist.parse("a.example, 10.0.0.0/8").allows(
         "A.example.", ipaddress.ip_address("1.1.1.1")
     )
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("http://169.254.169.254/latest/", "metadata"),
+        ("http://127.0.0.1/x.png", "non-public"),
+        ("http://10.0.0.1/x.png", "non-public"),
+        ("file:///etc/passwd", "scheme"),
+        ("s3://bucket-only", "bucket and a key"),
+        ("http://u:p@example.com/x", "credentials"),
+        ("http://:80/x", "no host"),
+        ("", "empty"),
+    ],
+)
+def test_check_link_refuses_without_fetching(url: str, message: str) -> None:
+    with pytest.raises(LinkError, match=message):
+        check_link(url, allowlist="")
+
+
+def test_check_link_accepts_good_links() -> None:
+    assert check_link("s3://inputs/images/a.png", allowlist="") == "s3"
+    assert check_link("http://127.0.0.1:8000/a.png", allowlist="127.0.0.1") == "http"
