@@ -169,3 +169,22 @@ def test_dockerfile_is_exec_form_and_non_root() -> None:
     assert 'CMD ["python", "-m", "structured_data.main"]' in text
     assert "USER atelier" in text and "HEALTHCHECK" in text
     assert "COPY pipelines/common/ml_common /app/ml_common" in text
+
+
+def test_unknown_route_and_method_are_json(client: TestClient) -> None:
+    resp = client.get("/nope")
+    assert resp.status_code == 404 and resp.json() == {"message": "Not Found"}
+    resp = client.get("/predict")
+    assert resp.status_code == 405 and "message" in resp.json()
+
+
+def test_database_down_is_503_json(trained: Any) -> None:
+    from structured_data.app import create_app
+
+    down = db.PostgresRepository(
+        {"host": "127.0.0.1", "port": 1, "user": "x", "dbname": "x", "connect_timeout": 1}
+    )
+    app = create_app(down, Classifier.from_json(trained.model_bytes), "v-test")
+    with TestClient(app, raise_server_exceptions=False) as c:
+        resp = c.post("/predict", json={"id": "1789"})
+    assert resp.status_code == 503 and "unavailable" in resp.json()["message"]
