@@ -265,7 +265,7 @@ def rows(res: dict[str, dict[str, Any]]) -> list[Row]:
     no_process = "n/a (task stays RUNNING, no process)"
     return [
         Row(
-            "start → ready (median of 3)",
+            f"start → ready (median of {READY_ROUNDS}, interleaved)",
             get("atelier", "ready"),
             get("ministack", "ready"),
             get("moto", "ready"),
