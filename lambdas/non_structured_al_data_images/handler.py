@@ -7,7 +7,13 @@ from aws_lambda_powertools.event_handler import Response
 
 from lambda_shared.api import entry, json_response, make_app
 from lambda_shared.request_body import header, json_object
-from lambda_shared.submit import ACTIVE_LEARNING, IDEMPOTENCY_HEADER, idempotency_key, submit
+from lambda_shared.submit import (
+    ACTIVE_LEARNING,
+    IDEMPOTENCY_HEADER,
+    caller,
+    idempotency_key,
+    submit,
+)
 from lambda_shared.validation import active_learning_ids
 
 app = make_app()
@@ -18,7 +24,8 @@ def post_active_learning_job() -> Response[str]:
     event = app.current_event.raw_event
     key = idempotency_key(header(event, IDEMPOTENCY_HEADER))
     request = active_learning_ids(json_object(event, repeatable={"id"}))
-    return json_response(202, submit(ACTIVE_LEARNING, request, key, app.lambda_context))
+    job = submit(ACTIVE_LEARNING, request, key, app.lambda_context, caller(event))
+    return json_response(202, job)
 
 
 handler = entry(app)

@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler import Response
 
 from lambda_shared.api import entry, json_response, make_app
 from lambda_shared.request_body import header, json_object
-from lambda_shared.submit import IDEMPOTENCY_HEADER, IMAGES, idempotency_key, submit
+from lambda_shared.submit import IDEMPOTENCY_HEADER, IMAGES, caller, idempotency_key, submit
 from lambda_shared.validation import ImageJobRequest, check_link, parse
 
 app = make_app()
@@ -18,7 +18,8 @@ def post_image_job() -> Response[str]:
     key = idempotency_key(header(event, IDEMPOTENCY_HEADER))
     request = parse(ImageJobRequest, json_object(event))
     link = check_link(request.link)
-    return json_response(202, submit(IMAGES, {"link": link}, key, app.lambda_context))
+    job = submit(IMAGES, {"link": link}, key, app.lambda_context, caller(event))
+    return json_response(202, job)
 
 
 handler = entry(app)

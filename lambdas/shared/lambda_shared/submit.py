@@ -129,7 +129,7 @@ def start_job(pipeline: Pipeline, request: dict[str, Any]) -> dict[str, Any]:
 def _idempotent_start() -> tuple[IdempotencyConfig, Callable[..., dict[str, Any]]]:
     """``start_job`` behind powertools idempotency (built on first use: it needs settings)."""
     config = IdempotencyConfig(
-        event_key_jmespath="[pipeline, key]",
+        event_key_jmespath="[pipeline, caller, key]",
         payload_validation_jmespath="request",
         raise_on_no_idempotency_key=True,
         expires_after_seconds=IDEMPOTENCY_TTL_SECONDS,
@@ -157,14 +157,16 @@ def submit(
     request: dict[str, Any],
     key: str | None,
     context: LambdaContext | None,
+    caller: str | None = None,
 ) -> dict[str, Any]:
-    """Start a job, or with ``key`` return the job that key already started."""
+    """Start a job, or with ``key`` return the job that key already started for ``caller``
+    (the authorizer's principal: one caller's key never returns another caller's job)."""
     if key is None:
         return start_job(pipeline, request)
     config, start = _idempotent_start()
     if context is not None:
         config.register_lambda_context(context)  # in-progress records expire with the call
-    submission = {"pipeline": pipeline.name, "key": key, "request": request}
+    submission = {"pipeline": pipeline.name, "caller": caller, "key": key, "request": request}
     try:
         return start(submission=submission, pipeline=pipeline)
     except IdempotencyAlreadyInProgressError as exc:
@@ -175,6 +177,13 @@ def submit(
         raise IdempotencyKeyReused(
             f"this {IDEMPOTENCY_HEADER} was already used with a different request body"
         ) from exc
+
+
+def caller(event: dict[str, Any]) -> str | None:
+    """The principal API Gateway's authorizer vouched for (REST proxy event)."""
+    authorizer = (event.get("requestContext") or {}).get("authorizer") or {}
+    principal = authorizer.get("principalId")
+    return principal if isinstance(principal, str) and principal else None
 
 
 def reset() -> None:

@@ -3,6 +3,7 @@ job, a RunTask with the right overrides, 202; idempotency; nothing stored for ba
 
 from __future__ import annotations
 
+import copy
 import json
 import threading
 from typing import Any
@@ -179,6 +180,16 @@ def test_keys_are_per_route(cloud: Cloud) -> None:
     a = images(with_header(IMAGES_EVENT, "Idempotency-Key", key))
     b = active_learning(with_header(AL_EVENT, "Idempotency-Key", key))
     assert a.status == b.status == 202 and a.body["job_id"] != b.body["job_id"]
+
+
+def test_keys_are_per_caller(cloud: Cloud) -> None:
+    """Two users who happen to send the same key (and body) get their own jobs."""
+    other_user = copy.deepcopy(IMAGES_EVENT)
+    other_user["requestContext"]["authorizer"]["principalId"] = "grace"
+    mine, theirs = images(IMAGES_EVENT), images(other_user)
+    assert mine.status == theirs.status == 202
+    assert mine.body["job_id"] != theirs.body["job_id"]
+    assert images(other_user).body == theirs.body
 
 
 def test_concurrent_duplicate_is_409_not_a_second_task(
