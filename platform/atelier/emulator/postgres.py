@@ -147,11 +147,21 @@ def _run(argv: list[str], user: RunAs, stdin: str | None = None) -> None:
         raise PostgresError(f"{Path(argv[0]).name} failed: {(out.stderr or out.stdout).strip()}")
 
 
+def template_cache() -> Path:
+    """Where templates live, shared by every ``ATELIER_HOME`` of this user (a cache)."""
+    if os.environ.get("ATELIER_PG_CACHE"):
+        return Path(os.environ["ATELIER_PG_CACHE"])
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "atelier" / "postgres"
+
+
 def ensure_template(binaries: Binaries, cache: Path, user: RunAs) -> Path:
     """A fresh cluster for ``binaries`` under ``cache``, made once and then copied.
 
     1 MB WAL segments keep the copy small (27 MB instead of 38 MB), and the spare database
     ``atelier_spare`` becomes the instance's ``DBName`` by a rename (no CREATE DATABASE).
+    ``initdb`` runs in the system temp dir (which the server user can always reach); the
+    result moves into ``cache`` with a rename, so concurrent runtimes never see half of one.
     """
     digest = hashlib.sha256(f"{TEMPLATE_RECIPE}:{binaries.bindir}".encode()).hexdigest()[:8]
     template = cache / f"pg{binaries.version}-{digest}"
@@ -159,8 +169,8 @@ def ensure_template(binaries: Binaries, cache: Path, user: RunAs) -> Path:
         if (template / "PG_VERSION").exists():
             return template
         cache.mkdir(parents=True, exist_ok=True)
-        user.make_traversable(cache / "x")
-        staging = Path(tempfile.mkdtemp(prefix=f".{template.name}-", dir=cache))
+        staging = Path(tempfile.mkdtemp(prefix="atelier-initdb-"))
+        landing = cache / f".{template.name}-{os.getpid()}"
         user.chown_tree(staging)
         data = str(staging / "data")
         initdb = [
@@ -173,9 +183,13 @@ def ensure_template(binaries: Binaries, cache: Path, user: RunAs) -> Path:
         try:
             _run(initdb, user)
             _run(single, user, stdin=f"CREATE DATABASE {SPARE_DB};\n")
-            (staging / "data").rename(template)
+            shutil.rmtree(landing, ignore_errors=True)
+            _copy(staging / "data", landing, user)
+            with contextlib.suppress(OSError):  # another runtime was first: use its template
+                landing.rename(template)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+            shutil.rmtree(landing, ignore_errors=True)
         log.info("RDS: PostgreSQL %s template ready in %.2fs", binaries.version,
                  time.monotonic() - started)  # fmt: skip
         return template

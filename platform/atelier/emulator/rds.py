@@ -40,12 +40,12 @@ from atelier.emulator.postgres import (
     refill_spare,
     server_user,
     stop_stale_postmaster,
+    template_cache,
 )
 
 log = logging.getLogger("atelier.rds")
 
 MAX_RESTARTS = 3
-TEMPLATES = ".templates"
 Key = tuple[str, str, str]
 
 
@@ -256,7 +256,7 @@ class RdsEngine:
                 m.fresh = False
             template = None
             if not (m.data_dir / "PG_VERSION").exists():
-                template = ensure_template(binaries, self.root / TEMPLATES, user)
+                template = ensure_template(binaries, template_cache(), user)
                 prepare_data_dir(m.data_dir, template, user)
             for attempt in (1, 2):
                 server = PostgresProcess(
@@ -326,6 +326,6 @@ class RdsEngine:
         if not self.root.is_dir():
             return
         for child in self.root.iterdir():
-            if child.name != TEMPLATES and child.is_dir():
+            if child.is_dir():
                 stop_stale_postmaster(child / "data")
                 shutil.rmtree(child, ignore_errors=True)

@@ -228,10 +228,8 @@ def test_without_persist_leftovers_of_an_earlier_run_are_removed(
 ) -> None:
     leftover = tmp_path / "home" / "rds" / "old" / "data"
     leftover.mkdir(parents=True)
-    template = tmp_path / "home" / "rds" / ".templates" / "pg16"
-    template.mkdir(parents=True)
     make_engine(persist=False)
-    assert not leftover.exists() and template.exists()
+    assert not leftover.exists()
 
 
 def test_with_persist_a_restored_instance_reuses_its_data_and_port(

@@ -133,3 +133,13 @@ def test_a_spare_copy_is_taken_by_the_next_instance(
     assert not spare.exists() and (tmp_path / "a" / "data" / "PG_VERSION").exists()
     assert pg.prepare_data_dir(tmp_path / "b" / "data", template, user)  # no spare: a copy
     assert (tmp_path / "b" / "data" / "PG_VERSION").exists()
+
+
+def test_templates_are_a_cache_shared_by_every_home(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("ATELIER_PG_CACHE", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert pg.template_cache() == tmp_path / "atelier" / "postgres"
+    monkeypatch.setenv("ATELIER_PG_CACHE", str(tmp_path / "elsewhere"))
+    assert pg.template_cache() == tmp_path / "elsewhere"
