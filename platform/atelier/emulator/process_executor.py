@@ -37,8 +37,7 @@ def _resolve_executable(argv0: str, env: dict[str, str], cwd: Path) -> str | Non
     return shutil.which(argv0, path=env.get("PATH"))
 
 
-def _pump(handle: ProcessHandle, stream: IO[bytes], log_path: Path | None) -> None:
-    log = log_path.open("a", encoding="utf-8") if log_path else None
+def _pump(handle: ProcessHandle, stream: IO[bytes], log: IO[str] | None) -> None:
     try:
         for raw in iter(stream.readline, b""):
             line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
@@ -82,9 +81,11 @@ class ProcessExecutor:
             raise StartError(f"CannotStartContainerError: {exc.strerror or exc}") from exc
         handle = ProcessHandle(spec=spec, proc=proc)
         assert proc.stdout is not None
+        # opened here, so the file exists as soon as the task runs
+        log = spec.log_path.open("a", encoding="utf-8") if spec.log_path else None
         handle.reader = threading.Thread(
             target=_pump,
-            args=(handle, proc.stdout, spec.log_path),
+            args=(handle, proc.stdout, log),
             daemon=True,
             name=f"atelier-logs-{proc.pid}",
         )
