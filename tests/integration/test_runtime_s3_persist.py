@@ -128,3 +128,12 @@ def test_stopping_the_runtime_stops_its_task_processes(tmp_path: Path):
     finally:
         rt.stop()
     assert not _alive(pid)
+
+
+@pytest.mark.skipif(
+    Path("/var/run/docker.sock").exists(), reason="a Docker engine is reachable here"
+)
+def test_docker_executor_without_an_engine_is_a_clear_start_error(tmp_path: Path):
+    with pytest.raises(RuntimeStartError, match="no Docker engine is reachable") as info:
+        start_runtime(tmp_path, env={"ATELIER_EXECUTOR": "docker"})
+    assert "error: ATELIER_EXECUTOR=docker" in str(info.value)

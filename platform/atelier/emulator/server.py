@@ -21,6 +21,11 @@ from atelier.config import Settings
 
 log = logging.getLogger("atelier.server")
 EXIT_PORT_TAKEN = 3
+EXIT_STARTUP = 4
+
+
+class StartupError(RuntimeError):
+    """The runtime cannot start as configured (the message says why and what to do)."""
 
 
 def configure_environment(settings: Settings) -> None:
@@ -78,7 +83,10 @@ async def _serve(settings: Settings) -> None:
         from atelier.emulator import lambda_tuning
 
         log.info("Lambda worker fixes applied: %s", ", ".join(lambda_tuning.apply()))
-    agent = Agent(settings)
+    try:
+        agent = Agent(settings)
+    except RuntimeError as exc:
+        raise StartupError(str(exc)) from exc
     app = AtelierApp(ministack.app.app, agent, version("ministack"))
 
     config = Config()
@@ -145,7 +153,11 @@ def main(argv: list[str] | None = None) -> int:
         settings.persist,
         settings.executor,
     )
-    asyncio.run(_serve(settings))
+    try:
+        asyncio.run(_serve(settings))
+    except StartupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_STARTUP
     return 0
 
 
