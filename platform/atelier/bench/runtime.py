@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import http.client
 import io
-import json
 import platform
 import statistics
 import time
@@ -18,14 +17,11 @@ import zipfile
 from collections.abc import Callable
 from typing import Any
 
-import boto3
-from botocore.config import Config
-
+from atelier.bench.compute import bench_rds, bench_runtask
 from atelier.bench.report import Row, machine, write_section
-from atelier.bench.targets import Target
+from atelier.bench.targets import Target, client
 
 ROLE = "arn:aws:iam::000000000000:role/bench"
-PASSWORD = "bench-password-1"  # noqa: S105 (a throwaway local database)
 HANDLER = "def handler(event, context):\n    return {'ok': True}\n"
 AUTHORIZER = (
     "def handler(event, context):\n"
@@ -36,17 +32,6 @@ AUTHORIZER = (
 BACKEND = "def handler(event, context):\n    return {'statusCode': 200, 'body': 'ok'}\n"
 Stats = dict[str, float]
 READY_ROUNDS = 7
-
-
-def client(target: Target, service: str) -> Any:
-    return boto3.client(
-        service,
-        endpoint_url=target.endpoint_url,
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",  # noqa: S106
-        config=Config(retries={"max_attempts": 0}, read_timeout=120),
-    )
 
 
 def pct(samples: list[float], q: float) -> float:
@@ -148,74 +133,6 @@ def bench_apigw(target: Target, n: int = 100) -> Stats:
         request()
     samples = [_timed(request) for _ in range(n)]
     return {"p50": statistics.median(samples), "p99": pct(samples, 0.99)}
-
-
-def _status(target: Target) -> dict[str, Any]:
-    import urllib.request
-
-    url = f"{target.endpoint_url}/_atelier/status"
-    with urllib.request.urlopen(url, timeout=5) as resp:  # noqa: S310 (http, loopback)
-        data: dict[str, Any] = json.loads(resp.read())
-    return data
-
-
-def bench_runtask(target: Target, n: int = 7) -> Stats:
-    """RunTask -> the API says RUNNING with a pid, and -> the process has printed its first line."""
-    ecs = client(target, "ecs")
-    ecs.create_cluster(clusterName="bench")
-    td = ecs.register_task_definition(
-        family="bench",
-        containerDefinitions=[{"name": "m", "image": "atelier/sleeper", "stopTimeout": 2}],
-    )["taskDefinition"]
-    api, first_line = [], []
-    for _ in range(n):
-        t0 = time.perf_counter()
-        task = ecs.run_task(cluster="bench", taskDefinition=td["taskDefinitionArn"])["tasks"][0]
-        arn = task["taskArn"]
-        while arn not in {t["task_arn"] for t in _status(target)["tasks"]}:
-            time.sleep(0.001)
-        api.append(time.perf_counter() - t0)
-        log = target.home / "logs" / "tasks" / f"{arn.rsplit('/', 1)[-1]}.log"
-        while not (log.exists() and "sleeping" in log.read_text()):
-            time.sleep(0.001)
-        first_line.append(time.perf_counter() - t0)
-        ecs.stop_task(cluster="bench", task=arn)
-    return {"running_p50": statistics.median(api), "first_line_p50": statistics.median(first_line)}
-
-
-def bench_rds(target: Target) -> Stats:
-    import psycopg
-
-    rds = client(target, "rds")
-    t0 = time.perf_counter()
-    rds.create_db_instance(
-        DBInstanceIdentifier="bench",
-        Engine="postgres",
-        DBInstanceClass="db.t3.micro",
-        MasterUsername="bench",
-        MasterUserPassword=PASSWORD,
-        AllocatedStorage=20,
-    )
-    deadline = t0 + 120
-    while time.perf_counter() < deadline:
-        inst = rds.describe_db_instances(DBInstanceIdentifier="bench")["DBInstances"][0]
-        endpoint = inst.get("Endpoint") or {}
-        try:
-            with psycopg.connect(
-                host=endpoint.get("Address", "127.0.0.1"),
-                port=endpoint.get("Port", 5432),
-                user="bench",
-                password=PASSWORD,
-                dbname="postgres",
-                connect_timeout=2,
-            ) as conn:
-                conn.execute("select 1")
-            took = time.perf_counter() - t0
-            rds.delete_db_instance(DBInstanceIdentifier="bench", SkipFinalSnapshot=True)
-            return {"connectable": took}
-        except psycopg.OperationalError:
-            time.sleep(0.05)
-    raise RuntimeError("RDS instance never became connectable")
 
 
 def _run(target: Target, name: str, fn: Callable[[Target], Stats]) -> Stats | str:

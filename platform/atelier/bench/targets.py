@@ -14,6 +14,10 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.config import Config
 
 from atelier.config import REPO_ROOT
 
@@ -112,3 +116,14 @@ class Target:
         self.proc = None
         shutil.rmtree(self.home, ignore_errors=True)
         self.home = Path(tempfile.mkdtemp(prefix="atelier-bench-"))
+
+
+def client(target: Target, service: str) -> Any:
+    return boto3.client(
+        service,
+        endpoint_url=target.endpoint_url,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",  # noqa: S106
+        config=Config(retries={"max_attempts": 0}, read_timeout=120),
+    )
