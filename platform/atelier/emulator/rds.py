@@ -1,8 +1,8 @@
 """The RDS engine: a real PostgreSQL behind every RDS ``postgres`` instance MiniStack knows.
 
 MiniStack answers the RDS API; this engine makes the instances real. For each standalone
-PostgreSQL instance it starts a server (``postgres.py``) on a free loopback port with its data
-under ``<home>/rds/<instance-id>/data``, creates the master user and the ``DBName`` database, and
+PostgreSQL instance it starts a server (``pg_setup.py``, ``postgres.py``) on a free loopback
+port with its data under ``<home>/rds/<instance-id>/data``, creates the master user and the ``DBName`` database, and
 publishes ``127.0.0.1:<port>`` and the status through MiniStack's records (``rds_bridge.py``):
 
     creating -> available;  died -> failed (+ event with the reason) -> rebooting -> available
@@ -29,19 +29,18 @@ from pathlib import Path
 
 from atelier.config import Settings
 from atelier.emulator import rds_bridge as bridge
-from atelier.emulator.postgres import (
+from atelier.emulator.pg_setup import (
     Binaries,
     PostgresError,
-    PostgresProcess,
     RunAs,
     ensure_template,
     find_binaries,
     prepare_data_dir,
     refill_spare,
     server_user,
-    stop_stale_postmaster,
     template_cache,
 )
+from atelier.emulator.postgres import PostgresProcess, stop_stale_postmaster
 
 log = logging.getLogger("atelier.rds")
 

@@ -20,7 +20,7 @@ import pytest
 from atelier.config import Settings
 from atelier.emulator import rds as engine_mod
 from atelier.emulator import rds_bridge as bridge
-from atelier.emulator.postgres import PostgresError, RunAs
+from atelier.emulator.pg_setup import PostgresError, RunAs
 
 rds = importlib.import_module("ministack.services.rds")
 PASSWORD = "pw-that-must-not-leak"

@@ -9,7 +9,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from atelier.emulator import postgres as pg
+from atelier.emulator import pg_setup as pg
+from atelier.emulator import postgres
 from atelier.emulator.rds import free_port
 
 
@@ -23,10 +24,10 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> tuple[pg.Binaries, pg.Run
 @pytest.fixture
 def server(
     tmp_path: Path, setup: tuple[pg.Binaries, pg.RunAs, Path]
-) -> Iterator[pg.PostgresProcess]:
+) -> Iterator[postgres.PostgresProcess]:
     binaries, user, template = setup
     assert pg.prepare_data_dir(tmp_path / "data", template, user)
-    proc = pg.PostgresProcess(
+    proc = postgres.PostgresProcess(
         binaries, tmp_path / "data", free_port(), tmp_path / "pg.log", user, durable=False
     )
     yield proc
@@ -55,7 +56,9 @@ def test_template_is_made_once_and_reused(setup: tuple[pg.Binaries, pg.RunAs, Pa
     assert (template / "PG_VERSION").read_text().strip() == binaries.major
 
 
-def test_master_user_and_database_over_tcp_with_a_password(server: pg.PostgresProcess) -> None:
+def test_master_user_and_database_over_tcp_with_a_password(
+    server: postgres.PostgresProcess,
+) -> None:
     server.start()
     server.bootstrap("master", "first-pw", "app")
     with _tcp(server.port, "first-pw") as conn:
@@ -75,7 +78,7 @@ def test_master_user_and_database_over_tcp_with_a_password(server: pg.PostgresPr
 
 
 def test_restart_keeps_data_and_applies_a_new_password(
-    server: pg.PostgresProcess, tmp_path: Path, setup: tuple[pg.Binaries, pg.RunAs, Path]
+    server: postgres.PostgresProcess, tmp_path: Path, setup: tuple[pg.Binaries, pg.RunAs, Path]
 ) -> None:
     server.start()
     server.bootstrap("master", "old", "app")
@@ -85,7 +88,7 @@ def test_restart_keeps_data_and_applies_a_new_password(
     with socket.socket() as sock:
         assert sock.connect_ex(("127.0.0.1", server.port)) != 0
     assert not pg.prepare_data_dir(server.data_dir, setup[2], setup[1])  # kept as is
-    again = pg.PostgresProcess(
+    again = postgres.PostgresProcess(
         setup[0], server.data_dir, server.port, tmp_path / "pg.log", setup[1], durable=False
     )
     again.start()
@@ -98,14 +101,14 @@ def test_restart_keeps_data_and_applies_a_new_password(
 
 
 def test_a_postmaster_left_by_an_earlier_runtime_is_stopped(
-    server: pg.PostgresProcess, tmp_path: Path, setup: tuple[pg.Binaries, pg.RunAs, Path]
+    server: postgres.PostgresProcess, tmp_path: Path, setup: tuple[pg.Binaries, pg.RunAs, Path]
 ) -> None:
     server.start()
     orphan = server.proc
     assert orphan is not None
-    assert pg.stop_stale_postmaster(server.data_dir)
+    assert postgres.stop_stale_postmaster(server.data_dir)
     assert orphan.wait(10) is not None
-    assert not pg.stop_stale_postmaster(server.data_dir)
+    assert not postgres.stop_stale_postmaster(server.data_dir)
 
 
 def test_a_server_that_cannot_start_says_why(
@@ -114,7 +117,7 @@ def test_a_server_that_cannot_start_says_why(
     binaries, user, template = setup
     pg.prepare_data_dir(tmp_path / "data", template, user)
     (tmp_path / "data" / "postgresql.conf").write_text("shared_buffers = 'lots'\n")
-    proc = pg.PostgresProcess(
+    proc = postgres.PostgresProcess(
         binaries, tmp_path / "data", free_port(), tmp_path / "pg.log", user, durable=False
     )
     with pytest.raises(pg.PostgresError, match="PostgreSQL exited during start"):
