@@ -93,6 +93,7 @@ class Agent:
         self.rds: Reconciler | None = None
         self._rds_loaded = False
         self._rds_lock = threading.Lock()
+        self._compute_lock = threading.Lock()
         self.started_at = time.time()
         self._compute = _Loop("atelier-compute", self._compute_step, TICK_S)
         # The RDS engine's imports (psycopg, pgserver) cost ~0.3 s of CPU: load them after the
@@ -102,8 +103,10 @@ class Agent:
         self._shutdown_done = False
 
     def _compute_step(self) -> None:
-        self.ecs.reconcile()
-        self.services.reconcile()
+        # the loop and the middleware (after an ECS call) both run this: one at a time
+        with self._compute_lock:
+            self.ecs.reconcile()
+            self.services.reconcile()
 
     def ensure_rds(self) -> None:
         """Load the RDS engine now (before an RDS call reaches MiniStack: it hooks CreateDBInstance)."""

@@ -119,12 +119,6 @@ class ProcessExecutor:
             handle.kill_timer.daemon = True
             handle.kill_timer.start()
 
-    def kill(self, handle: ProcessHandle) -> None:
-        """SIGKILL the group and reap it (shutdown path)."""
-        self._signal(handle, signal.SIGKILL)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            handle.proc.wait(timeout=5)
-
     def logs(self, handle: ProcessHandle) -> Iterator[str]:
         while handle.lines:
             yield handle.lines.popleft()
