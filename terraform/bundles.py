@@ -2,10 +2,11 @@
 
 The same deterministic zips as ``atelier deploy`` (atelier.deploy.bundle): one per lambda of the
 topology (``<lambda>.zip``, from the lambda's ``source`` folder), the shared layer
-(``shared-layer.zip``) and the API canary (``canary.zip``); with ``--deps``, also the
-third-party layer (``deps-layer.zip``: lambdas/requirements.txt installed by pip for the Lambda
-platform; locally the runtime's interpreter has them). terraform/modules/api and
-terraform/modules/monitoring read them from ``var.bundle_dir``.
+(``shared-layer.zip``: ``python/lambda_shared/`` and ``python/ml_common/``) and the API canary
+(``canary.zip``); with ``--deps``, also the third-party layer (``deps-layer.zip``:
+lambdas/requirements.txt installed by pip for the Lambda platform; locally the runtime's
+interpreter has them). terraform/modules/api and terraform/modules/monitoring read them from
+``var.bundle_dir``.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ def bundles(env: str) -> dict[str, Bundle]:
     """File name => bundle, for every zip Terraform needs in ``env``."""
     exp = expand(load(), env)
     out = {f"{name}.zip": build_dir(name, ROOT / fn.source) for name, fn in exp.lambdas.items()}
-    out["shared-layer.zip"] = build_layer(ROOT / "lambdas" / "shared")
+    out["shared-layer.zip"] = build_layer(ROOT)
     out["canary.zip"] = build_dir(
         "canary", ROOT / "terraform" / "modules" / "monitoring" / "canary"
     )

@@ -72,6 +72,12 @@ class LaunchSettings(_Env):
         return _split(self.security_groups)
 
 
+class LinkSettings(_Env):
+    """Hosts and CIDRs a user's link may resolve to although private (ml_common.links)."""
+
+    link_allowlist: str = ""  # comma-separated; unset: only public addresses
+
+
 def _split(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
@@ -101,6 +107,7 @@ users_settings = _loader(UsersSettings)
 service_settings = _loader(ServiceSettings)
 jobs_settings = _loader(JobsSettings)
 launch_settings = _loader(LaunchSettings)
+link_settings = _loader(LinkSettings)
 
 
 def reset() -> None:

@@ -7,9 +7,12 @@ the job table or a task's environment. Ids stay strings (``"0042"`` is not ``"42
 JSON number is refused rather than coerced, as the contract says strings.
 
 Links: ``s3://bucket/key``, ``http://`` or ``https://`` only, at most 2048 characters, no
-whitespace or control characters, no credentials in the URL. Whether the host is private,
-loopback or a metadata address is checked by the image task where the link is fetched (it
-resolves the name then); here only the shape is checked.
+whitespace or control characters, no credentials in the URL (the shape, checked first, no I/O).
+Then where an http(s) link points: ``ml_common.links.check_link``, the image task's own rules
+(shipped in the same layer, not copied): the host is resolved and a private, loopback,
+link-local, shared or metadata address is refused unless ``LINK_ALLOWLIST`` allows it
+(metadata never). So a refused link is answered 400 before any job or task exists; the task
+still checks again when it fetches, as DNS may answer differently by then.
 """
 
 from __future__ import annotations
@@ -21,8 +24,11 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from pydantic import ValidationError as PydanticValidationError
 
+from lambda_shared import settings
 from lambda_shared.errors import InvalidLink, ValidationFailed
 from lambda_shared.request_body import Repeated
+from ml_common.errors import LinkError
+from ml_common.links import check_link as check_link_target
 
 ID_MAX_CHARS = 32
 ID_RULE = f"a string of 1 to {ID_MAX_CHARS} digits (0-9)"
@@ -110,7 +116,18 @@ def active_learning_ids(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def check_link(link: str) -> str:
-    """``link`` if its shape is acceptable, else 400 ``invalid_link`` saying why."""
+    """``link`` if the API accepts it, else 400 ``invalid_link`` saying why: its shape, then
+    (resolving the host) the address rules of ``ml_common.links`` with ``LINK_ALLOWLIST``."""
+    check_link_shape(link)
+    try:
+        check_link_target(link, settings.link_settings().link_allowlist)
+    except LinkError as exc:
+        raise InvalidLink(str(exc)) from exc
+    return link
+
+
+def check_link_shape(link: str) -> str:
+    """``link`` if its shape is acceptable (no I/O), else 400 ``invalid_link`` saying why."""
     if len(link) > MAX_LINK_CHARS:
         raise InvalidLink(f"the link is longer than {MAX_LINK_CHARS} characters")
     if _CONTROL.search(link):

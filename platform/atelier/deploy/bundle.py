@@ -11,6 +11,7 @@ import base64
 import hashlib
 import io
 import zipfile
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,12 +60,25 @@ def zip_entries(entries: Iterable[tuple[str, bytes]]) -> bytes:
     return buf.getvalue()
 
 
-def build_dir(name: str, root: Path, prefix: str = "") -> Bundle:
-    """Bundle a directory, each file stored under ``prefix`` + its path relative to ``root``."""
-    entries = [
+# What the one layer holds: repository folder -> prefix in the zip (Lambda puts ``python/`` on
+# ``sys.path``). ``ml_common`` ships beside ``lambda_shared`` so the API applies the image task's
+# own link rules (``ml_common.links.check_link``) before it stores a job: one copy of the rules.
+LAYER_SOURCES = (
+    ("lambdas/shared", "python/"),
+    ("pipelines/common/ml_common", "python/ml_common/"),
+)
+
+
+def _entries(root: Path, prefix: str) -> list[tuple[str, bytes]]:
+    return [
         (prefix + path.relative_to(root).as_posix(), path.read_bytes())
         for path in source_files(root)
     ]
+
+
+def build_dir(name: str, root: Path, prefix: str = "") -> Bundle:
+    """Bundle a directory, each file stored under ``prefix`` + its path relative to ``root``."""
+    entries = _entries(root, prefix)
     if not entries:
         raise ValueError(f"bundle {name}: {root} holds no files")
     return Bundle(name=name, data=zip_entries(entries))
@@ -75,6 +89,17 @@ def build_lambda(lambdas_dir: Path, name: str) -> Bundle:
     return build_dir(name, lambdas_dir / name)
 
 
-def build_layer(shared_dir: Path) -> Bundle:
-    """The one layer, from ``lambdas/shared/``, laid out as ``python/<...>`` as Lambda expects."""
-    return build_dir("shared-layer", shared_dir, prefix="python/")
+def build_layer(repo_root: Path) -> Bundle:
+    """The one layer of every lambda, from the repository at ``repo_root``: ``lambdas/shared/``
+    as ``python/<...>`` (``python/lambda_shared/``) and ``pipelines/common/ml_common/`` as
+    ``python/ml_common/``. A file both sources would put at one path is an error."""
+    entries: list[tuple[str, bytes]] = []
+    for folder, prefix in LAYER_SOURCES:
+        found = _entries(repo_root / folder, prefix)
+        if not found:
+            raise ValueError(f"bundle shared-layer: {repo_root / folder} holds no files")
+        entries += found
+    clashes = sorted(n for n, k in Counter(n for n, _ in entries).items() if k > 1)
+    if clashes:
+        raise ValueError(f"bundle shared-layer: two sources give {', '.join(clashes)}")
+    return Bundle(name="shared-layer", data=zip_entries(entries))

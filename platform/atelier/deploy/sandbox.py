@@ -61,7 +61,8 @@ class Runtime:
 
 
 def stage_sources(repo_root: Path, dest: Path, env: str = "local") -> Path:
-    """Copy what deploy reads (topology, lambdas, frontend build) to ``dest``; stub what is missing.
+    """Copy what deploy reads (topology, lambdas, ml_common, frontend build) to ``dest``; stub
+    what is missing.
 
     ``env`` other than ``local`` is added to the copied topology as a clone of ``local``, so a
     test or a benchmark deploys ``atelier-<env>-*`` beside (never over) a user's local stack.
@@ -73,6 +74,9 @@ def stage_sources(repo_root: Path, dest: Path, env: str = "local") -> Path:
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "node_modules")
     if (repo_root / "lambdas").is_dir():
         shutil.copytree(repo_root / "lambdas", dest / "lambdas", ignore=ignore)
+    ml_common = Path("pipelines", "common", "ml_common")  # in the lambdas' layer too
+    if (repo_root / ml_common).is_dir():
+        shutil.copytree(repo_root / ml_common, dest / ml_common, ignore=ignore)
     if (repo_root / "frontend" / "dist").is_dir():
         shutil.copytree(repo_root / "frontend" / "dist", dest / "frontend" / "dist", ignore=ignore)
     exp = expand(load(dest / "topology.yaml"), env)
@@ -86,6 +90,9 @@ def stage_sources(repo_root: Path, dest: Path, env: str = "local") -> Path:
         shared.mkdir(parents=True, exist_ok=True)
         (shared / "__init__.py").touch()
         (shared / "passwords.py").write_text(_STUB_PASSWORDS)
+    if not (dest / ml_common / "__init__.py").exists():
+        (dest / ml_common).mkdir(parents=True, exist_ok=True)
+        (dest / ml_common / "__init__.py").touch()
     return dest
 
 

@@ -143,7 +143,7 @@ def bundles_step(d: Deployment) -> Result:
     root = d.settings.repo_root
     sources = sorted({fn.source for fn in d.exp.lambdas.values()})
     built = {src: bundle.build_dir(src, root / src) for src in sources}
-    built["layer"] = bundle.build_layer(root / "lambdas" / "shared")
+    built["layer"] = bundle.build_layer(root)
     return built, []
 
 

@@ -72,12 +72,48 @@ def test_entries_are_sorted_dated_and_permissioned_identically(tmp_path: Path) -
     assert {i.external_attr >> 16 for i in infos} == {bundle.FILE_MODE}
 
 
-def test_the_layer_is_laid_out_under_python(tmp_path: Path) -> None:
-    shared = _write(
-        tmp_path / "shared", {"lambda_shared/__init__.py": "", "lambda_shared/x.py": ""}
+def _repo(root: Path) -> Path:
+    _write(root / "lambdas" / "shared", {"lambda_shared/__init__.py": "", "lambda_shared/x.py": ""})
+    _write(root / "pipelines" / "common" / "ml_common", {"__init__.py": "", "links.py": ""})
+    return root
+
+
+def test_the_layer_holds_lambda_shared_and_ml_common_under_python(tmp_path: Path) -> None:
+    root = _repo(tmp_path / "repo")
+    (root / "pipelines" / "common" / "ml_common" / "__pycache__").mkdir()
+    (root / "pipelines" / "common" / "ml_common" / "__pycache__" / "links.pyc").write_bytes(b"\0")
+    with zipfile.ZipFile(io.BytesIO(bundle.build_layer(root).data)) as zf:
+        assert zf.namelist() == [
+            "python/lambda_shared/__init__.py",
+            "python/lambda_shared/x.py",
+            "python/ml_common/__init__.py",
+            "python/ml_common/links.py",
+        ]
+    assert bundle.build_layer(_repo(tmp_path / "again")).data == bundle.build_layer(root).data
+    (root / "pipelines" / "common" / "ml_common" / "links.py").write_text("RULES = 1\n")
+    assert (
+        bundle.build_layer(root).code_sha256 != bundle.build_layer(tmp_path / "again").code_sha256
     )
-    with zipfile.ZipFile(io.BytesIO(bundle.build_layer(shared).data)) as zf:
-        assert zf.namelist() == ["python/lambda_shared/__init__.py", "python/lambda_shared/x.py"]
+
+
+def test_the_layer_needs_both_sources_and_refuses_a_clash(tmp_path: Path) -> None:
+    root = _write(tmp_path / "repo" / "lambdas" / "shared", {"lambda_shared/a.py": ""}).parents[1]
+    with pytest.raises(FileNotFoundError, match="ml_common"):
+        bundle.build_layer(root)
+    _repo(root)
+    _write(root / "lambdas" / "shared", {"ml_common/links.py": "copy"})
+    with pytest.raises(ValueError, match=r"python/ml_common/links\.py"):
+        bundle.build_layer(root)
+
+
+def test_the_repository_layer_ships_the_link_rules() -> None:
+    """The real layer: the API's link check imports ml_common.links from it."""
+    repo = Path(__file__).resolve().parents[3]
+    with zipfile.ZipFile(io.BytesIO(bundle.build_layer(repo).data)) as zf:
+        names = set(zf.namelist())
+    assert {"python/lambda_shared/validation.py", "python/ml_common/links.py"} <= names
+    assert {"python/ml_common/__init__.py", "python/ml_common/errors.py"} <= names
+    assert not any("__pycache__" in n or n.endswith(".pyc") for n in names)
 
 
 def test_code_sha256_is_lambdas_format(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import logging
+import socket
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -28,17 +29,26 @@ from lambda_testkit import (  # noqa: E402
     USERNAME,
     Cloud,
     create_cloud,
+    offline_getaddrinfo,
     password_hash,
     reset_caches,
 )
 from moto import mock_aws  # noqa: E402
 
 
+@pytest.fixture(autouse=True, scope="module")
+def offline_dns() -> Iterator[None]:
+    """Host names resolve through lambda_testkit.FAKE_DNS (the link check resolves them)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(socket, "getaddrinfo", offline_getaddrinfo(socket.getaddrinfo))
+        yield
+
+
 @pytest.fixture
 def env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """The environment the deployer gives every lambda (docs/contracts.md), minus the
     endpoint: moto intercepts the real AWS endpoints in-process."""
-    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "GPU_CAPACITY_PROVIDER"):
+    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "GPU_CAPACITY_PROVIDER", "LINK_ALLOWLIST"):
         monkeypatch.delenv(name, raising=False)
     values = {
         "AWS_ACCESS_KEY_ID": "test",

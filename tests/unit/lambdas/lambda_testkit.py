@@ -6,7 +6,9 @@ import base64
 import contextlib
 import copy
 import importlib.util
+import ipaddress
 import json
+import socket
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -30,6 +32,38 @@ ISSUER, AUDIENCE = "atelier", "atelier-api"
 IMAGES_FAMILY = "atelier-test-non_structured_data_images"
 AL_FAMILY = "atelier-test-non_structured_al_data_images"
 USERNAME, PASSWORD = "ada", "correct horse battery staple"
+
+
+# Offline DNS for the link checks (ml_common.links resolves hosts): IP literals resolve as
+# themselves, these names to these addresses (None: no such host), any other name to a public
+# address. Unit tests never depend on the machine's resolver or network.
+PUBLIC_ADDRESS = "93.184.215.14"
+FAKE_DNS: dict[str, str | None] = {
+    "localhost": "127.0.0.1",
+    "intranet.example": "10.0.0.1",
+    "metadata.example": "169.254.169.254",
+    "no-such-host.example": None,
+}
+
+
+def offline_getaddrinfo(real: Callable[..., Any]) -> Callable[..., Any]:
+    """``socket.getaddrinfo`` over ``FAKE_DNS`` (``real`` only ever sees IP literals)."""
+
+    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        name = host.decode() if isinstance(host, bytes) else host
+        if name is None:
+            return real(host, port, *args, **kwargs)
+        try:
+            ipaddress.ip_address(name.split("%")[0])
+        except ValueError:
+            key = name.lower().rstrip(".")
+            address = FAKE_DNS.get(key, PUBLIC_ADDRESS)
+            if address is None:
+                raise socket.gaierror(socket.EAI_NONAME, "Name or service not known") from None
+            return real(address, port, *args, **kwargs)
+        return real(host, port, *args, **kwargs)
+
+    return getaddrinfo
 
 
 @dataclass

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from lambda_testkit import ROOT, SHARED, load_event
+from lambda_testkit import ROOT, load_event
 
 pytestmark = pytest.mark.integration
 
@@ -90,7 +90,7 @@ def stack(runtime: Any) -> Iterator[Stack]:
     )
     layer = lam.publish_layer_version(
         LayerName=f"{p}shared",
-        Content={"ZipFile": bundle.build_layer(SHARED).data},
+        Content={"ZipFile": bundle.build_layer(ROOT).data},
         CompatibleRuntimes=["python3.11"],
     )["LayerVersionArn"]
     env = {

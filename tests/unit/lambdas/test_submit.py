@@ -18,6 +18,7 @@ from lambda_testkit import (
     invoke,
     load_event,
     load_handler,
+    reset_caches,
     with_body,
     with_header,
 )
@@ -291,6 +292,57 @@ def test_bad_image_requests(cloud: Cloud, body: object, raw: bool, status: int, 
     assert_error(images(with_body(IMAGES_EVENT, body, raw=raw)), status, code)
     assert cloud.jobs() == [] and cloud.tasks() == []
     assert cloud.idempotency_records() == []
+
+
+# The issue's bad-input matrix: links that point inside the network are refused by the API
+# with the image task's own rules (ml_common.links), before a job, a task or a key is stored.
+REFUSED_LINKS = [
+    ("http://127.0.0.1/a.png", "non-public address (127.0.0.1)"),
+    ("http://169.254.169.254/latest/meta-data/", "metadata address (169.254.169.254)"),
+    ("http://10.0.0.1/x.png", "non-public address (10.0.0.1)"),
+    ("https://[::1]/a.png", "non-public address (::1)"),
+    ("http://localhost:8080/a.png", "localhost resolves to a non-public address (127.0.0.1)"),
+    ("https://intranet.example/a.png", "non-public address (10.0.0.1)"),
+    ("https://metadata.example/latest", "metadata address (169.254.169.254)"),
+    ("https://no-such-host.example/a.png", "cannot resolve host"),
+    ("file:///etc/passwd", "scheme"),
+]
+
+
+@pytest.mark.parametrize(("link", "reason"), REFUSED_LINKS)
+def test_links_to_private_addresses_are_400_and_store_nothing(
+    cloud: Cloud, link: str, reason: str
+) -> None:
+    unkeyed = with_header(IMAGES_EVENT, "Idempotency-Key", None)
+    for event in (with_body(IMAGES_EVENT, {"link": link}), with_body(unkeyed, {"link": link})):
+        answer = images(event)
+        assert_error(answer, 400, "invalid_link")
+        assert reason in answer.body["message"], answer.body
+    assert cloud.jobs() == [] and cloud.tasks() == []
+    assert cloud.idempotency_records() == []
+
+
+def test_link_allowlist_lets_a_trusted_private_host_through(
+    cloud: Cloud, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """LINK_ALLOWLIST (set by the topology on the lambda as on the task) is honoured; the
+    metadata address never is."""
+    monkeypatch.setenv("LINK_ALLOWLIST", "10.0.0.0/8, localhost, 169.254.0.0/16")
+    reset_caches()
+    unkeyed = with_header(IMAGES_EVENT, "Idempotency-Key", None)
+    for link in ("http://10.0.0.1/x.png", "http://localhost:8080/a.png"):
+        assert images(with_body(unkeyed, {"link": link})).status == 202
+    assert len(cloud.jobs()) == 2 and len(cloud.tasks()) == 2
+    answer = images(with_body(unkeyed, {"link": "http://169.254.169.254/latest"}))
+    assert_error(answer, 400, "invalid_link")
+    assert len(cloud.jobs()) == 2
+
+
+def test_a_public_http_link_starts_a_job(cloud: Cloud) -> None:
+    answer = images(with_body(IMAGES_EVENT, {"link": "https://images.example.org/a.png"}))
+    assert answer.status == 202
+    (task_arn,) = cloud.tasks()
+    assert container_env(cloud, task_arn)["INPUT_LINK"] == "https://images.example.org/a.png"
 
 
 AL_BAD = [

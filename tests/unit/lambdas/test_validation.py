@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import string
+from collections.abc import Iterator
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from lambda_testkit import FAKE_DNS
 
 from lambda_shared.errors import InvalidJson, InvalidLink, PayloadTooLarge, ValidationFailed
 from lambda_shared.request_body import MAX_BODY_BYTES, header, json_object
@@ -16,6 +18,7 @@ from lambda_shared.validation import (
     PredictRequest,
     active_learning_ids,
     check_link,
+    check_link_shape,
     is_valid_id,
     parse,
 )
@@ -131,7 +134,10 @@ def test_active_learning_bad_bodies(body: dict[str, object]) -> None:
 
 BUCKETS = st.from_regex(r"[a-z0-9][a-z0-9-]{1,40}[a-z0-9]", fullmatch=True)
 KEYS = st.text(alphabet=string.ascii_letters + string.digits + "/._-", min_size=1, max_size=200)
-HOSTS = st.from_regex(r"[a-z][a-z0-9-]{0,20}(\.[a-z][a-z0-9-]{0,20}){0,3}", fullmatch=True)
+# names resolve through lambda_testkit.FAKE_DNS (conftest): any other name is a public host
+HOSTS = st.from_regex(r"[a-z][a-z0-9-]{0,20}(\.[a-z][a-z0-9-]{0,20}){0,3}", fullmatch=True).filter(
+    lambda host: host not in FAKE_DNS
+)
 
 
 @given(BUCKETS, KEYS)
@@ -190,10 +196,47 @@ def test_refused_links(link: str) -> None:
     assert err.value.code == "invalid_link"
 
 
-def test_private_hosts_pass_the_shape_check() -> None:
-    """Private, loopback and metadata addresses are refused by the task, which resolves them."""
-    for link in ("http://127.0.0.1/a.png", "http://169.254.169.254/latest", "http://10.0.0.1/x"):
-        assert check_link(link) == link
+@pytest.fixture
+def no_allowlist(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    from lambda_shared import settings
+
+    monkeypatch.delenv("LINK_ALLOWLIST", raising=False)
+    settings.reset()
+    yield
+    settings.reset()
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "http://127.0.0.1/a.png",
+        "http://169.254.169.254/latest",
+        "http://10.0.0.1/x",
+        "http://localhost/a.png",
+        "https://[fd00:ec2::254]/latest",
+        "http://100.64.0.1/x",
+    ],
+)
+@pytest.mark.usefixtures("no_allowlist")
+def test_private_hosts_have_a_fine_shape_but_are_refused(link: str) -> None:
+    """The shape check passes them; ml_common.links' address rules (resolving the host) do not."""
+    assert check_link_shape(link) == link
+    with pytest.raises(InvalidLink, match=r"link refused: .* resolves to a") as err:
+        check_link(link)
+    assert err.value.status == 400 and err.value.code == "invalid_link"
+
+
+@pytest.mark.usefixtures("no_allowlist")
+def test_the_allowlist_comes_from_link_allowlist(monkeypatch: pytest.MonkeyPatch) -> None:
+    from lambda_shared import settings
+
+    with pytest.raises(InvalidLink):
+        check_link("http://127.0.0.1/a.png")
+    monkeypatch.setenv("LINK_ALLOWLIST", "127.0.0.0/8")
+    settings.reset()
+    assert check_link("http://127.0.0.1/a.png") == "http://127.0.0.1/a.png"
+    with pytest.raises(InvalidLink):
+        check_link("http://10.0.0.1/x")
 
 
 # ---- body reader ----------------------------------------------------------------------------

@@ -88,6 +88,17 @@ def test_every_contract_variable_reaches_every_lambda(exp: Expansion) -> None:
     assert runs.permissions.run_tasks == [f"atelier-{exp.env}-non_structured_data_images"]
 
 
+def test_a_lambda_checks_links_with_the_allowlist_of_the_task_it_runs(exp: Expansion) -> None:
+    """The API refuses a link with the task's own rules (ml_common.links): same LINK_ALLOWLIST."""
+    top = load()
+    assert exp.lambdas["non_structured_data_images"].permissions.run_tasks
+    for name, fn in top.lambdas.items():
+        if fn.runs is not None:
+            lam = exp.lambdas[name].environment["LINK_ALLOWLIST"]
+            assert lam == exp.pipelines[fn.runs].environment["LINK_ALLOWLIST"], name
+            assert lam == ",".join(top.environments[exp.env].link_allowlist)
+
+
 def test_sizes_come_from_the_environment(exp: Expansion) -> None:
     top = load()
     sizes = top.environments[exp.env].sizes
