@@ -1,7 +1,7 @@
 """``POST /auth`` (``handler``) and the API's TOKEN authorizer (``authorize``).
 
-topology.yaml builds the authorizer function from this directory with ``handler.authorize``;
-``lambdas/authorizer/handler.py`` is the same entry point under its own name.
+topology.yaml builds the authorizer function from this directory with ``handler.authorize``
+(its only entry point: the two functions share this bundle).
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ import json
 import time
 import uuid
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 import jwt
@@ -15,15 +16,22 @@ from lambda_testkit import (
     AUDIENCE,
     ISSUER,
     JWT_KEY,
+    ROOT,
     Cloud,
     LambdaContext,
     load_event,
     load_handler,
 )
 
+from atelier.topology import Expansion, expand, load
 from lambda_shared import tokens
 
 EVENT = load_event("apigw_token_authorizer.json")
+
+
+@cache
+def load_expansion() -> Expansion:
+    return expand(load(), "local")
 
 
 def claims(**overrides: Any) -> dict[str, Any]:
@@ -44,20 +52,34 @@ def token(key: str = JWT_KEY, algorithm: str = "HS256", **overrides: Any) -> str
     return jwt.encode(claims(**overrides), key, algorithm=algorithm)
 
 
-def authorize(header: str | None, entry: str = "authorizer") -> dict[str, Any]:
+def entry_point() -> Callable[..., dict[str, Any]]:
+    """The authorizer as topology.yaml builds it: ``lambdas/auth``, ``handler.authorize``."""
+    fn = load_expansion().lambdas["authorizer"]
+    assert (fn.source, fn.handler) == ("lambdas/auth", "handler.authorize")
+    module, _, name = fn.handler.partition(".")
+    assert module == "handler"
+    return getattr(load_handler(fn.source.removeprefix("lambdas/")), name)  # type: ignore[no-any-return]
+
+
+def authorize(header: str | None) -> dict[str, Any]:
     event = dict(EVENT)
     if header is None:
         event.pop("authorizationToken")
     else:
         event["authorizationToken"] = header
-    module = load_handler(entry)
-    fn = module.handler if entry == "authorizer" else module.authorize
-    return fn(event, LambdaContext())  # type: ignore[no-any-return]
+    return entry_point()(event, LambdaContext())
 
 
-@pytest.mark.parametrize("entry", ["authorizer", "auth"])
-def test_valid_token_gets_allow_on_the_whole_stage(cloud: Cloud, entry: str) -> None:
-    policy = authorize(f"Bearer {token()}", entry)
+def test_the_authorizer_has_one_entry_point() -> None:
+    """topology.yaml builds the authorizer from lambdas/auth; there is no second copy."""
+    fns = load_expansion().lambdas
+    assert fns["authorizer"].authorizer and fns["authorizer"].source == fns["auth"].source
+    assert not (ROOT / "lambdas" / "authorizer").exists()
+    assert callable(entry_point())
+
+
+def test_valid_token_gets_allow_on_the_whole_stage(cloud: Cloud) -> None:
+    policy = authorize(f"Bearer {token()}")
     assert policy["principalId"] == "ada"
     assert policy["context"] == {"username": "ada"}
     (statement,) = policy["policyDocument"]["Statement"]
@@ -152,7 +174,7 @@ def test_unreachable_key_is_an_authorizer_failure_not_a_401(
 def test_malformed_method_arn_is_an_error(cloud: Cloud) -> None:
     event = dict(EVENT, authorizationToken=f"Bearer {token()}", methodArn="not-an-arn")
     with pytest.raises(ValueError, match="method ARN"):
-        load_handler("authorizer").handler(event, LambdaContext())
+        entry_point()(event, LambdaContext())
 
 
 def test_key_is_cached(cloud: Cloud, monkeypatch: pytest.MonkeyPatch) -> None:
