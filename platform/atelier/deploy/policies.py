@@ -87,6 +87,15 @@ def _data_statements(perms: Permissions, arns: Arns) -> list[Document]:
     return out
 
 
+def _task_read_statements(perms: Permissions, arns: Arns) -> list[Document]:
+    """ecs:DescribeTasks on the tasks of the clusters named (a task ARN names only its cluster:
+    task/<cluster>/<id>, so that is the narrowest resource)."""
+    if not perms.tasks_read:
+        return []
+    tasks = [f"arn:aws:ecs:{arns.region}:{arns.account}:task/{c}/*" for c in perms.tasks_read]
+    return [statement(["ecs:DescribeTasks"], tasks, "DescribeOwnTasks")]
+
+
 def lambda_policies(exp: Expansion, fn: LambdaFn, arns: Arns) -> dict[str, Document]:
     stmts = [
         statement(
@@ -113,13 +122,8 @@ def lambda_policies(exp: Expansion, fn: LambdaFn, arns: Arns) -> dict[str, Docum
             }
         }
         stmts.append(run)
-        stmts.append(
-            statement(
-                ["ecs:DescribeTasks"],
-                [f"arn:aws:ecs:{arns.region}:{arns.account}:task/{exp.cluster}/*"],
-                "DescribeOwnTasks",
-            )
-        )
+    stmts += _task_read_statements(fn.permissions, arns)
+    if pipes:
         passrole = statement(
             ["iam:PassRole"],
             [arns.role(r) for p in pipes for r in (p.task_role_name, p.execution_role_name)],
@@ -131,7 +135,10 @@ def lambda_policies(exp: Expansion, fn: LambdaFn, arns: Arns) -> dict[str, Docum
 
 
 def task_policies(pipe: Pipeline, arns: Arns) -> dict[str, Document]:
-    stmts = _data_statements(pipe.permissions, arns)
+    stmts = [
+        *_data_statements(pipe.permissions, arns),
+        *_task_read_statements(pipe.permissions, arns),
+    ]
     if not stmts:  # IAM refuses an empty policy; a task that touches nothing gets none
         return {}
     return {"least-privilege": policy(*stmts)}

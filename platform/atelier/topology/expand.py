@@ -43,7 +43,7 @@ LAMBDA_RUNTIME = "python3.11"
 SECURITY_GROUP_ROLES = ("lambda", "alb", "service", "tasks", "db")
 
 
-def _permissions(p: str, access: Access, run_tasks: list[str]) -> Permissions:
+def _permissions(p: str, access: Access, run_tasks: list[str], cluster: str) -> Permissions:
     def names(items: Mapping[str, str], level: str) -> list[str]:
         return sorted(f"{p}{n}" for n, lvl in items.items() if lvl == level)
 
@@ -54,6 +54,7 @@ def _permissions(p: str, access: Access, run_tasks: list[str]) -> Permissions:
         buckets_write=names(access.buckets, "write"),
         secrets=sorted(f"{p}{s}" for s in access.secrets),
         run_tasks=sorted(run_tasks),
+        tasks_read=[cluster] if run_tasks or access.tasks == "read" else [],
     )
 
 
@@ -98,6 +99,7 @@ def expand(top: Topology, env: str) -> Expansion:
     environment = top.environments[env]
     sizes = environment.sizes
     p = f"{top.project}-{env}-"
+    cluster = f"{top.project}-{env}"
     common = _common_env(top, env, p)
     refs = {**COMMON_REFS, **_service_refs(top)}
     authorizer = next(n for n, fn in top.lambdas.items() if fn.authorizer)
@@ -116,7 +118,7 @@ def expand(top: Topology, env: str) -> Expansion:
             log_group=f"/aws/lambda/{p}{name}",
             environment=dict(common),
             environment_refs=dict(refs),
-            permissions=_permissions(p, fn.access, [f"{p}{fn.runs}"] if fn.runs else []),
+            permissions=_permissions(p, fn.access, [f"{p}{fn.runs}"] if fn.runs else [], cluster),
         )
         for name, fn in top.lambdas.items()
     }
@@ -152,7 +154,7 @@ def expand(top: Topology, env: str) -> Expansion:
                 **pipe.env,
             },
             environment_refs={k: v for k, v in refs.items() if k != "SERVICE_URL"},
-            permissions=_permissions(p, pipe.access, []),
+            permissions=_permissions(p, pipe.access, [], cluster),
         )
         for name, pipe in top.pipelines.items()
     }
@@ -186,7 +188,7 @@ def expand(top: Topology, env: str) -> Expansion:
         prefix=p,
         region=environment.region,
         account_id=environment.account_id,
-        cluster=f"{top.project}-{env}",
+        cluster=cluster,
         alerts_topic=f"{p}alerts",
         gpu_capacity_provider=f"{p}gpu",
         gpu_max_instances=sizes.gpu_max_instances,

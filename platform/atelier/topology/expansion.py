@@ -22,6 +22,7 @@ class Permissions(Out):
     buckets_write: list[str]
     secrets: list[str]
     run_tasks: list[str]  # task definition families (RunTask + iam:PassRole on their roles)
+    tasks_read: list[str]  # ECS clusters whose tasks it may describe: `runs` or `tasks: read`
 
 
 class Route(Out):

@@ -128,6 +128,11 @@ class Access(Strict):
     tables: dict[Name, Literal["read", "write"]] = Field(default_factory=dict)
     buckets: dict[Name, Literal["read", "write"]] = Field(default_factory=dict)
     secrets: list[Name] = Field(default_factory=list)
+    tasks: Literal["read"] | None = Field(
+        default=None,
+        description="read: ecs:DescribeTasks on the cluster's tasks (a lambda that `runs` a "
+        "pipeline has it already)",
+    )
 
 
 class Pipeline(Strict):

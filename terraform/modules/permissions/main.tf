@@ -51,7 +51,7 @@ locals {
         Resource = [for s in r.permissions.secrets : "${local.secret_arn}${s}-??????"]
       }) },
       # SSE-KMS on tables, buckets and secrets: the data key, through those services only.
-      { keep = length(flatten(values(r.permissions))) > length(r.permissions.run_tasks), doc = jsonencode({
+      { keep = length(concat(r.permissions.tables_read, r.permissions.tables_write, r.permissions.buckets_read, r.permissions.buckets_write, r.permissions.secrets)) > 0, doc = jsonencode({
         Sid      = "DataKey", Effect = "Allow", Action = ["kms:Decrypt", "kms:GenerateDataKey"]
         Resource = [var.kms_key_arn]
         Condition = { StringLike = { "kms:ViaService" = [
@@ -67,9 +67,9 @@ locals {
         Resource  = [for f in r.permissions.run_tasks : "${local.ecs_arn}:task-definition/${f}:*"]
         Condition = { ArnEquals = { "ecs:cluster" = "${local.ecs_arn}:cluster/${var.cluster}" } }
       }) },
-      { keep = length(r.permissions.run_tasks) > 0, doc = jsonencode({
+      { keep = length(r.permissions.tasks_read) > 0, doc = jsonencode({
         Sid      = "DescribeOwnTasks", Effect = "Allow", Action = ["ecs:DescribeTasks"]
-        Resource = ["${local.ecs_arn}:task/${var.cluster}/*"]
+        Resource = [for c in r.permissions.tasks_read : "${local.ecs_arn}:task/${c}/*"]
       }) },
       { keep = length(r.permissions.run_tasks) > 0, doc = jsonencode({
         Sid = "PassTaskRoles", Effect = "Allow", Action = ["iam:PassRole"]

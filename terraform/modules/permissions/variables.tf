@@ -10,6 +10,7 @@ variable "roles" {
       buckets_write = list(string)
       secrets       = list(string)
       run_tasks     = list(string)
+      tasks_read    = list(string)
     })
   }))
 }

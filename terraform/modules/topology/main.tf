@@ -60,6 +60,7 @@ locals {
       buckets_write = sort([for n, lvl in try(owner.access.buckets, {}) : "${local.p}${n}" if lvl == "write"])
       secrets       = sort([for s in try(owner.access.secrets, []) : "${local.p}${s}"])
       run_tasks     = owner.runs == null ? [] : ["${local.p}${owner.runs}"]
+      tasks_read    = owner.runs != null || try(owner.access.tasks, null) == "read" ? ["${local.t.project}-${var.env}"] : []
     }
   }
 

@@ -48,6 +48,29 @@ def test_a_task_starting_lambda_runs_and_passes_only_its_own_pipeline(exp: Any) 
     assert run["Condition"]["ArnEquals"]["ecs:cluster"].endswith(":cluster/atelier-local")
 
 
+def test_the_jobs_lambda_writes_jobs_and_describes_the_clusters_tasks_only(exp: Any) -> None:
+    """GET /jobs marks a job FAILED when its task is STOPPED: jobs write + ecs:DescribeTasks."""
+    doc = lambda_policies(exp, exp.lambdas["jobs"], ARNS)["least-privilege"]
+    by_sid = _actions(doc)
+    assert set(by_sid) == {"OwnLogs", "TablesWrite", "DescribeOwnTasks"}
+    assert by_sid["TablesWrite"] == [ARNS.table("atelier-local-jobs")]
+    assert by_sid["DescribeOwnTasks"] == ["arn:aws:ecs:us-east-1:000000000000:task/atelier-local/*"]
+    granted = {a for s in doc["Statement"] for a in s["Action"]}
+    assert {"dynamodb:UpdateItem", "ecs:DescribeTasks"} <= granted
+    assert not granted & {"ecs:RunTask", "iam:PassRole", "ecs:StopTask"}
+
+
+def test_only_lambdas_that_run_or_read_tasks_may_describe_them(exp: Any) -> None:
+    for name, fn in exp.lambdas.items():
+        sids = _actions(lambda_policies(exp, fn, ARNS)["least-privilege"])
+        assert ("DescribeOwnTasks" in sids) == (name in {
+            "jobs", "non_structured_data_images", "non_structured_al_data_images"
+        }), name  # fmt: skip
+    for pipe in exp.pipelines.values():
+        doc = task_policies(pipe, ARNS).get("least-privilege", {"Statement": []})
+        assert "DescribeOwnTasks" not in _actions(doc)
+
+
 def test_only_the_vpc_lambda_may_manage_network_interfaces(exp: Any) -> None:
     in_vpc = {n for n, fn in exp.lambdas.items() if fn.in_vpc}
     for name, fn in exp.lambdas.items():

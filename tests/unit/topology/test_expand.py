@@ -116,10 +116,16 @@ def test_sizes_come_from_the_environment(exp: Expansion) -> None:
 
 def test_least_privilege_is_declared_per_role(exp: Expansion) -> None:
     p = exp.prefix
-    assert exp.lambdas["jobs"].permissions.tables_read == [f"{p}jobs"]
-    assert exp.lambdas["jobs"].permissions.tables_write == []
+    # GET /jobs reconciles: it marks a job FAILED when its task is STOPPED
+    jobs = exp.lambdas["jobs"].permissions
+    assert (jobs.tables_read, jobs.tables_write) == ([], [f"{p}jobs"])
+    assert (jobs.tasks_read, jobs.run_tasks) == ([exp.cluster], [])
     assert exp.lambdas["authorizer"].permissions.secrets == [f"{p}jwt"]
     assert exp.lambdas["authorizer"].permissions.tables_read == []
+    assert exp.lambdas["authorizer"].permissions.tasks_read == []
+    for name in ("non_structured_data_images", "non_structured_al_data_images"):
+        assert exp.lambdas[name].permissions.tasks_read == [exp.cluster]  # `runs` implies it
+    assert all(pipe.permissions.tasks_read == [] for pipe in exp.pipelines.values())
     assert exp.lambdas["structured_data"].in_vpc
     assert not exp.lambdas["auth"].in_vpc
 

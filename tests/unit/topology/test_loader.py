@@ -87,10 +87,16 @@ MUTATIONS = [
         "versioned: maybe",
     ),
     (
-        "access: {tables: {jobs: read}}",
-        "access: {tables: {jobz: read}}",
+        "access: {tables: {jobs: write}, tasks: read}",
+        "access: {tables: {jobz: write}, tasks: read}",
         "lambdas.jobs.access.tables.jobz",
-        "jobz: read",
+        "jobz: write",
+    ),
+    (
+        "access: {tables: {jobs: write}, tasks: read}",
+        "access: {tables: {jobs: write}, tasks: write}",
+        "lambdas.jobs.access.tasks",
+        "tasks: write",
     ),
     (
         "secrets: [db]}",
