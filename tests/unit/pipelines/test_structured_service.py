@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -167,7 +169,9 @@ def test_dockerfile_is_exec_form_and_non_root() -> None:
         Path(__file__).resolve().parents[3] / "pipelines/structured_data/Dockerfile"
     ).read_text()
     assert 'CMD ["python", "-m", "structured_data.main"]' in text
-    assert "USER atelier" in text and "HEALTHCHECK" in text
+    users = re.findall(r"^USER\s+(\S+)", text, re.MULTILINE)
+    assert users and users[-1] not in ("root", "0"), f"the image must end as a non-root user: {users}"
+    assert "HEALTHCHECK" in text
     assert "COPY pipelines/common/ml_common /app/ml_common" in text
 
 
