@@ -27,6 +27,7 @@ from atelier.topology import TopologyError, expand, load, parse
 from atelier.topology.parity import (
     COUNTERPARTS,
     LOCAL_ONLY,
+    TERRAFORM_ONLY_ENV,
     accounted_for,
     expected_names,
     unmatched,
@@ -491,7 +492,8 @@ def test_every_kind_the_deployer_reports_has_a_terraform_counterpart() -> None:
 @pytest.mark.parametrize("env", ["local", "qa", "prod"])
 def test_what_the_deployer_creates_is_what_terraform_creates(env: str) -> None:
     """Both directions, by kind and name: the deployer's inventory against the parity rows."""
-    inventory = pytest.importorskip("atelier.deploy.inventory")
+    from atelier.deploy import inventory
+
     exp = expand(load(), env)
     deployed: set[tuple[str, str]] = inventory.resources(exp)
     assert not unmatched(sorted(deployed), exp), "\n".join(unmatched(sorted(deployed), exp))
@@ -538,7 +540,6 @@ def test_a_miswired_stack_is_reported(tmp_path: Path) -> None:
 
 
 def test_the_bundles_terraform_reads_are_the_ones_bundles_py_writes() -> None:
-    pytest.importorskip("atelier.deploy.bundle")
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("tf_bundles", TF / "bundles.py")
@@ -564,6 +565,40 @@ def test_each_env_root_targets_its_own_environment(env: str) -> None:
     backend = (TF / "envs" / env / "backend.tf").read_text()
     assert f'bucket         = "atelier-tfstate-{env}"' in backend
     assert f'key            = "atelier/{env}.tfstate"' in backend
+
+
+def test_terraform_only_lambda_variables_are_listed_with_their_reason() -> None:
+    """Terraform adds to the lambdas' environment only what parity.TERRAFORM_ONLY_ENV lists:
+    never a variable of the shared expansion (the local deploy leaves it unset), documented in
+    docs/contracts.md; GPU_CAPACITY_PROVIDER is the GPU capacity provider's own name."""
+    stack = (MODULES / "stack" / "main.tf").read_text()
+    start = stack.index("  lambda_terraform_only_env = {")
+    block = stack[start : stack.index("\n  }\n", start)]
+    assert set(re.findall(r"^\s+([A-Z][A-Z0-9_]*)\s*=", block, re.M)) == set(TERRAFORM_ONLY_ENV)
+    assert "GPU_CAPACITY_PROVIDER = one(module.gpu_capacity[*].capacity_provider)" in block
+    assert "contains(local.gpu_families, f)" in block  # only on lambdas that run a gpu_task
+    assert "local.gpu_families" in stack and 'p.family if p.kind == "gpu_task"' in stack
+    assert re.search(r"extra_environment\s+= local\.lambda_terraform_only_env", stack)
+    assert "lookup(var.extra_environment, n, {})" in (MODULES / "api" / "lambdas.tf").read_text()
+    gpu_module = (MODULES / "gpu_capacity" / "main.tf").read_text()
+    assert re.search(
+        r'resource "aws_ecs_capacity_provider" "this" \{\s+name\s+= var\.name', gpu_module
+    )
+    assert re.search(r"name\s+= local\.t\.gpu_capacity_provider", stack)
+    contracts = (ROOT / "docs" / "contracts.md").read_text()
+    top = load()
+    for env in top.environments:
+        exp = expand(top, env)
+        gpu_families = {p.family for p in exp.pipelines.values() if p.kind == "gpu_task"}
+        runs_gpu = [
+            n for n, fn in exp.lambdas.items() if gpu_families & set(fn.permissions.run_tasks)
+        ]
+        assert runs_gpu == ["non_structured_al_data_images"]  # the one that gets the variable
+        for fn in exp.lambdas.values():  # the shared expansion never sets it: locally unset
+            assert not set(TERRAFORM_ONLY_ENV) & (set(fn.environment) | set(fn.environment_refs))
+        assert exp.gpu_capacity_provider == f"atelier-{env}-gpu"
+    for variable, reason in TERRAFORM_ONLY_ENV.items():
+        assert reason and f"`{variable}`" in contracts
 
 
 def test_every_environment_reference_has_a_terraform_resolver() -> None:

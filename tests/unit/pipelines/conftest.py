@@ -123,7 +123,8 @@ def pg_secret() -> Iterator[dict[str, Any]]:
     import shutil
     import tempfile
 
-    pgserver = pytest.importorskip("pgserver")
+    import pgserver
+
     pgdata = tempfile.mkdtemp(prefix="atelier-pg-")
     server = pgserver.get_server(pgdata, cleanup_mode="delete")
     yield {

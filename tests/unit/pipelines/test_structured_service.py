@@ -8,15 +8,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
-psycopg = pytest.importorskip("psycopg")
-
-from structured_data import db  # noqa: E402
-from structured_data.features import load_dataset  # noqa: E402
-from structured_data.model import Classifier  # noqa: E402
-from structured_data.train import train  # noqa: E402
+from structured_data import db
+from structured_data.features import load_dataset
+from structured_data.model import Classifier
+from structured_data.train import train
 
 
 @pytest.fixture(scope="module")
