@@ -59,8 +59,9 @@ class LaunchSettings(_Env):
     security_groups: str = ""  # comma-separated security group ids
     images_task_definition: str | None = None
     al_task_definition: str | None = None
-    # Not in docs/contracts.md yet: on AWS the GPU task needs the capacity provider
-    # (RunTask capacityProviderStrategy); without it the task is launched with launchType EC2.
+    # GPU_CAPACITY_PROVIDER (docs/contracts.md): set by Terraform only, on AWS the GPU task
+    # runs on that capacity provider (RunTask capacityProviderStrategy); unset (locally) the
+    # task is launched with launchType EC2.
     gpu_capacity_provider: str | None = None
 
     @property

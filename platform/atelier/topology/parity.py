@@ -212,6 +212,16 @@ TERRAFORM_ONLY: dict[str, str] = {
     "publishes the metric",
 }
 
+# Lambda environment variables Terraform sets beyond the expansion's (which both targets share):
+# name -> why the local deploy leaves it unset. modules/stack builds them
+# (lambda_terraform_only_env) and modules/api adds them to the functions' environment.
+TERRAFORM_ONLY_ENV: dict[str, str] = {
+    "GPU_CAPACITY_PROVIDER": "the GPU task's RunTask goes to the GPU EC2 capacity provider "
+    "(capacityProviderStrategy, gpu_capacity module), set on the lambdas that run a gpu_task; "
+    "MiniStack has no capacity providers, so locally RunTask uses launchType EC2 and the "
+    "compute agent runs the task (GPU when present, CPU fallback)",
+}
+
 # Kinds the deployer reports that Terraform does not create, and why.
 LOCAL_ONLY: dict[str, str] = {
     "s3.files": "the frontend build uploaded by `atelier deploy`; on AWS the CI/CD pipeline "

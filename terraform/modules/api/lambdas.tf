@@ -6,6 +6,7 @@ locals {
     for n, fn in var.lambdas : n => merge(
       fn.environment,
       { for k, ref in fn.environment_refs : k => var.ref_values[ref] },
+      lookup(var.extra_environment, n, {}),
     )
   }
 }

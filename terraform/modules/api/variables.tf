@@ -62,6 +62,12 @@ variable "ref_values" {
   type        = map(string)
 }
 
+variable "extra_environment" {
+  description = "Lambda => variables Terraform sets beyond the expansion's (atelier.topology.parity.TERRAFORM_ONLY_ENV), e.g. GPU_CAPACITY_PROVIDER."
+  type        = map(map(string))
+  default     = {}
+}
+
 variable "lambda_policies" {
   description = "Lambda => least-privilege IAM policy JSON (permissions module)."
   type        = map(string)

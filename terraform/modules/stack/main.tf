@@ -23,6 +23,14 @@ locals {
     { "subnets:private" = join(",", module.network.private_subnet_ids) },
   )
   task_log_groups = [for p in local.t.pipelines : p.log_group if p.kind != "service"]
+  # Lambda variables only Terraform sets (atelier.topology.parity.TERRAFORM_ONLY_ENV, with the
+  # reason): a lambda that runs a GPU task starts it on the GPU capacity provider.
+  gpu_families = [for p in local.t.pipelines : p.family if p.kind == "gpu_task"]
+  lambda_terraform_only_env = {
+    for n, fn in local.t.lambdas : n => {
+      GPU_CAPACITY_PROVIDER = one(module.gpu_capacity[*].capacity_provider)
+    } if length(module.gpu_capacity) > 0 && anytrue([for f in fn.permissions.run_tasks : contains(local.gpu_families, f)])
+  }
   log_groups = concat(
     [for fn in local.t.lambdas : fn.log_group],
     [for p in local.t.pipelines : p.log_group],
@@ -144,6 +152,7 @@ module "api" {
   bundle_dir                  = var.bundle_dir
   dependency_layer            = var.dependency_layer
   ref_values                  = local.ref_values
+  extra_environment           = local.lambda_terraform_only_env
   lambda_policies             = module.lambda_permissions.policies
   log_groups                  = module.monitoring.log_groups
   subnet_ids                  = module.network.private_subnet_ids

@@ -28,7 +28,7 @@ def test_resource_names_follow_the_contract(exp: Expansion) -> None:
         {t.name for t in exp.tables.values()}
         | {b.name for b in exp.buckets.values()}
         | {p.family for p in exp.pipelines.values()}
-        | {exp.cluster}
+        | {exp.cluster, exp.gpu_capacity_provider}
     )
     assert contract <= names, f"contract names missing from the expansion: {contract - names}"
     assert set(exp.repositories.values()) == {
