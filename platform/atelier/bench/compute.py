@@ -9,7 +9,6 @@ from typing import Any
 
 from atelier.bench.targets import Target, client
 
-PASSWORD = "bench-password-1"  # noqa: S105 (a throwaway local database)
 Stats = dict[str, float]
 
 
@@ -46,36 +45,19 @@ def bench_runtask(target: Target, n: int = 7) -> Stats:
     return {"running_p50": statistics.median(api), "first_line_p50": statistics.median(first_line)}
 
 
-def bench_rds(target: Target) -> Stats:
-    import psycopg
+def bench_rds(target: Target, series: int = 4, paused: int = 3, pause_s: float = 2.0) -> Stats:
+    """RDS create -> psycopg connects: cold (the first instance of the target's fresh home) and
+    warm (later instances), both back to back and ``pause_s`` apart (time for the runtime to
+    refill its spare copy of the template, as between the creates of a real deploy)."""
+    from atelier.emulator.rds_bench import measure_create_to_connectable, measure_series
 
-    rds = client(target, "rds")
-    t0 = time.perf_counter()
-    rds.create_db_instance(
-        DBInstanceIdentifier="bench",
-        Engine="postgres",
-        DBInstanceClass="db.t3.micro",
-        MasterUsername="bench",
-        MasterUserPassword=PASSWORD,
-        AllocatedStorage=20,
-    )
-    deadline = t0 + 120
-    while time.perf_counter() < deadline:
-        inst = rds.describe_db_instances(DBInstanceIdentifier="bench")["DBInstances"][0]
-        endpoint = inst.get("Endpoint") or {}
-        try:
-            with psycopg.connect(
-                host=endpoint.get("Address", "127.0.0.1"),
-                port=endpoint.get("Port", 5432),
-                user="bench",
-                password=PASSWORD,
-                dbname="postgres",
-                connect_timeout=2,
-            ) as conn:
-                conn.execute("select 1")
-            took = time.perf_counter() - t0
-            rds.delete_db_instance(DBInstanceIdentifier="bench", SkipFinalSnapshot=True)
-            return {"connectable": took}
-        except psycopg.OperationalError:
-            time.sleep(0.05)
-    raise RuntimeError("RDS instance never became connectable")
+    cold, *back_to_back = measure_series(target.endpoint_url, series)
+    spaced = []
+    for _ in range(paused):
+        time.sleep(pause_s)
+        spaced.append(measure_create_to_connectable(target.endpoint_url))
+    return {
+        "cold": cold,
+        "warm_back_to_back_p50": statistics.median(back_to_back),
+        "warm_spaced_p50": statistics.median(spaced),
+    }

@@ -1,12 +1,20 @@
-"""Markdown for docs/benchmarks.md: one section per benchmark group, replaced in place."""
+"""Markdown for docs/benchmarks.md: one ``## <Name>`` section per benchmark group.
+
+Every group builds its text with :func:`header` (command, machine, date) and a table
+(:func:`comparison_table` for "Atelier vs the alternatives", :func:`table` for anything else),
+then :func:`write_section` replaces that group's own section in place. Hand-written notes under
+it (``### `` subsections) are kept; a missing section is added at the end of the file.
+"""
 
 from __future__ import annotations
 
 import os
 import platform
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from atelier.config import REPO_ROOT
@@ -38,6 +46,13 @@ def ratio(a: Cell, b: Cell) -> str:
     return "—"
 
 
+def package_version(name: str) -> str:
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "?"
+
+
 def machine() -> str:
     cpu = platform.processor() or "unknown CPU"
     try:
@@ -58,43 +73,73 @@ def machine() -> str:
     )
 
 
-def section(rows: list[Row], machine_line: str, python: str) -> str:
+def header(name: str, group: str, machine_line: str, intro: str = "") -> list[str]:
+    """``## name``, the command that reproduces it, the machine and the date."""
     lines = [
-        "## Runtime",
+        f"## {name}",
         "",
-        "Command: `nox -s bench -- runtime` (or `python -m atelier.bench runtime`).  ",
-        f"Machine: {machine_line}; {python}; measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.  ",
-        "Each emulator runs alone, started from scratch in a temporary directory; calls go "
-        "through boto3 (API Gateway through a kept-alive HTTP connection).",
-        "",
-        "| measure | Atelier runtime | plain MiniStack 1.5.33 | moto server | target "
-        "| Atelier vs MiniStack |",
-        "|---|---|---|---|---|---|",
+        f"Command: `nox -s bench -- {group}` (or `python -m atelier.bench {group}`).  ",
+        f"Machine: {machine_line}; python {platform.python_version()}; "
+        f"measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.  ",
     ]
-    for row in rows:
-        lines.append(
-            f"| {row.measure} | {fmt(row.atelier)} | {fmt(row.ministack)} | "
-            f"{fmt(row.moto)} | {row.target or '—'} | {ratio(row.atelier, row.ministack)} |"
+    if intro:
+        lines.append(intro)
+    return [*lines, ""]
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(cell or "—" for cell in row) + " |" for row in rows]
+    return [*lines, ""]
+
+
+def comparison_table(rows: Sequence[Row], ratio_header: str = "Atelier vs MiniStack") -> list[str]:
+    """Atelier, plain MiniStack and moto server side by side, with the target and a ratio."""
+    headers = (
+        "measure",
+        "Atelier runtime",
+        f"plain MiniStack {package_version('ministack')}",
+        f"moto server {package_version('moto')}",
+        "target",
+        ratio_header,
+    )
+    cells = [
+        (
+            r.measure,
+            fmt(r.atelier),
+            fmt(r.ministack),
+            fmt(r.moto),
+            r.target,
+            ratio(r.atelier, r.ministack),
         )
-    lines.append("")
-    return "\n".join(lines)
+        for r in rows
+    ]
+    return table(headers, cells)
 
 
-def write_section(rows: list[Row], machine_line: str, python: str, write: bool = True) -> str:
-    text = section(rows, machine_line, python)
-    if not write:
-        return text
-    current = DOC.read_text() if DOC.exists() else "# Benchmarks\n\n"
-    pattern = re.compile(r"^## Runtime\n.*?(?=^## |\Z)", re.DOTALL | re.MULTILINE)
-    match = pattern.search(current)
+def replace_section(document: str, name: str, text: str) -> str:
+    """``document`` with its ``## name`` section replaced by ``text`` (added when missing).
+
+    A hand-written ``### `` subsection under the old section is kept after the new text;
+    the sections before and after it are left as they were.
+    """
+    text = text.rstrip("\n") + "\n"
+    pattern = re.compile(rf"^## {re.escape(name)}[ \t]*\n.*?(?=^## |\Z)", re.DOTALL | re.MULTILINE)
+    match = pattern.search(document)
     if match is None:
-        updated = current.rstrip("\n") + "\n\n" + text
-    else:
-        # keep any hand-written notes after the table (a "### " subsection) in place
-        notes = re.search(r"^### .*", match.group(0), re.DOTALL | re.MULTILINE)
-        tail = ("\n" + notes.group(0).rstrip("\n") + "\n") if notes else ""
-        updated = (
-            current[: match.start()] + text + tail + "\n" + current[match.end() :].lstrip("\n")
-        )
-    DOC.write_text(updated.rstrip("\n") + "\n")
+        body = document.rstrip("\n") or "# Benchmarks"
+        return body + "\n\n" + text
+    notes = re.search(r"^### .*", match.group(0), re.DOTALL | re.MULTILINE)
+    if notes:
+        text += "\n" + notes.group(0).rstrip("\n") + "\n"
+    rest = document[match.end() :].lstrip("\n")
+    return document[: match.start()] + text + ("\n" + rest if rest else "")
+
+
+def write_section(name: str, lines: Sequence[str], write: bool = True, doc: Path = DOC) -> str:
+    """Replace the ``## name`` section of ``doc`` by ``lines``; return the section's text."""
+    text = "\n".join(lines).rstrip("\n") + "\n"
+    if write:
+        current = doc.read_text() if doc.exists() else "# Benchmarks\n"
+        doc.write_text(replace_section(current, name, text))
     return text

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import http.client
 import io
-import platform
 import statistics
 import time
 import zipfile
@@ -18,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from atelier.bench.compute import bench_rds, bench_runtask
-from atelier.bench.report import Row, machine, write_section
+from atelier.bench.report import Row, comparison_table, header, machine, write_section
 from atelier.bench.targets import Target, client
 
 ROLE = "arn:aws:iam::000000000000:role/bench"
@@ -180,6 +179,7 @@ def rows(res: dict[str, dict[str, Any]]) -> list[Row]:
 
     no_docker = "n/a (needs Docker)"
     no_process = "n/a (task stays RUNNING, no process)"
+    no_database = "n/a (no database without Docker)"
     return [
         Row(
             f"start → ready (median of {READY_ROUNDS}, interleaved)",
@@ -231,9 +231,23 @@ def rows(res: dict[str, dict[str, Any]]) -> list[Row]:
             "",
         ),
         Row(
-            "RDS create → psycopg connects",
-            get("atelier", "rds", "connectable"),
-            "n/a (no database without Docker)",
+            "RDS create → psycopg connects, cold (first instance of a fresh home)",
+            get("atelier", "rds", "cold"),
+            no_database,
+            no_docker,
+            "",
+        ),
+        Row(
+            "RDS create → connects, warm, back to back (median of 3)",
+            get("atelier", "rds", "warm_back_to_back_p50"),
+            no_database,
+            no_docker,
+            "",
+        ),
+        Row(
+            "RDS create → connects, warm, 2 s apart (median of 3)",
+            get("atelier", "rds", "warm_spaced_p50"),
+            no_database,
             no_docker,
             "",
         ),
@@ -245,7 +259,10 @@ def main(argv: list[str], write: bool = True) -> int:
     names = ("atelier", "ministack", "moto")
     ready = measure_ready(names, rounds=READY_ROUNDS)
     results = {name: {"ready": ready[name], **measure(name)} for name in names}
-    table = rows(results)
-    text = write_section(table, machine_line, f"python {platform.python_version()}", write=write)
-    print(text)
+    intro = (
+        "Each emulator runs alone, started from scratch in a temporary directory; calls go "
+        "through boto3 (API Gateway through a kept-alive HTTP connection)."
+    )
+    lines = header("Runtime", "runtime", machine_line, intro) + comparison_table(rows(results))
+    print(write_section("Runtime", lines, write=write))
     return 0
