@@ -134,16 +134,41 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def deploy_terraform_local(session: nox.Session) -> None:
-    """tflocal init/apply of terraform/envs/local against the running runtime (needs providers)."""
-    session.install("terraform-local")
-    env_dir = ROOT / "terraform" / "envs" / "local"
-    if not os.environ.get("ATELIER_TF_PROVIDERS_AVAILABLE") and not (env_dir / ".terraform").exists():
+    """tflocal init/apply of terraform/envs/local against the running runtime.
+
+    Needs the AWS provider: from the registry, or from a filesystem mirror named by
+    ATELIER_TF_PLUGIN_DIR (default /opt/tf-plugins when it exists). Skips, saying why, without.
+    """
+    import urllib.request
+
+    endpoint = os.environ.get("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")
+    try:
+        urllib.request.urlopen(f"{endpoint}/_localstack/health", timeout=2)  # noqa: S310
+    except OSError:
+        session.skip(f"no runtime answers on {endpoint}: run `atelier emulator start` first")
+    mirror = Path(os.environ.get("ATELIER_TF_PLUGIN_DIR", "/opt/tf-plugins"))
+    env = {"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
+    if mirror.is_dir():
+        rc = ROOT / ".nox" / "terraformrc"
+        rc.parent.mkdir(exist_ok=True)
+        rc.write_text(f'provider_installation {{\n  filesystem_mirror {{ path = "{mirror}" }}\n}}\n')
+        env["TF_CLI_CONFIG_FILE"] = str(rc)
+    elif not os.environ.get("ATELIER_TF_PROVIDERS_AVAILABLE"):
         session.skip(
-            "Terraform providers cannot be downloaded on this machine; set "
-            "ATELIER_TF_PROVIDERS_AVAILABLE=1 where the registry (or a provider mirror) is reachable."
+            "the AWS provider cannot be downloaded here and no mirror was found: set "
+            "ATELIER_TF_PLUGIN_DIR to a provider mirror, or ATELIER_TF_PROVIDERS_AVAILABLE=1 "
+            "where the registry is reachable"
         )
-    session.run("tflocal", f"-chdir={env_dir}", "init", external=True)
-    session.run("tflocal", f"-chdir={env_dir}", "apply", "-auto-approve", external=True)
+    _install(session)
+    session.install("terraform-local")
+    dist = ROOT / "dist"
+    session.run("python", "terraform/bundles.py", "--env", "local", "--out", str(dist), env=env)
+    env_dir = ROOT / "terraform" / "envs" / "local"
+    session.run("tflocal", f"-chdir={env_dir}", "init", "-input=false", env=env)
+    session.run(
+        "tflocal", f"-chdir={env_dir}", "apply", "-auto-approve", "-input=false",
+        f"-var=bundle_dir={dist}", env=env,
+    )
 
 
 # --- CI/CD steps (.github/workflows call these; see docs/deployment.md "Branch flow (CI/CD)") ---
