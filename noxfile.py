@@ -31,9 +31,9 @@ def _install(session: nox.Session, *extras: str) -> None:
     if "app" in extras:
         session.install(TORCH)
     spec = f".[{','.join(extras)}]" if extras else "."
-    # compat mode puts plain path entries in a .pth: the default editable finder costs ~45 ms
-    # in every Python process we start (Lambda workers, task processes).
-    session.install("-e", spec, "--config-settings", "editable_mode=compat")
+    # Note: editable_mode=compat would save ~45 ms per Python process, but it only puts the
+    # repository root on sys.path, and our packages live under several roots (platform/, pipelines/).
+    session.install("-e", spec)
 
 
 # checkov lives in its own virtualenv: its boto pins would fight MiniStack's exact botocore pin.
