@@ -81,7 +81,6 @@ def on_alternative(name: str) -> dict[str, Any]:
         return measure(target.endpoint_url)
     finally:
         target.stop()
-        shutil.rmtree(target.home, ignore_errors=True)
 
 
 def rows(res: dict[str, dict[str, Any]]) -> list[Row]:

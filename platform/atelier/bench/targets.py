@@ -82,6 +82,7 @@ class Target:
 
     def start(self, timeout: float = 60.0) -> float:
         """Start; return seconds from spawn to the first successful health check."""
+        self.home.mkdir(parents=True, exist_ok=True)
         argv, env = self.command()
         t0 = time.perf_counter()
         self.proc = subprocess.Popen(
@@ -114,8 +115,7 @@ class Target:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(timeout=5)
         self.proc = None
-        shutil.rmtree(self.home, ignore_errors=True)
-        self.home = Path(tempfile.mkdtemp(prefix="atelier-bench-"))
+        shutil.rmtree(self.home, ignore_errors=True)  # a restart makes it again, empty
 
 
 def client(target: Target, service: str) -> Any:
