@@ -19,7 +19,7 @@ import jwt
 import pytest
 from click.testing import CliRunner
 
-from atelier.config import REPO_ROOT, Settings
+from atelier.config import REPO_ROOT, Settings, get_settings
 from atelier.deploy import apply
 from atelier.deploy.cli import deploy
 from atelier.deploy.context import Deployment
@@ -49,7 +49,13 @@ def env(runtime: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str
 
 
 def _invoke(command: Any, env: dict[str, str], *args: str) -> None:
-    result = CliRunner().invoke(command, list(args), env=env)
+    # The settings object is cached per process; other tests may have built it with another
+    # ATELIER_HOME, so it is rebuilt from this module's environment around each command.
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(command, list(args), env=env)
+    finally:
+        get_settings.cache_clear()
     assert result.exit_code == 0, result.output + repr(result.exception)
 
 
@@ -60,7 +66,7 @@ def stack(env: dict[str, str], runtime: Any) -> Iterator[dict[str, Any]]:
     _invoke(deploy, env, "--topology", topology, "--service-wait", "60")
     home = Path(env["ATELIER_HOME"])
     try:
-        _invoke(seed, env)
+        _invoke(seed, env, "--home", str(home), "--endpoint-url", runtime.endpoint_url)
         outputs = json.loads((home / "outputs.json").read_text())
         yield {
             "outputs": outputs,
