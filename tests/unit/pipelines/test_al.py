@@ -29,6 +29,28 @@ def test_uncertainty_scores_rank_the_confused_first() -> None:
     assert len(set(acquire("random", proba, np.array([10, 11, 12, 13]), 3, rng))) == 3
 
 
+def test_diverse_batches_cover_clusters_not_near_duplicates() -> None:
+    # Four tight clusters in embedding space: the most uncertain items all sit in the first,
+    # the last is confidently classified (outside the 10 x 3 shortlist).
+    rng = np.random.default_rng(0)
+    centres = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0], [10.0, 10.0]])
+    embedding = np.repeat(centres, 10, axis=0) + rng.normal(0, 0.1, (40, 2))
+    proba = np.repeat([[1 / 3] * 3, [0.6, 0.4, 0.0], [0.55, 0.45, 0.0], [0.98, 0.01, 0.01]], 10, 0)
+    candidates = np.arange(100, 140)
+    for strategy in ("entropy", "margin"):
+        top = acquire(strategy, proba, candidates, 3, np.random.default_rng(1))
+        assert {int(i) // 10 for i in top} == {10}  # plain top-k: near-duplicates
+        diverse = acquire(
+            strategy, proba, candidates, 3, np.random.default_rng(1), embedding, prefilter=10
+        )
+        assert len(set(diverse.tolist())) == 3
+        assert {int(i) // 10 for i in diverse} == {10, 11, 12}  # one per uncertain cluster
+    # prefilter=1 is the plain top-k.
+    assert list(acquire("entropy", proba, candidates, 3, rng, embedding, prefilter=1)) == list(
+        acquire("entropy", proba, candidates, 3, rng)
+    )
+
+
 def test_labels_to_reach() -> None:
     curve = [{"labels": 20.0, "accuracy": 0.5}, {"labels": 40.0, "accuracy": 0.96}]
     assert labels_to_reach(curve, 0.95) == 40.0

@@ -2,9 +2,10 @@
 
 - structured_data: ROC-AUC >= 0.98 on the held-out split
 - digits_cnn: >= 97% accuracy on held-out digits
-- active learning: entropy and margin sampling >= random at equal label budgets from 80
-  labels on and on average over the curve (mean of 5 seeds); the labels saved to reach 95%
-  accuracy are written to reports/golden/active_learning.json
+- active learning: entropy and margin sampling >= random at every equal label budget of the
+  curve (mean of 5 seeds; the first point is the shared random seed set, equal by
+  construction); the labels saved to reach 95% accuracy are written to
+  reports/golden/active_learning.json
 - the committed golden predictions (validation_data/golden/) are reproduced by retraining
 """
 
@@ -94,12 +95,18 @@ def test_active_learning_beats_random_at_equal_budgets() -> None:
             curves.setdefault(name, []).append([p["accuracy"] for p in curve])
             labels = [p["labels"] for p in curve]
     mean = {name: np.mean(runs, axis=0) for name, runs in curves.items()}
+    std = {name: np.std(runs, axis=0) for name, runs in curves.items()}
     target = 0.95
     reach = {name: _labels_to(m, labels, target) for name, m in mean.items()}
     report = {
         "seeds": 5,
         "labels": labels,
         "mean_accuracy": {name: [round(float(v), 4) for v in m] for name, m in mean.items()},
+        "std_accuracy": {name: [round(float(v), 4) for v in s] for name, s in std.items()},
+        "gap_vs_random": {
+            name: [round(float(v), 4) for v in mean[name] - mean["random"]]
+            for name in ("entropy", "margin")
+        },
         "labels_to_reach_95": reach,
         "label_savings_vs_random": {
             name: (
@@ -118,14 +125,9 @@ def test_active_learning_beats_random_at_equal_budgets() -> None:
     out.mkdir(parents=True, exist_ok=True)
     (out / "active_learning.json").write_text(json.dumps(report, indent=2))
     print(json.dumps(report, indent=2))
-    budgets = np.array(labels)
     for name in ("entropy", "margin"):
-        # The first point is the shared random seed set. Uncertainty sampling is known to lag
-        # random sampling while the model is still poor (cold start, <= 60 labels here: entropy
-        # is ~0.07 behind at 40 labels); from 80 labels on it must be at least as good at
-        # every budget, and better on average over the whole curve.
         gaps = mean[name] - mean["random"]
-        assert gaps[1:].mean() > 0.0, (name, report)
-        assert gaps[budgets >= 80].min() >= -0.01, (name, report)
+        assert gaps[0] == 0.0, (name, report)  # the shared random seed set
+        assert gaps.min() >= 0.0, (name, report)  # every budget, no tolerance
         assert reach[name] is not None, (name, report)
         assert reach["random"] is None or reach[name] < reach["random"], (name, report)
