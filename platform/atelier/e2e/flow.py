@@ -14,9 +14,12 @@ import boto3
 
 from atelier.config import Settings
 from atelier.e2e.api import Api
+from atelier.e2e.frontend import build_is_current, node_modules_mismatch, write_build_stamp
 from atelier.e2e.steps import Run, StepFailed
 
 PIPELINE_TIMEOUT = float(os.environ.get("ATELIER_E2E_JOB_TIMEOUT", "600"))
+# ATELIER_E2E_FRESH_FRONTEND=1: `npm ci` and `npm run build` even when they look current
+FRESH_FRONTEND = os.environ.get("ATELIER_E2E_FRESH_FRONTEND", "") not in ("", "0")
 
 
 def sh(*argv: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> str:
@@ -59,9 +62,21 @@ class Flow:
             raise StepFailed(
                 "npm is not on PATH: install Node.js 20+ (Debian: apt-get install nodejs npm)"
             )
-        sh(npm, "ci", "--no-audit", "--no-fund", cwd=frontend)
-        sh(npm, "run", "build", cwd=frontend)
-        return "frontend/dist built"
+        node = sh("node", "--version").strip()
+        done = []
+        why_ci = "forced" if FRESH_FRONTEND else node_modules_mismatch(frontend)
+        if why_ci is None:
+            done.append("npm ci skipped (node_modules matches package-lock.json)")
+        else:
+            sh(npm, "ci", "--no-audit", "--no-fund", cwd=frontend)
+            done.append(f"npm ci ({why_ci})")
+        if not FRESH_FRONTEND and build_is_current(frontend, node):
+            done.append("build skipped (dist was built from these sources)")
+        else:
+            sh(npm, "run", "build", cwd=frontend)
+            write_build_stamp(frontend, node)
+            done.append("frontend/dist built (type check + vite)")
+        return "; ".join(done)
 
     def deploy(self) -> str:
         sh(*self.atelier, "deploy", env=self.env)
@@ -71,7 +86,11 @@ class Flow:
 
     def seed(self) -> str:
         sh(*self.atelier, "seed", env=self.env)
-        return "data and models in place"
+        models = self._seed_info().get("models") or {}
+        how = ", ".join(
+            f"{name} {m.get('cache', 'already there')}" for name, m in sorted(models.items())
+        )
+        return f"data and models in place (models: {how})"
 
     # -- through the public API ----------------------------------------------------------------
     def login(self) -> str:

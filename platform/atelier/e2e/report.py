@@ -10,19 +10,35 @@ from pathlib import Path
 from atelier.e2e.steps import StepResult
 
 
+def wall_seconds(results: list[StepResult]) -> float:
+    """First start to last end: steps that ran concurrently are counted once."""
+    if not results:
+        return 0.0
+    if all(r.ended == 0.0 for r in results):  # results built without timestamps
+        return sum(r.seconds for r in results)
+    return max(r.ended for r in results) - min(r.started for r in results)
+
+
 def write_junit(results: list[StepResult], path: Path) -> None:
     failures = sum(not r.ok for r in results)
+    # The suite's time is wall-clock time; the cases' times add up to more when some of them
+    # ran concurrently (each case says so in a property).
     suite = ET.Element(
         "testsuite",
         name="atelier-e2e",
         tests=str(len(results)),
         failures=str(failures),
-        time=f"{sum(r.seconds for r in results):.3f}",
+        time=f"{wall_seconds(results):.3f}",
     )
     for r in results:
         case = ET.SubElement(
             suite, "testcase", classname="e2e", name=r.name, time=f"{r.seconds:.3f}"
         )
+        if r.concurrent_with:
+            props = ET.SubElement(case, "properties")
+            ET.SubElement(
+                props, "property", name="concurrent_with", value="; ".join(r.concurrent_with)
+            )
         if not r.ok:
             failure = ET.SubElement(
                 case, "failure", message=r.error.splitlines()[0] if r.error else ""
@@ -41,13 +57,25 @@ def _bar(seconds: float, longest: float) -> str:
 def write_html(results: list[StepResult], out_dir: Path) -> Path:
     longest = max((r.seconds for r in results), default=0.0)
     total = sum(r.seconds for r in results)
+    wall = wall_seconds(results)
+    overlap = (
+        f"{wall:.1f} s wall clock (the step times add up to {total:.1f} s: some steps ran "
+        "concurrently, as their rows say)"
+        if any(r.concurrent_with for r in results)
+        else f"{total:.1f} s in all"
+    )
     verdict = "PASSED" if results and all(r.ok for r in results) else "FAILED"
     rows = []
     for r in results:
         status = "✓" if r.ok else "✗"
         extra = ""
+        if r.concurrent_with:
+            extra = (
+                f"<br><em>ran concurrently with {html.escape(', '.join(r.concurrent_with))}"
+                f" (from {r.started:.1f} s to {r.ended:.1f} s of the run)</em>"
+            )
         if not r.ok:
-            extra = f"<pre>{html.escape(r.error)}</pre>"
+            extra += f"<pre>{html.escape(r.error)}</pre>"
             if r.logs:
                 extra += f"<details open><summary>logs</summary><pre>{html.escape(r.logs)}</pre></details>"
         rows.append(
@@ -73,7 +101,7 @@ tr.ko td{{background:#fdecea}} .bar{{display:inline-block;height:10px;background
 pre{{white-space:pre-wrap;max-width:70rem;font-size:.8rem}} figure{{display:inline-block;margin:.5rem}}
 img{{max-width:420px;border:1px solid #ccc}}</style></head><body>
 <h1>Atelier e2e: {verdict}</h1>
-<p>{datetime.now(UTC):%Y-%m-%d %H:%M UTC} · {len(results)} steps · {total:.1f} s in all ·
+<p>{datetime.now(UTC):%Y-%m-%d %H:%M UTC} · {len(results)} steps · {overlap} ·
 <a href="junit.xml">JUnit XML</a></p>
 <table><tr><th></th><th>step</th><th>time</th><th></th><th>detail</th></tr>{"".join(rows)}</table>
 <h2>Screenshots</h2>{gallery or "<p>none</p>"}</body></html>"""

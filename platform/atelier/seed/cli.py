@@ -16,7 +16,11 @@ from atelier.seed.targets import SeedConfigError, resolve_targets
 @click.option("--models-bucket", default=None, help="Default: deployed outputs.")
 @click.option("--db-secret-arn", default=None, help="Default: deployed outputs.")
 @click.option("--home", type=click.Path(path_type=Path), default=None, help="Atelier home.")
-@click.option("--retrain", is_flag=True, help="Train and store new model versions anyway.")
+@click.option(
+    "--retrain",
+    is_flag=True,
+    help="Train and store new model versions anyway (never from the local model cache).",
+)
 @click.option("--no-models", is_flag=True, help="Data only.")
 @click.option("--no-database", is_flag=True, help="Skip the PostgreSQL features table.")
 def seed(
@@ -29,7 +33,11 @@ def seed(
     no_models: bool,
     no_database: bool,
 ) -> None:
-    """Load data (PostgreSQL features, S3 pools and images) and train/store the models."""
+    """Load data (PostgreSQL features, S3 pools and images) and train/store the models.
+
+    A model trained before from the same code, data and parameters is taken from the local
+    model cache (~/.cache/atelier/models; ATELIER_MODEL_CACHE=off to disable) instead of
+    being trained again."""
     from atelier.seed.run import run_seed
 
     console = Console()

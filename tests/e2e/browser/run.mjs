@@ -19,8 +19,10 @@
  *   CHROMIUM_PATH      optional  default /usr/bin/chromium (apt-get install chromium); never downloaded
  *
  * STEPS (each saves <n>-<step>.png; a failure saves failed-<step>.png):
- *   open page · log in · structured prediction · start image job · image job result ·
- *   start active learning · active learning progress
+ *   open page · log in · structured prediction · start image job · start active learning ·
+ *   image job result · active learning progress
+ * Both jobs are started before either is awaited, so they run at the same time; each result
+ * step first selects its job in the jobs list ("Show job <id>"), as a user would.
  *
  * EXIT: 0 all steps passed; 1 a step failed (stderr: "FAILED at step '<step>': <why>");
  *       2 bad usage (missing env, no Chromium, playwright-core not installed).
@@ -117,6 +119,13 @@ async function jobDetails(page, title) {
     jobId: el.querySelector("dd.mono")?.textContent?.trim() ?? "",
   }));
   return { details, ...snapshot };
+}
+
+/** Select a job in the jobs list (its details replace the ones shown). */
+async function showJob(page, jobId) {
+  const button = page.getByRole("table", { name: "Jobs" }).getByRole("button", { name: `Show job ${jobId.slice(0, 8)}` });
+  await button.click();
+  await waitFor(async () => (await button.getAttribute("aria-pressed")) === "true", 5000, `job ${jobId} selected in the jobs list`);
 }
 
 export async function main(env = process.env, log = console.log) {
@@ -216,7 +225,22 @@ export async function main(env = process.env, log = console.log) {
       return `job ${job.jobId} ${job.status}`;
     });
 
+    let alJobId;
+    await step("start active learning", async () => {
+      const card = page.getByRole("region", { name: "Active learning" });
+      await card.getByLabel("Dataset ids").fill(cfg.alIds);
+      await card.getByRole("button", { name: "Start active learning" }).click();
+      const job = await waitFor(async () => {
+        const problems = await alerts(card);
+        if (problems.length) throw new StepFailure(problems.join(" | "));
+        return jobDetails(page, /Active learning job/);
+      }, cfg.stepTimeout, "the new active-learning job");
+      alJobId = job.jobId;
+      return `job ${job.jobId} ${job.status}`;
+    });
+
     await step("image job result", async () => {
+      await showJob(page, imageJobId);
       const seen = new Set();
       const job = await waitFor(async () => {
         const current = await jobDetails(page, /Images job/);
@@ -238,21 +262,8 @@ export async function main(env = process.env, log = console.log) {
       return `statuses ${[...seen].join(" → ")}; ${await rows.count()} detections`;
     });
 
-    let alJobId;
-    await step("start active learning", async () => {
-      const card = page.getByRole("region", { name: "Active learning" });
-      await card.getByLabel("Dataset ids").fill(cfg.alIds);
-      await card.getByRole("button", { name: "Start active learning" }).click();
-      const job = await waitFor(async () => {
-        const problems = await alerts(card);
-        if (problems.length) throw new StepFailure(problems.join(" | "));
-        return jobDetails(page, /Active learning job/);
-      }, cfg.stepTimeout, "the new active-learning job");
-      alJobId = job.jobId;
-      return `job ${job.jobId} ${job.status}`;
-    });
-
     await step("active learning progress", async () => {
+      await showJob(page, alJobId);
       const seen = [];
       const timeout = cfg.alWait === "result" ? cfg.jobTimeout : Math.max(cfg.stepTimeout, 120_000);
       await waitFor(async () => {
