@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from atelier.bench.deploy import outcome, short_reason
-from atelier.bench.e2e import Step, lines_for, read_junit
+from atelier.bench.e2e import Run, Step, lines_for, read_junit
 from atelier.deploy.bench import DeployBenchFailed
 from atelier.e2e.report import write_junit
 from atelier.e2e.steps import StepResult
@@ -47,10 +49,14 @@ def test_e2e_steps_from_junit_and_the_verdict(tmp_path: Path) -> None:
     write_junit(
         [StepResult("deploy", 12.5, True), StepResult("seed", 30.0, False, error="x")], path
     )
-    steps = read_junit(path)
+    suite, steps = read_junit(path)
     assert steps == [Step("deploy", 12.5, True), Step("seed", 30.0, False)]
-    text = "\n".join(lines_for(1, 45.0, steps, "2 CPUs"))
-    assert "| seed | 30.00 s | 71 % | ✗ failed |" in text
-    assert "not measured: the run failed" in text
-    ok = "\n".join(lines_for(0, 45.0, [Step("deploy", 40.0, True)], "2 CPUs"))
-    assert "**met**" in ok
+    assert suite == pytest.approx(42.5, abs=0.01)
+    failed = Run(1, 45.0, suite, steps)
+    good = Run(0, 41.0, 40.0, [Step("deploy", 40.0, True)])
+    text = "\n".join(lines_for(failed, good, "2 CPUs"))
+    assert "| seed | 30.00 s ✗ | — |" in text
+    assert "fresh machine **not measured: the run failed**" in text
+    assert "repeat **met** (40.00 s)" in text
+    slow = Run(0, 99.0, 95.0, [Step("deploy", 95.0, True)])
+    assert "fresh machine **not met** (95.00 s)" in "\n".join(lines_for(slow, good, "2 CPUs"))
