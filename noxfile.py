@@ -140,6 +140,7 @@ def deploy_terraform_local(session: nox.Session) -> None:
     ATELIER_TF_PLUGIN_DIR (default /opt/tf-plugins when it exists). Skips, saying why, without.
     """
     import urllib.request
+    from urllib.parse import urlparse
 
     endpoint = os.environ.get("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")
     try:
@@ -147,7 +148,14 @@ def deploy_terraform_local(session: nox.Session) -> None:
     except OSError:
         session.skip(f"no runtime answers on {endpoint}: run `atelier emulator start` first")
     mirror = Path(os.environ.get("ATELIER_TF_PLUGIN_DIR", "/opt/tf-plugins"))
-    env = {"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
+    env = {
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        # tflocal's default S3 host (s3.localhost.localstack.cloud) needs DNS; path-style on
+        # the runtime's own address needs none.
+        "S3_HOSTNAME": urlparse(endpoint).hostname or "127.0.0.1",
+    }
     if mirror.is_dir():
         rc = ROOT / ".nox" / "terraformrc"
         rc.parent.mkdir(exist_ok=True)
