@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from atelier.emulator.testing import token_authorized_api
+
 pytestmark = pytest.mark.integration
 ROLE = "arn:aws:iam::000000000000:role/lambda-role"
 
@@ -112,34 +114,9 @@ def test_lambda_log_lines_and_boto3_calls_to_the_emulator_work(runtime):
 def api_url(runtime: Any) -> str:
     lam, apigw = runtime.client("lambda"), runtime.client("apigateway")
     auth_arn, backend_arn = create_function(lam, AUTHORIZER), create_function(lam, BACKEND)
-    uri = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{}/invocations"
-    api = apigw.create_rest_api(name="rt-api")["id"]
-    root = apigw.get_resources(restApiId=api)["items"][0]["id"]
-    res = apigw.create_resource(restApiId=api, parentId=root, pathPart="hello")["id"]
-    authorizer = apigw.create_authorizer(
-        restApiId=api,
-        name="token",
-        type="TOKEN",
-        authorizerUri=uri.format(auth_arn),
-        identitySource="method.request.header.Authorization",
-        authorizerResultTtlInSeconds=0,
-    )["id"]
-    apigw.put_method(
-        restApiId=api,
-        resourceId=res,
-        httpMethod="GET",
-        authorizationType="CUSTOM",
-        authorizerId=authorizer,
+    api = token_authorized_api(
+        apigw, "rt-api", auth_arn, backend_arn, path_part="hello", stage="local"
     )
-    apigw.put_integration(
-        restApiId=api,
-        resourceId=res,
-        httpMethod="GET",
-        type="AWS_PROXY",
-        integrationHttpMethod="POST",
-        uri=uri.format(backend_arn),
-    )
-    apigw.create_deployment(restApiId=api, stageName="local")
     return f"{runtime.endpoint_url}/_aws/execute-api/{api}/local/hello"
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from atelier.bench.compute import bench_rds, bench_runtask
 from atelier.bench.report import Row, comparison_table, header, machine, write_section
 from atelier.bench.targets import Target, client
+from atelier.emulator.testing import token_authorized_api
 
 ROLE = "arn:aws:iam::000000000000:role/bench"
 HANDLER = "def handler(event, context):\n    return {'ok': True}\n"
@@ -89,35 +90,8 @@ def bench_lambda(target: Target, cold_n: int = 7, warm_n: int = 200) -> Stats:
 
 def bench_apigw(target: Target, n: int = 100) -> Stats:
     lam, apigw = client(target, "lambda"), client(target, "apigateway")
-    uri = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{}/invocations"
     auth, backend = _function(lam, "authz", AUTHORIZER), _function(lam, "backend", BACKEND)
-    api = apigw.create_rest_api(name="bench")["id"]
-    root = apigw.get_resources(restApiId=api)["items"][0]["id"]
-    res = apigw.create_resource(restApiId=api, parentId=root, pathPart="r")["id"]
-    authorizer = apigw.create_authorizer(
-        restApiId=api,
-        name="t",
-        type="TOKEN",
-        authorizerUri=uri.format(auth),
-        identitySource="method.request.header.Authorization",
-        authorizerResultTtlInSeconds=0,
-    )["id"]
-    apigw.put_method(
-        restApiId=api,
-        resourceId=res,
-        httpMethod="GET",
-        authorizationType="CUSTOM",
-        authorizerId=authorizer,
-    )
-    apigw.put_integration(
-        restApiId=api,
-        resourceId=res,
-        httpMethod="GET",
-        type="AWS_PROXY",
-        integrationHttpMethod="POST",
-        uri=uri.format(backend),
-    )
-    apigw.create_deployment(restApiId=api, stageName="b")
+    api = token_authorized_api(apigw, "bench", auth, backend, path_part="r", stage="b")
     conn = http.client.HTTPConnection("127.0.0.1", target.port, timeout=60)
     path = f"/_aws/execute-api/{api}/b/r"
 

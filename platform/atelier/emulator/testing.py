@@ -74,3 +74,43 @@ def start_runtime(
         region=settings.region,
         settings=settings,
     )
+
+
+LAMBDA_INVOCATION_URI = (
+    "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{}/invocations"
+)
+
+
+def token_authorized_api(
+    apigw: Any, name: str, authorizer_arn: str, backend_arn: str, path_part: str, stage: str
+) -> str:
+    """A REST API with one ``GET /<path_part>`` route behind a TOKEN authorizer (no result
+    cache), proxied to ``backend_arn``, deployed to ``stage``; returns the API id."""
+    api = str(apigw.create_rest_api(name=name)["id"])
+    root = apigw.get_resources(restApiId=api)["items"][0]["id"]
+    res = apigw.create_resource(restApiId=api, parentId=root, pathPart=path_part)["id"]
+    authorizer = apigw.create_authorizer(
+        restApiId=api,
+        name=f"{name}-token",
+        type="TOKEN",
+        authorizerUri=LAMBDA_INVOCATION_URI.format(authorizer_arn),
+        identitySource="method.request.header.Authorization",
+        authorizerResultTtlInSeconds=0,
+    )["id"]
+    apigw.put_method(
+        restApiId=api,
+        resourceId=res,
+        httpMethod="GET",
+        authorizationType="CUSTOM",
+        authorizerId=authorizer,
+    )
+    apigw.put_integration(
+        restApiId=api,
+        resourceId=res,
+        httpMethod="GET",
+        type="AWS_PROXY",
+        integrationHttpMethod="POST",
+        uri=LAMBDA_INVOCATION_URI.format(backend_arn),
+    )
+    apigw.create_deployment(restApiId=api, stageName=stage)
+    return api
