@@ -108,7 +108,8 @@ def start(
     raise RuntimeStartError(f"the runtime was not healthy after {timeout:.0f}s:\n{_tail(log_path)}")
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether ``pid`` runs; a zombie child of this process is reaped and counts as gone."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -125,12 +126,12 @@ def _alive(pid: int) -> bool:
 
 def stop_pid(pid: int, timeout: float = 15.0) -> bool:
     """SIGTERM (the runtime stops its tasks and databases), SIGKILL after ``timeout``."""
-    if not _alive(pid):
+    if not pid_alive(pid):
         return False
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if not _alive(pid):
+        if not pid_alive(pid):
             return True
         time.sleep(0.05)
     with contextlib.suppress(ProcessLookupError):

@@ -19,6 +19,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
+from atelier.emulator.launcher import pid_alive
 from atelier.emulator.pg_setup import BOOTSTRAP_USER, SPARE_DB, Binaries, PostgresError, RunAs, log
 
 
@@ -29,25 +30,15 @@ def stop_stale_postmaster(data_dir: Path, timeout: float = 5.0) -> bool:
     except (OSError, ValueError, IndexError):
         return False
     comm = Path(f"/proc/{pid}/comm")
-    if not _alive(pid) or (comm.exists() and comm.read_text().strip() != "postgres"):
+    if not pid_alive(pid) or (comm.exists() and comm.read_text().strip() != "postgres"):
         return False
     log.warning("RDS: stopping a PostgreSQL (pid %d) left running on %s", pid, data_dir)
     _signal(pid, signal.SIGINT)
     deadline = time.monotonic() + timeout
-    while _alive(pid) and time.monotonic() < deadline:
+    while pid_alive(pid) and time.monotonic() < deadline:
         time.sleep(0.05)
-    if _alive(pid):
+    if pid_alive(pid):
         _signal(pid, signal.SIGKILL)
-    return True
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
     return True
 
 
