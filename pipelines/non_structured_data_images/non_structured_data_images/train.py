@@ -5,11 +5,8 @@ python -m non_structured_data_images.train --out DIR   writes model.pt and metri
 
 from __future__ import annotations
 
-import argparse
 import hashlib
-import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -25,6 +22,7 @@ from ml_common.digits_net import (
     to_tensor,
     train_net,
 )
+from ml_common.training import train_cli
 from non_structured_data_images.tiles import NONE_CLASS, background_grids, digits
 
 MODEL_NAME = "digits_cnn"
@@ -109,14 +107,7 @@ def train(params: dict[str, Any] | None = None) -> TrainResult:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--out", type=Path, required=True)
-    args = parser.parse_args(argv)
-    result = train()
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "model.pt").write_bytes(result.model_bytes)
-    (args.out / "metrics.json").write_text(json.dumps(result.metrics, indent=2))
-    print(json.dumps(result.metrics))
+    train_cli(__doc__, train, "model.pt", argv)
 
 
 if __name__ == "__main__":

@@ -5,15 +5,13 @@ python -m structured_data.train --out DIR    writes model.json and metrics.json
 
 from __future__ import annotations
 
-import argparse
-import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 from sklearn.metrics import accuracy_score, roc_auc_score
 
+from ml_common.training import train_cli
 from structured_data.features import Dataset, load_dataset
 from structured_data.model import Classifier, build
 
@@ -53,14 +51,7 @@ def train(dataset: Dataset | None = None, params: dict[str, Any] | None = None) 
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--out", type=Path, required=True)
-    args = parser.parse_args(argv)
-    result = train()
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "model.json").write_bytes(result.model_bytes)
-    (args.out / "metrics.json").write_text(json.dumps(result.metrics, indent=2))
-    print(json.dumps(result.metrics))
+    train_cli(__doc__, train, "model.json", argv)
 
 
 if __name__ == "__main__":
