@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import base64
-import contextlib
 import copy
 import importlib.util
 import ipaddress
 import json
 import socket
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -129,7 +128,7 @@ class Cloud:
         return client("ecs")
 
     def job(self, job_id: str) -> dict[str, Any] | None:
-        from lambda_shared.jobs import JobStore
+        from ml_common.jobs import JobStore
 
         return JobStore("atelier-test-jobs", self.ddb()).get(job_id)
 
@@ -270,21 +269,3 @@ def assert_error(answer: Answer, status: int, code: str) -> None:
     assert isinstance(answer.body["message"], str) and answer.body["message"]
     text = json.dumps(answer.body)
     assert "Traceback" not in text and 'File "' not in text
-
-
-@contextlib.contextmanager
-def fresh_job_table() -> Iterator[Any]:
-    """A job store on its own mocked table (for property tests: one per example)."""
-    from moto import mock_aws
-
-    from lambda_shared.jobs import JobStore
-
-    with mock_aws():
-        ddb = client("dynamodb")
-        ddb.create_table(
-            TableName="jobs-prop",
-            KeySchema=[{"AttributeName": "job_id", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "job_id", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        yield JobStore("jobs-prop", ddb)
