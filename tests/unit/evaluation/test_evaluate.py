@@ -48,7 +48,7 @@ def _run(tmp_path: Path, baseline: EvaluatedModel, candidate: EvaluatedModel) ->
     verdict = evaluate(
         baseline, candidate, X_TEST, Y_TEST, tmp_path, model_name="structured_data", env="preprod"
     )
-    doc = json.loads((tmp_path / "verdict.json").read_text())
+    doc: dict[str, object] = json.loads((tmp_path / "verdict.json").read_text())
     assert doc["decision"] == verdict.decision
     return doc
 

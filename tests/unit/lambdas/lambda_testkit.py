@@ -1,4 +1,4 @@
-"""Helpers of the lambdas' unit tests (importable: conftest puts this directory on sys.path)."""
+"""Helpers of the lambdas' unit tests (importable: ``pythonpath`` in pyproject.toml)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import importlib.util
 import ipaddress
 import json
 import socket
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -16,13 +15,10 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[3]
-SHARED = ROOT / "lambdas" / "shared"
-EVENTS = ROOT / "tests" / "fixtures" / "events"
-if str(SHARED) not in sys.path:
-    sys.path.insert(0, str(SHARED))
+import boto3
 
-import boto3  # noqa: E402
+ROOT = Path(__file__).resolve().parents[3]
+EVENTS = ROOT / "tests" / "fixtures" / "events"
 
 REGION = "us-east-1"
 CLUSTER = "atelier-test"

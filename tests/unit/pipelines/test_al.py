@@ -152,7 +152,7 @@ def test_al_task_bad_requests_fail_the_job(
 
 
 def test_cuda_request_without_gpu_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(task.torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr("torch.cuda.is_available", lambda: False)
     monkeypatch.setenv("ATELIER_DEVICE", "cuda")
     assert task.choose_device() == "cpu"
     monkeypatch.delenv("ATELIER_DEVICE")

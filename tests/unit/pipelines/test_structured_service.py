@@ -168,7 +168,9 @@ def test_dockerfile_is_exec_form_and_non_root() -> None:
     ).read_text()
     assert 'CMD ["python", "-m", "structured_data.main"]' in text
     users = re.findall(r"^USER\s+(\S+)", text, re.MULTILINE)
-    assert users and users[-1] not in ("root", "0"), f"the image must end as a non-root user: {users}"
+    assert users and users[-1] not in ("root", "0"), (
+        f"the image must end as a non-root user: {users}"
+    )
     assert "HEALTHCHECK" in text
     assert "COPY pipelines/common/ml_common /app/ml_common" in text
 
