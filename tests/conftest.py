@@ -33,10 +33,13 @@ os.environ.setdefault("ATELIER_ROOT_SETUP", "1")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every test under tests/integration is ``integration`` (so ``-m`` selects by place too)."""
+    """Every test under tests/integration is ``integration``; every ``integration`` test is
+    ``slow`` too (it needs the runtime), so ``-m "not slow"`` is the fast tier."""
     for item in items:
         if item.path.is_relative_to(INTEGRATION):
             item.add_marker(pytest.mark.integration)
+        if item.get_closest_marker("integration"):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")

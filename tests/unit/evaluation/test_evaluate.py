@@ -16,6 +16,8 @@ from sklearn.preprocessing import StandardScaler
 from atelier.evaluation.candidate import EvaluatedModel
 from atelier.evaluation.report import evaluate
 
+pytestmark = pytest.mark.slow  # trains and plots candidate models
+
 DATA = load_breast_cancer()
 FEATURES = [str(f) for f in DATA.feature_names]
 X_TRAIN, X_TEST, Y_TRAIN, Y_TEST = train_test_split(

@@ -103,6 +103,7 @@ def _read(aws: dict[str, Any], uri: str) -> bytes:
     return bytes(aws["s3"].get_object(Bucket=bucket, Key=key)["Body"].read())
 
 
+@pytest.mark.slow  # trains
 def test_al_task_end_to_end_on_cpu(al_env: dict[str, Any]) -> None:
     assert task.main() == 0
     job = JobStore().get(al_env["job_id"])
@@ -132,6 +133,7 @@ def test_al_task_end_to_end_on_cpu(al_env: dict[str, Any]) -> None:
     assert versions[0]["metrics"]["labels"] == 30.0
 
 
+@pytest.mark.slow  # trains
 @pytest.mark.parametrize(
     ("env", "message"),
     [

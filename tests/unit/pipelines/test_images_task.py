@@ -18,6 +18,8 @@ from non_structured_data_images import main as task
 from non_structured_data_images.composite import compose
 from non_structured_data_images.train import split_indices
 
+pytestmark = pytest.mark.slow  # trains the digits CNN (session fixture)
+
 
 @pytest.fixture
 def deployed(

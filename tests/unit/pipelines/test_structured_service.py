@@ -17,6 +17,8 @@ from structured_data.features import load_dataset
 from structured_data.model import Classifier
 from structured_data.train import train
 
+pytestmark = pytest.mark.slow  # trains the model, starts PostgreSQL
+
 
 @pytest.fixture(scope="module")
 def trained() -> Any:
