@@ -1,0 +1,1 @@
+"""The only importers of MiniStack internals (pinned names, checked at use)."""
