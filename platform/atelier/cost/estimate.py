@@ -56,10 +56,10 @@ def _stream_usage(p: EnvProfile, usage: Usage) -> float:
         polls = n * spec.job_polls
         calls = n + polls
         total_requests += calls
-        rate = f"{s.per_hour:g}/h x {s.window.hours_per_month:.1f} h" if s.per_hour else ""
-        extra = f"{s.per_month_extra:g}/month" if s.per_month_extra else ""
         share = f" x {s.traffic_share:.3f} active days" if s.traffic_share < 1 else ""
-        how = " + ".join(x for x in (rate, extra) if x) + share
+        rate = f"{s.per_hour:g}/h x {s.window.hours_per_month:.1f} h{share}" if s.per_hour else ""
+        extra = f"{s.per_month_extra:g}/month" if s.per_month_extra else ""
+        how = " + ".join(x for x in (rate, extra) if x)
         usage.add(
             "apigateway.requests", pipe, calls, f"{n:.0f} requests ({how}) + {polls:.0f} job polls"
         )

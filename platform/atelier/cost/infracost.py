@@ -108,11 +108,8 @@ def read(p: EnvProfile, path: Path) -> EnvProfile:
         if ".aws_lambda_function.this[" in address and "monthly_requests" in values:
             name = address.split('["')[1].rstrip('"]')
             if name in workload.requests:
-                # per_month already counts active days: undo the share applied later
-                share = next(s.traffic_share for s in p.streams if s.name == name) or 1.0
-                requests[name] = RequestsOverride(
-                    per_hour=0, per_month=values["monthly_requests"] / share
-                )
+                monthly = float(values["monthly_requests"])
+                requests[name] = RequestsOverride(per_hour=0, per_month=monthly)
         if ".aws_nat_gateway." in address and "monthly_data_processed_gb" in values:
             platform["nat_gb_per_month"] = float(values["monthly_data_processed_gb"])
         if ".aws_ecr_repository." in address and "storage_gb" in values:

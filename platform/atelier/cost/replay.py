@@ -78,7 +78,7 @@ def schedule(p: EnvProfile, span_hours: float, start: dt.datetime) -> list[Event
                 if _in_window(s.window, start + dt.timedelta(seconds=t)):
                     events.append(Event(t, s.name))
                 t += step
-        runs = round(s.per_month_extra * s.traffic_share * span_hours / HOURS_PER_MONTH)
+        runs = round(s.per_month_extra * span_hours / HOURS_PER_MONTH)
         events += [Event(span * (i + 0.5) / runs, s.name) for i in range(runs)]
     if p.canary_every_minutes:
         n = int(span // (p.canary_every_minutes * 60))
@@ -102,7 +102,7 @@ def replayed_profile(p: EnvProfile, events: list[Event], span_hours: float) -> E
     env = p.workload.environments.get(p.env)
     share = p.streams[0].traffic_share if p.streams else 1.0
     requests = {
-        s.name: RequestsOverride(per_hour=0, per_month=counts.get(s.name, 0) * scale / share)
+        s.name: RequestsOverride(per_hour=0, per_month=counts.get(s.name, 0) * scale)
         for s in p.streams
     }
     over = (env or EnvWorkload()).model_copy(

@@ -143,8 +143,9 @@ class Stream(_Strict):
 
     @property
     def per_month(self) -> float:
-        return (self.per_hour * self.window.hours_per_month + self.per_month_extra) * (
-            self.traffic_share
+        """Requests a month: the rate on active days, plus the runs counted a month."""
+        return self.per_hour * self.window.hours_per_month * self.traffic_share + (
+            self.per_month_extra
         )
 
 
