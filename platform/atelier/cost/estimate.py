@@ -107,10 +107,8 @@ def _stream_usage(p: EnvProfile, usage: Usage) -> float:
             n * spec.dynamodb_reads,
             f"{n:.0f} x {spec.dynamodb_reads} read units",
         )
-        puts = n * ((spec.request_kb > 0) + (spec.result_kb > 0))
-        usage.add("s3.puts", pipe, puts, f"{n:.0f} x (upload + result)")
-        if fn.runs:
-            usage.add("s3.gets", pipe, n * 2, f"{n:.0f} runs x (input + model) GETs")
+        usage.add("s3.puts", pipe, n * spec.s3_puts, f"{n:.0f} x {spec.s3_puts} PUTs")
+        usage.add("s3.gets", pipe, n * spec.s3_gets, f"{n:.0f} x {spec.s3_gets} GETs")
         stored = n * (spec.request_kb + spec.result_kb) / KB_PER_GB
         usage.add(
             "s3.gb_months",
@@ -121,8 +119,8 @@ def _stream_usage(p: EnvProfile, usage: Usage) -> float:
         usage.add(
             "logs.ingest_gb",
             pipe,
-            calls * spec.log_kb / KB_PER_GB,
-            f"{calls:.0f} x {spec.log_kb:g} KB",
+            n * spec.log_kb / KB_PER_GB,
+            f"{n:.0f} x {spec.log_kb:g} KB",
         )
         if fn.runs and spec.task_minutes:
             _task_usage(p, usage, fn.runs, n, spec.task_minutes)
@@ -268,6 +266,7 @@ def _platform_usage(p: EnvProfile, usage: Usage, user_requests: float) -> list[s
         plat.s3_stored_gb,
         f"{plat.s3_stored_gb:g} GB models/artifacts/frontend",
     )
+    _lambda_logs(p, usage)
     ingest = sum(q.amount for q in usage.quantities if q.item == "logs.ingest_gb")
     retention = sizes.log_retention_days
     usage.add(
@@ -308,6 +307,17 @@ def _platform_usage(p: EnvProfile, usage: Usage, user_requests: float) -> list[s
 
 def _share(p: EnvProfile) -> float:
     return p.streams[0].traffic_share if p.streams else 1.0
+
+
+def _lambda_logs(p: EnvProfile, usage: Usage) -> None:
+    """Every invocation writes START, END and REPORT lines to its log group."""
+    per: dict[str, float] = {}
+    for q in usage.quantities:
+        if q.item == "lambda.requests":
+            per[q.pipeline] = per.get(q.pipeline, 0.0) + q.amount
+    kb = p.platform.lambda_log_kb
+    for pipe, n in per.items():
+        usage.add("logs.ingest_gb", pipe, n * kb / KB_PER_GB, f"{n:.0f} invocations x {kb:g} KB")
 
 
 def usage_of(p: EnvProfile) -> tuple[Usage, list[str]]:

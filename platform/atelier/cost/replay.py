@@ -20,7 +20,14 @@ from zoneinfo import ZoneInfo
 from rich.progress import Progress
 
 from atelier.cost import metered
-from atelier.cost.estimate import AUTH_MS, AUTHORIZER_MS, Estimate, estimate
+from atelier.cost.estimate import (
+    AUTH_MS,
+    AUTHORIZER_MS,
+    CANARY_LOG_KB,
+    CANARY_PUTS,
+    Estimate,
+    estimate,
+)
 from atelier.cost.prices import CostError, PriceTable
 from atelier.cost.profile import EnvProfile, build
 from atelier.cost.usage import by
@@ -256,14 +263,18 @@ def run(
     counts: dict[str, int] = {}
     for e in events:
         counts[e.kind] = counts.get(e.kind, 0) + 1
-    m = metered.usage_from_snapshot(
-        snap, compare_profile, billed_ms, {"synthetics.runs": counts.get("canary", 0)}
-    )
+    canary = counts.get("canary", 0)
+    driven = {  # what the AWS canary itself does, which the runtime does not run
+        "synthetics.runs": canary,
+        "s3.puts": canary * CANARY_PUTS,
+        "logs.bytes": canary * CANARY_LOG_KB * 1024,
+    }
+    m = metered.usage_from_snapshot(snap, compare_profile, billed_ms, driven)
     met = metered.price_metered(m, compare_profile, prices)
     result = ReplayResult(env, span_hours, real, counts, est, met, _compare(est, met))
     result.notes = [
         f"{len(events)} requests in {real:.1f} s real for {span_hours:g} h simulated",
-        "Synthetics runs: driven (the canary is AWS-only), not metered",
+        "Synthetics runs, their S3 artifacts and logs: driven (the canary is AWS-only), not metered",
         "drift checks: not replayed (no task for them in the runtime)",
         "fixed infrastructure (NAT, ALB, RDS, KMS, ...) priced from topology in both",
     ] + ([] if finished else ["some tasks were still running when the meter was read"])
