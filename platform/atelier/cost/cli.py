@@ -258,7 +258,14 @@ def replay_cmd(
     span = hours if hours is not None else days * 24
     result = _guard(
         lambda: replay.run(
-            topology, prices, env, span, start, endpoint or settings.endpoint_url, settings.home
+            topology,
+            prices,
+            env,
+            span,
+            start,
+            endpoint or settings.endpoint_url,
+            settings.home,
+            settings.env,
         )
     )
     text = replay.render(result, fmt)

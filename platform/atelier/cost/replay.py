@@ -234,13 +234,14 @@ def run(
     start: str,
     endpoint: str,
     home: Path,
+    deployed_env: str = "local",
 ) -> ReplayResult:
     p = build(topology, env, prices)
     events = schedule(p, span_hours, parse_start(start))
     compare_profile = replayed_profile(p, events, span_hours)
     est = estimate(compare_profile, prices)  # checks every price before the replay starts
     driver = _Driver(home, endpoint)
-    prefix = "atelier-local-"  # the runtime holds the local deployment
+    prefix = f"atelier-{deployed_env}-"  # names of the deployment the runtime holds
     billed: dict[str, float] = {}
     for s in p.streams:
         runs = topology.lambdas[s.name].runs

@@ -56,7 +56,9 @@ def test_alerts_are_published_to_the_alert_topic() -> None:
     sqs = boto3.client("sqs", region_name="us-east-1")
     topic = sns.create_topic(Name="atelier-local-alerts")["TopicArn"]
     queue = sqs.create_queue(QueueName="inbox")["QueueUrl"]
-    qarn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    qarn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=qarn)
     assert budgets.alert_topic_arn(sns) == topic
     sent = budgets.publish(budgets.crossed(60, 70, 100), "prod", sns, topic)

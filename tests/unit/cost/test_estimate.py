@@ -15,7 +15,9 @@ from atelier.topology import Topology
 from atelier.topology.workload import HOURS_PER_MONTH
 
 
-def _services(topology: Topology, prices: PriceTable, env: str, **whatif: object) -> dict[str, float]:
+def _services(
+    topology: Topology, prices: PriceTable, env: str, **whatif: object
+) -> dict[str, float]:
     est = estimate(build(topology, env, prices, WhatIf(**whatif)), prices)  # type: ignore[arg-type]
     return by(est.lines, "service")
 
@@ -28,16 +30,28 @@ def test_the_canary_costs_a_run_a_minute(topology: Topology, prices: PriceTable)
     assert five == pytest.approx(runs / 5 * price)
 
 
-def test_the_structured_service_runs_its_desired_tasks_all_month(topology: Topology, prices: PriceTable) -> None:
+def test_the_structured_service_runs_its_desired_tasks_all_month(
+    topology: Topology, prices: PriceTable
+) -> None:
     est = estimate(build(topology, "prod", prices), prices)
-    vcpu = [ln for ln in est.lines if ln.item == "fargate.vcpu_hours" and ln.pipeline == "structured_data"]
+    vcpu = [
+        ln
+        for ln in est.lines
+        if ln.item == "fargate.vcpu_hours" and ln.pipeline == "structured_data"
+    ]
     assert vcpu[0].amount == pytest.approx(2 * HOURS_PER_MONTH * 0.5)  # prod desired 2, 512 cpu
     assert "2 tasks x 730 h" in vcpu[0].formula
 
 
-def test_images_run_in_paris_business_hours_for_25_minutes(topology: Topology, prices: PriceTable) -> None:
+def test_images_run_in_paris_business_hours_for_25_minutes(
+    topology: Topology, prices: PriceTable
+) -> None:
     est = estimate(build(topology, "prod", prices), prices)
-    (line,) = [ln for ln in est.lines if ln.item == "fargate.vcpu_hours" and ln.pipeline == "non_structured_data_images"]
+    (line,) = [
+        ln
+        for ln in est.lines
+        if ln.item == "fargate.vcpu_hours" and ln.pipeline == "non_structured_data_images"
+    ]
     runs = 45 * HOURS_PER_MONTH / 168  # 9 h x 5 days a week
     assert line.amount == pytest.approx(runs * 25 / 60 * 2.0)
 

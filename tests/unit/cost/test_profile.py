@@ -13,7 +13,8 @@ from atelier.config import REPO_ROOT
 from atelier.cost.cli import cost
 from atelier.cost.prices import CostError, PriceTable, parse
 from atelier.cost.profile import build, read_tfvars, terraform_flags
-from atelier.topology import Topology, TopologyError, parse as parse_topology
+from atelier.topology import Topology, TopologyError
+from atelier.topology import parse as parse_topology
 
 TOPOLOGY = (REPO_ROOT / "topology.yaml").read_text()
 NUMBER = re.compile(r"\d+\.\d\d")
@@ -49,13 +50,21 @@ def test_an_unknown_window_or_time_zone_names_the_field() -> None:
 def test_an_override_of_an_unknown_environment_names_it() -> None:
     bad = re.sub(r"\n    preprod: +# used on demand[^\n]*", "\n    staging:", TOPOLOGY)
     assert bad != TOPOLOGY
-    with pytest.raises(TopologyError, match=r"workload\.environments\.staging.*unknown environment"):
+    with pytest.raises(
+        TopologyError, match=r"workload\.environments\.staging.*unknown environment"
+    ):
         parse_topology(bad)
 
 
-def test_an_unknown_region_is_an_error_naming_the_field(topology: Topology, prices: PriceTable) -> None:
-    bad = parse_topology(TOPOLOGY.replace("  qa:\n    region: eu-west-3", "  qa:\n    region: ap-south-9"))
-    with pytest.raises(CostError, match=r"environments\.qa\.region: no prices for region 'ap-south-9'"):
+def test_an_unknown_region_is_an_error_naming_the_field(
+    topology: Topology, prices: PriceTable
+) -> None:
+    bad = parse_topology(
+        TOPOLOGY.replace("  qa:\n    region: eu-west-3", "  qa:\n    region: ap-south-9")
+    )
+    with pytest.raises(
+        CostError, match=r"environments\.qa\.region: no prices for region 'ap-south-9'"
+    ):
         build(bad, "qa", prices)
 
 
@@ -67,18 +76,24 @@ def test_an_unknown_instance_type_names_the_tfvars_field(
     shutil.copytree(REPO_ROOT / "terraform" / "envs" / "prod", root / "envs" / "prod")
     tfvars = root / "envs" / "prod" / "terraform.tfvars"
     tfvars.write_text(tfvars.read_text().replace('"g4dn.xlarge"', '"g9.huge"'))
-    with pytest.raises(CostError, match=r"terraform\.tfvars: gpu_instance_type: unknown instance type 'g9.huge'"):
+    with pytest.raises(
+        CostError, match=r"terraform\.tfvars: gpu_instance_type: unknown instance type 'g9.huge'"
+    ):
         build(topology, "prod", prices, terraform_root=root)
 
 
-def test_a_price_table_missing_a_used_service_names_the_price(topology: Topology, prices: PriceTable) -> None:
+def test_a_price_table_missing_a_used_service_names_the_price(
+    topology: Topology, prices: PriceTable
+) -> None:
     from atelier.cost.estimate import estimate
 
     data = prices.model_dump(mode="json")
     del data["regions"]["eu-west-3"]["cloudwatch"]["synthetics_run"]
     table = parse(data)
     profile = build(topology, "prod", table)
-    with pytest.raises(CostError, match=r"prices\.regions\.eu-west-3\.cloudwatch\.synthetics_run: missing"):
+    with pytest.raises(
+        CostError, match=r"prices\.regions\.eu-west-3\.cloudwatch\.synthetics_run: missing"
+    ):
         estimate(profile, table)
 
 

@@ -9,7 +9,10 @@ AUTH = b"AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/{svc}/aws4_request,
 
 
 def _scope(method: str, path: str, **headers: str | bytes) -> dict[str, object]:
-    raw = [(k.replace("_", "-").encode(), v if isinstance(v, bytes) else v.encode()) for k, v in headers.items()]
+    raw = [
+        (k.replace("_", "-").encode(), v if isinstance(v, bytes) else v.encode())
+        for k, v in headers.items()
+    ]
     return {"type": "http", "method": method, "path": path, "headers": raw}
 
 
@@ -17,7 +20,12 @@ def test_requests_are_classified() -> None:
     m = Meter()
     observe(_scope("POST", "/v1/structured_data", host="abcdef12.execute-api.localhost:4566"), m)
     observe(_scope("OPTIONS", "/v1/structured_data", host="abcdef12.execute-api.localhost:4566"), m)
-    observe(_scope("PUT", "/bucket/key", authorization=AUTH.replace(b"{svc}", b"s3"), content_length="2048"), m)
+    observe(
+        _scope(
+            "PUT", "/bucket/key", authorization=AUTH.replace(b"{svc}", b"s3"), content_length="2048"
+        ),
+        m,
+    )
     observe(_scope("GET", "/bucket/key", authorization=AUTH.replace(b"{svc}", b"s3")), m)
     observe(_scope("POST", "/", x_amz_target="DynamoDB_20120810.PutItem", content_length="3000"), m)
     observe(_scope("POST", "/", x_amz_target="DynamoDB_20120810.GetItem", content_length="100"), m)
@@ -32,7 +40,9 @@ def test_tasks_are_billed_with_the_clock_or_the_profile_duration() -> None:
     m.configure({"clock": 3600, "billed_task_seconds": {"atelier-local-images": 1500}})
     m.task_started("arn:svc", {"family": "atelier-local-sd", "cpu": "512", "memory": "1024"})
     m.task_started("arn:job", {"family": "atelier-local-images", "cpu": "2048", "memory": "4096"})
-    m.task_started("arn:gpu", {"family": "atelier-local-al", "cpu": "4096", "memory": "16384"}, "cpu")
+    m.task_started(
+        "arn:gpu", {"family": "atelier-local-al", "cpu": "4096", "memory": "16384"}, "cpu"
+    )
     time.sleep(0.05)
     m.task_stopped("arn:job")
     tasks = {t["arn"]: t for t in m.snapshot()["tasks"]}
