@@ -239,6 +239,13 @@ def budgets_cmd(do_write: bool, topology_path: Path | None) -> None:
 @click.option("--endpoint", default=None, help="Runtime endpoint (default: the settings').")
 @click.option("--format", "fmt", type=click.Choice(("table", "json", "markdown")), default="table")
 @click.option("--output", type=click.Path(path_type=Path, dir_okay=False), default=None)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 16),
+    default=4,
+    show_default=True,
+    help="Requests in flight at once.",
+)
 def replay_cmd(
     env: str,
     days: float,
@@ -247,6 +254,7 @@ def replay_cmd(
     endpoint: str | None,
     fmt: str,
     output: Path | None,
+    workers: int,
 ) -> None:
     """Drive the profile through a deployed, seeded runtime on a fast clock; price the meter
     and compare it with the estimate per service (within ±5 %)."""
@@ -266,6 +274,7 @@ def replay_cmd(
             endpoint or settings.endpoint_url,
             settings.home,
             settings.env,
+            workers,
         )
     )
     text = replay.render(result, fmt)

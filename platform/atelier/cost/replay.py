@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -211,16 +212,11 @@ class _Driver:
 
 
 def _wait_tasks(endpoint: str, families: set[str], timeout: float) -> bool:
-    from atelier.emulator import launcher
-
+    """Until the meter has no running task of these families (the jobs of the replay)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        status = launcher.status(endpoint) or {}
-        tasks = status.get("tasks") or status.get("ecs", {}).get("tasks") or []
-        if not any(
-            any(f in str(t.get("group", "")) + str(t.get("image", "")) for f in families)
-            for t in tasks
-        ):
+        tasks = metered.fetch(endpoint).get("tasks", [])
+        if not any(t["running"] and t["family"] in families for t in tasks):
             return True
         time.sleep(1.0)
     return False
@@ -235,6 +231,7 @@ def run(
     endpoint: str,
     home: Path,
     deployed_env: str = "local",
+    workers: int = 1,
 ) -> ReplayResult:
     p = build(topology, env, prices)
     events = schedule(p, span_hours, parse_start(start))
@@ -249,13 +246,11 @@ def run(
             billed[f"{prefix}{runs}"] = s.spec.task_minutes * 60
     metered.fetch(endpoint, {"reset": True, "clock": 1.0, "billed_task_seconds": billed})
     began = time.monotonic()
-    with Progress() as progress:
+    with Progress() as progress, ThreadPoolExecutor(max_workers=workers) as pool:
         bar = progress.add_task(f"replaying {span_hours:g} h of {env}", total=len(events))
-        for e in events:
-            driver.send(e.kind, p)
+        for _ in pool.map(lambda e: driver.send(e.kind, p), events):
             progress.advance(bar)
-    families = {fam.removeprefix(prefix) for fam in billed}
-    finished = _wait_tasks(endpoint, families, JOBS_WAIT_SECONDS)
+    finished = _wait_tasks(endpoint, set(billed), JOBS_WAIT_SECONDS)
     real = time.monotonic() - began
     snap = metered.fetch(endpoint, {"clock": span_hours * 3600 / real})
     billed_ms = {s.name: s.spec.lambda_ms for s in p.streams}
