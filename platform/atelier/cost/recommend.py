@@ -1,8 +1,8 @@
 """The cheapest safe changes the model can price, each with its monthly saving.
 
 Each recommendation is a what-if priced against the baseline; only savings above one cent are
-kept. "Safe" means the change keeps the platform's guarantees: spot for the GPU task (the
-active-learning job checkpoints each round and is retried), a slower canary outside prod, the
+kept. "Safe" means the change keeps the platform's guarantees: spot for the GPU task (a batch
+job that can be submitted again after an interruption), a slower canary outside prod, the
 preprod schedule (used a few days a month) and the NAT layout (one shared NAT is the module's
 design; outside prod the tasks' S3/DynamoDB traffic uses gateway endpoints).
 """
@@ -31,7 +31,7 @@ def _candidates(env: str) -> list[tuple[str, str, WhatIf, str]]:
             "Run the GPU task on spot instances",
             "--gpu-spot",
             WhatIf(gpu_spot=True),
-            "the AL job checkpoints each round; an interrupted run is retried",
+            "a batch job: a run stopped by a spot interruption can be submitted again",
         )
     ]
     if env != "prod":
