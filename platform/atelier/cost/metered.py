@@ -129,7 +129,11 @@ def usage_from_snapshot(
         usage.add(
             "fargate.gb_hours", pipe, hours * float(task["memory_gb"]), f"metered {task['family']}"
         )
+    canary_runs = 0.0
     for function, entry in (snap.get("lambda") or {}).items():
+        if "canary" in function:  # a local canary runs as a Lambda: one Synthetics run each
+            canary_runs += float(entry["invocations"])
+            continue
         name = _lambda_of(function, p)
         pipe = name or function
         n = float(entry["invocations"])
@@ -142,6 +146,7 @@ def usage_from_snapshot(
             "lambda.gb_seconds", pipe, n * ms / 1000 * mem / 1024 * scale, f"{n:.0f} x {ms:.0f} ms"
         )
     counters = dict(snap.get("counters") or {})
+    counters["synthetics.runs"] = counters.get("synthetics.runs", 0) + canary_runs
     for key, value in (extra_counts or {}).items():
         counters[key] = counters.get(key, 0) + value
     for key, item in (

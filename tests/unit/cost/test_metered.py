@@ -107,3 +107,15 @@ def test_the_schedule_follows_the_profile(topology: Topology, prices: PriceTable
     assert not [e for e in monday_night if e.kind == "non_structured_data_images"]
     with pytest.raises(CostError, match="--start"):
         replay.parse_start("someday")
+
+
+def test_a_local_canary_lambda_counts_as_synthetics_runs(
+    topology: Topology, prices: PriceTable
+) -> None:
+    p = build(topology, "prod", prices)
+    snap = {"simulated_seconds": 3600, "tasks": [], "counters": {}, "alarms": [],
+            "lambda": {"atelier-local-api-canary": {"invocations": 60, "duration_ms": 600.0}}}  # fmt: skip
+    usage = metered.usage_from_snapshot(snap, p).usage
+    runs = sum(q.amount for q in usage.quantities if q.item == "synthetics.runs")
+    assert runs == pytest.approx(60 * 730)
+    assert not [q for q in usage.quantities if q.item == "lambda.requests"]
