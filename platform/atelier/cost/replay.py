@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from rich.progress import Progress
 
 from atelier.cost import metered
+from atelier.cost.client import ApiClient
 from atelier.cost.estimate import (
     AUTH_MS,
     AUTHORIZER_MS,
@@ -170,8 +171,6 @@ def _compare(est: Estimate, met: Estimate) -> list[tuple[str, float, float, floa
 
 class _Driver:
     def __init__(self, home: Path, endpoint: str) -> None:
-        from atelier.e2e.api import Api
-
         try:
             outputs = json.loads((home / "outputs.json").read_text())
             self.creds = json.loads((home / "credentials.json").read_text())
@@ -181,8 +180,8 @@ class _Driver:
                 f"the runtime at {home} is not deployed and seeded ({exc}): run "
                 "`atelier deploy` and `atelier seed` first"
             ) from None
-        self.api = Api(str(outputs["api_url"]))
-        self.anon = Api(str(outputs["api_url"]))
+        self.api = ApiClient(str(outputs["api_url"]))
+        self.anon = ApiClient(str(outputs["api_url"]))
         self.endpoint = endpoint
         self.api.login(self.creds["username"], self.creds["password"])
         self.jobs: list[str] = []
