@@ -1,1 +1,1 @@
-"""The only importers of MiniStack internals (pinned names, checked at use)."""
+"""The only package that imports MiniStack's internals."""
