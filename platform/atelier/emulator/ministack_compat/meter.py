@@ -17,6 +17,11 @@ from typing import Any
 from atelier.emulator.meter.core import METER, Meter
 
 log = logging.getLogger("atelier.meter")
+REQUIRED_INTERNALS: dict[str, tuple[str, ...]] = {
+    "ministack.services.lambda_svc": ("_execute_function_dispatch",),
+    "ministack.services.cloudwatch_logs": ("_append_log_events",),
+    "ministack.services.cloudwatch": ("_alarms",),
+}
 LOG_EVENT_OVERHEAD = 26  # bytes AWS adds per event
 
 

@@ -17,12 +17,12 @@ import sys
 import time
 from pathlib import Path
 
-from atelier_devtools.bench.report import header, machine, table, write_section
-from atelier_devtools.bench.targets import Target, client, free_port
 from atelier.cost import prices as cost_prices
 from atelier.cost import replay
 from atelier.cost.compare import compare
 from atelier.topology import load as load_topology
+from atelier_devtools.bench.report import header, machine, table, write_section
+from atelier_devtools.bench.targets import Target, client, free_port
 
 PUTS = 200
 
