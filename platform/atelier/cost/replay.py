@@ -243,6 +243,9 @@ def run(
         runs = topology.lambdas[s.name].runs
         if runs and s.spec.task_minutes:
             billed[f"{prefix}{runs}"] = s.spec.task_minutes * 60
+    # jobs started before the replay would be billed at the replay's clock: let them finish
+    if not _wait_tasks(endpoint, set(billed), JOBS_WAIT_SECONDS):
+        raise CostError("jobs started before the replay are still running; try again later")
     metered.fetch(endpoint, {"reset": True, "clock": 1.0, "billed_task_seconds": billed})
     began = time.monotonic()
     with Progress() as progress, ThreadPoolExecutor(max_workers=workers) as pool:
