@@ -185,7 +185,7 @@ def validate(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
-    """Benchmarks (not tests): ``nox -s bench -- runtime|deploy|e2e``; writes docs/benchmarks.md."""
+    """Benchmarks (not tests): ``nox -s bench -- runtime|deploy|e2e|cost``; writes docs/benchmarks.md."""
     _install(session, "app", "gates", "test", devtools=True)
     session.run("python", "-m", "atelier_devtools.bench", *session.posargs)
 

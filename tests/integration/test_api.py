@@ -269,3 +269,23 @@ def test_missing_forged_and_expired_tokens_are_refused(
     assert status in (401, 403), (status, body)
     assert "message" in body or "Message" in body, body
     assert _jobs(stack) == before
+
+
+# -- cost: a replayed half hour of the workload profile, priced by the meter ------------------------
+
+
+def test_a_replayed_half_hour_of_prod_is_metered_as_estimated(
+    stack: dict[str, Any], env: dict[str, str], runtime: Any
+) -> None:
+    from atelier.cost import prices as cost_prices
+    from atelier.cost import replay
+    from atelier.topology import load as load_topology
+
+    result = replay.run(load_topology(), cost_prices.load(), "prod", 0.5, "mon 09:00",
+                        runtime.endpoint_url, Path(env["ATELIER_HOME"]), deployed_env=ENV)  # fmt: skip
+    assert (
+        result.counts["structured_data"] == 30 and result.counts["non_structured_data_images"] == 1
+    )
+    services = {name for name, *_ in result.rows}
+    assert {"Fargate", "Lambda", "API Gateway", "DynamoDB", "S3", "CloudWatch Logs"} <= services
+    assert result.agrees, replay.render(result, "markdown")

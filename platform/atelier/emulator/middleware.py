@@ -9,6 +9,8 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from atelier.emulator.agent import Agent
+from atelier.emulator.meter import METER
+from atelier.emulator.meter.http import observe as meter_observe
 from atelier.emulator.ministack_compat import app as bridge
 from atelier.emulator.s3 import website
 
@@ -62,6 +64,10 @@ class AtelierApp:
             status = await asyncio.to_thread(self.agent.status)
             await self._json(send, 200, status)
             return
+        if path == "/_atelier/meter":
+            await self._meter(scope, receive, send)
+            return
+        meter_observe(scope)
         target = _header(scope, b"x-amz-target")
         if (
             target.startswith(ECS_TARGET_PREFIX)
@@ -76,6 +82,29 @@ class AtelierApp:
         if ".s3-website" in host:
             scope = website.rewrite(dict(scope), host)
         await self.inner(scope, receive, send)
+
+    async def _meter(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """GET: what ran since start (or the last reset); POST: replay clock or reset."""
+        if scope.get("method") == "POST":
+            body = bytearray()
+            while True:
+                message = await receive()
+                body.extend(message.get("body", b""))
+                if not message.get("more_body"):
+                    break
+            try:
+                config = json.loads(body or b"{}")
+                if not isinstance(config, dict):
+                    raise ValueError("expected a JSON object")
+                METER.configure(config)
+            except (ValueError, TypeError) as exc:
+                await self._json(send, 400, {"error": f"bad meter settings: {exc}"})
+                return
+        from atelier.emulator.ministack_compat.meter import alarm_names
+
+        snapshot = METER.snapshot()
+        snapshot["alarms"] = sorted(set(snapshot["alarms"]) | set(alarm_names()))
+        await self._json(send, 200, snapshot)
 
     async def _ecs_mutation(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Hold the answer until the agent has acted on it: RunTask returns with a process."""

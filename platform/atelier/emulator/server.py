@@ -79,6 +79,9 @@ async def _serve(settings: Settings) -> None:
 
     ministack_app = bridge.asgi_app()  # imports MiniStack (after configure_environment)
     bridge.disable_docker_backends()
+    from atelier.emulator.ministack_compat import meter as metering
+
+    log.info("metered: %s", ", ".join(metering.install()))
     if os.environ.get("ATELIER_LAMBDA_TUNING", "1") == "1":
         from atelier.emulator.ministack_compat import lambda_ as lambda_tuning
 

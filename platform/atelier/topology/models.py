@@ -13,6 +13,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from atelier.topology.errors import FieldError as FieldError
+from atelier.topology.workload import Workload
+
 NAME = r"^[a-z][a-z0-9_]{0,39}$"
 ENV_NAME = r"^[a-z][a-z0-9]{0,11}$"
 ENV_VAR = r"^[A-Z][A-Z0-9_]*$"
@@ -31,14 +34,6 @@ FARGATE_MEMORY = {
     8192: range(16384, 61441, 4096),
     16384: range(32768, 122881, 8192),
 }
-
-
-class FieldError(ValueError):
-    """A cross-field fault that belongs to one field: the loader reports that field's line."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 def _env_value(value: object) -> object:
@@ -251,6 +246,7 @@ class Topology(Strict):
     buckets: dict[Name, Bucket]
     database: Database
     alarms: dict[Name, Alarm] = Field(default_factory=dict)
+    workload: Workload | None = Field(default=None, description="what each environment does")
 
 
 Path = tuple[str | int, ...]
@@ -313,4 +309,22 @@ def reference_errors(top: Topology) -> list[tuple[Path, str]]:
         for svc in services - set(env.sizes.services):
             path = ("environments", env_name, "sizes", "services")
             errors.append((path, f"no size for service {svc!r}"))
+    if top.workload is not None:
+        errors += _workload_errors(top, top.workload)
+    return errors
+
+
+def _workload_errors(top: Topology, workload: Workload) -> list[tuple[Path, str]]:
+    """Request streams are routed lambdas; overrides name known environments."""
+    errors: list[tuple[Path, str]] = []
+    routed = sorted(n for n, fn in top.lambdas.items() if fn.route is not None)
+    for name in workload.requests:
+        if name not in routed:
+            errors.append(
+                (("workload", "requests", name), f"{name!r} is not a routed lambda: {routed}")
+            )
+    for env in workload.environments:
+        if env not in top.environments:
+            path: Path = ("workload", "environments", env)
+            errors.append((path, f"unknown environment {env!r}: {sorted(top.environments)}"))
     return errors

@@ -3,8 +3,14 @@ variable "name_prefix" {
   type        = string
 }
 
+variable "env" {
+  description = "Environment name: its budget is read from budgets.json (estimate + margin)."
+  type        = string
+  default     = ""
+}
+
 variable "monthly_budget_usd" {
-  description = "Monthly cost budget of the environment in USD (topology sizes.monthly_budget_usd)."
+  description = "Fallback monthly budget in USD (topology sizes.monthly_budget_usd) when budgets.json has no entry for env."
   type        = number
 
   validation {

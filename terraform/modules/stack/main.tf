@@ -176,6 +176,7 @@ module "budgets" {
   source             = "../budgets"
   count              = var.enable_budgets && local.t.monthly_budget_usd > 0 ? 1 : 0
   name_prefix        = local.t.prefix
+  env                = var.env
   monthly_budget_usd = local.t.monthly_budget_usd
   alert_emails       = var.alert_emails
   alerts_topic_arn   = module.monitoring.alerts_topic_arn

@@ -24,6 +24,7 @@ from atelier.config import Settings
 from atelier.emulator.ecs.executor import Executor, StartError, TaskSpec
 from atelier.emulator.ecs.gpu import GpuInfo
 from atelier.emulator.ecs.taskspec import build_task, essential_container
+from atelier.emulator.meter import METER
 from atelier.emulator.ministack_compat import ecs as bridge
 
 log = logging.getLogger("atelier.ecs")
@@ -123,6 +124,7 @@ class EcsTaskExecutor:
             return
         run = RunningTask(ref, handle, built.spec, built.container, built.device)
         self.running[ref.arn] = run
+        METER.task_started(ref.arn, td, built.device)
         bridge.mark_running(ref, getattr(handle, "pid", "container"))
         if built.device is not None:
             tags = {"atelier:device": built.device}
@@ -167,6 +169,7 @@ class EcsTaskExecutor:
         if code is not None:
             self._ship_logs(run)
             del self.running[arn]
+            METER.task_stopped(arn)
             self.ips.give_back(run.spec.host_ip)
             if bridge.is_active(run.ref):
                 bridge.mark_stopped(
@@ -205,6 +208,7 @@ class EcsTaskExecutor:
             ):
                 time.sleep(0.05)
             for run in runs:
+                METER.task_stopped(run.ref.arn)
                 self._ship_logs(run)
                 code = self.executor.poll(run.handle)
                 bridge.mark_stopped(

@@ -1,4 +1,4 @@
-"""``python -m atelier_devtools.bench runtime|deploy|e2e``: run a benchmark group, update docs/benchmarks.md.
+"""``python -m atelier_devtools.bench runtime|deploy|e2e|cost``: run a benchmark group, update docs/benchmarks.md.
 
 Each group replaces its own ``## <Name>`` section (hand-written ``### `` notes under it stay).
 Run one group at a time: they measure time on the same cores.
@@ -14,6 +14,7 @@ GROUPS: dict[str, str] = {
     "runtime": "atelier_devtools.bench.runtime:main",
     "deploy": "atelier_devtools.bench.deploy:main",
     "e2e": "atelier_devtools.bench.e2e:main",
+    "cost": "atelier_devtools.bench.cost:main",
 }
 
 

@@ -1,0 +1,82 @@
+"""The meter's view of MiniStack internals: Lambda invocations, log bytes, alarms defined.
+
+Two instrumentation points every invocation and every log event passes through:
+``lambda_svc._execute_function_dispatch`` (one accounted invocation, whatever the executor or
+caller: Invoke, API Gateway, event sources) and ``cloudwatch_logs._append_log_events`` (task,
+Lambda and PutLogEvents lines alike). Each is wrapped once; a missing name leaves MiniStack
+untouched and says so.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import time
+from typing import Any
+
+from atelier.emulator.meter.core import METER, Meter
+
+log = logging.getLogger("atelier.meter")
+REQUIRED_INTERNALS: dict[str, tuple[str, ...]] = {
+    "ministack.services.lambda_svc": ("_execute_function_dispatch",),
+    "ministack.services.cloudwatch_logs": ("_append_log_events",),
+    "ministack.services.cloudwatch": ("_alarms",),
+}
+LOG_EVENT_OVERHEAD = 26  # bytes AWS adds per event
+
+
+def _wrap(module_name: str, attr: str, make: Any) -> bool:
+    module = importlib.import_module(module_name)
+    original = getattr(module, attr, None)
+    if original is None or getattr(original, "_atelier_meter", False):
+        if original is None:
+            log.warning("meter: %s.%s is gone; that usage is not metered", module_name, attr)
+        return False
+    wrapped = make(original)
+    wrapped._atelier_meter = True
+    setattr(module, attr, wrapped)
+    return True
+
+
+def install(meter: Meter = METER) -> list[str]:
+    """Wrap the instrumentation points; returns what is metered."""
+    done = []
+
+    def dispatch(original: Any) -> Any:
+        def metered(func: dict[str, Any], config: dict[str, Any], *args: Any, **kw: Any) -> Any:
+            start = time.time()
+            try:
+                return original(func, config, *args, **kw)
+            finally:
+                meter.lambda_invoked(
+                    str(config.get("FunctionName", "unknown")),
+                    (time.time() - start) * 1000.0,
+                    float(config.get("MemorySize", 128)),
+                )
+
+        return metered
+
+    def append(original: Any) -> Any:
+        def metered(stream: Any, events: list[dict[str, Any]]) -> Any:
+            size = sum(len(str(e.get("message", "")).encode()) + LOG_EVENT_OVERHEAD for e in events)
+            meter.count("logs.bytes", size)
+            return original(stream, events)
+
+        return metered
+
+    if _wrap("ministack.services.lambda_svc", "_execute_function_dispatch", dispatch):
+        done.append("lambda invocations")
+    if _wrap("ministack.services.cloudwatch_logs", "_append_log_events", append):
+        done.append("log bytes")
+    return done
+
+
+def alarm_names() -> list[str]:
+    """Metric alarms defined in MiniStack (every account and region)."""
+    try:
+        cloudwatch = importlib.import_module("ministack.services.cloudwatch")
+        keys = list(cloudwatch._alarms._data)  # (account, region, name) -> alarm
+        return sorted({str(k[-1]) if isinstance(k, tuple) else str(k) for k in keys})
+    except Exception:  # the meter never breaks the runtime
+        log.debug("meter: alarms not readable", exc_info=True)
+        return []
