@@ -1,0 +1,1 @@
+"""The only modules that reach into MiniStack's internals."""

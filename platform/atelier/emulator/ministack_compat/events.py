@@ -1,0 +1,28 @@
+"""MiniStack's EventBridge: ECS cluster targets run their task (MiniStack logs "unsupported
+target type"), and the scheduler reads the runtime clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ministack.services import eventbridge as eb
+
+from atelier.emulator import clock
+from atelier.emulator.events.ecs_target import is_ecs_target, launch
+
+_original_invoke = eb._invoke_target
+
+
+def install(run_task: Callable[..., Any]) -> None:
+    def invoke(target: dict[str, Any], event: dict[str, Any], rule: dict[str, Any], view: Any = None) -> Any:
+        if is_ecs_target(target):
+            launch(target, run_task)
+            return None
+        return _original_invoke(target, event, rule, view)
+
+    eb._invoke_target = invoke
+    speed = clock.get_clock().speed
+    if speed != 1.0:
+        eb._now_ts = clock.now
+        eb._SCHEDULER_TICK_INTERVAL = max(0.5, 10.0 / speed)

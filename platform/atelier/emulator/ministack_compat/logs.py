@@ -1,0 +1,55 @@
+"""MiniStack's CloudWatch Logs seen by Atelier: every stored batch (PutLogEvents, Lambda and ECS
+task output) reaches the metric-filter pump, and PutMetricFilter refuses a pattern CloudWatch
+would refuse."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from ministack.core.responses import error_response_json, get_account_id, get_region
+from ministack.services import cloudwatch_logs as cwl
+
+from atelier.emulator.logs.patterns import PatternError, compile_pattern
+
+log = logging.getLogger("atelier.logs")
+Scope = tuple[str, str]
+_original_fanout = cwl._fanout_to_subscription_filters
+_original_put_filter = cwl._put_metric_filter
+
+
+def install(on_events: Callable[[Scope, str, list[dict[str, Any]]], None]) -> None:
+    def fanout(group: str, stream: str, events: list[dict[str, Any]], *a: Any, **kw: Any) -> Any:
+        try:
+            on_events((get_account_id(), get_region()), group, events)
+        except Exception:
+            log.exception("metric filter hook failed for %s", group)
+        return _original_fanout(group, stream, events, *a, **kw)
+
+    cwl._fanout_to_subscription_filters = fanout
+    cwl._put_metric_filter = _checked_put_filter
+
+
+def _checked_put_filter(data: dict[str, Any]) -> Any:
+    try:
+        compile_pattern(data.get("filterPattern", ""))
+    except PatternError as exc:
+        return error_response_json("InvalidParameterException", f"Invalid metric filter pattern: {exc}", 400)
+    for tr in data.get("metricTransformations") or []:
+        raw = str(tr.get("metricValue", ""))
+        if not raw.startswith("$"):
+            try:
+                float(raw)
+            except ValueError:
+                return error_response_json(
+                    "InvalidParameterException", f"Invalid metric value: {raw!r}", 400
+                )
+    return _original_put_filter(data)
+
+
+def filters_for(scope: Scope, group: str) -> list[dict[str, Any]]:
+    return [
+        f for (acct, region, (g, _name)), f in list(cwl._metric_filters._data.items())
+        if (acct, region) == scope and g == group
+    ]
