@@ -9,12 +9,12 @@ resource "aws_cloudwatch_log_group" "this" {
   kms_key_id        = var.kms_key_arn
 }
 
-# Pipelines log one JSON line per job status change; a FAILED job counts once.
+# Pipelines log one JSON line per job transition (ml_common.joblog); a FAILED job counts once.
 resource "aws_cloudwatch_log_metric_filter" "jobs_failed" {
   for_each       = toset(var.task_log_groups)
   name           = "jobs-failed"
   log_group_name = aws_cloudwatch_log_group.this[each.key].name
-  pattern        = "{ $.status = \"FAILED\" }"
+  pattern        = "{ ($.event = \"job_transition\") && ($.status = \"FAILED\") }"
   metric_transformation {
     name          = "JobsFailed"
     namespace     = "Atelier"

@@ -163,3 +163,24 @@ def test_reason_names_datapoints_and_threshold() -> None:
     result = evaluate(_spec(case), _points("XXX"), T0 + 185, "OK")
     assert result.reason.startswith("Threshold Crossed: 3 out of the last 3 datapoints [10.0")
     assert "greater than or equal to the threshold (5.0)" in result.reason
+
+
+def test_golden_cases_catch_a_broken_evaluation_range(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Break the engine on purpose (no evaluation range beyond N periods): the golden cases
+    that read real datapoints from farther back now fail, naming what broke."""
+    from atelier.emulator.cloudwatch import semantics
+
+    monkeypatch.setattr(semantics, "EXTRA_RANGE_PERIODS", 0)
+    broken = [c.id for c in CASES
+              if evaluate(_spec(c), _points(c.seq), T0 + len(c.seq) * 60 + 5, c.start).state != c.expected]
+    assert "X-X-X-range" in broken and "0-X-X-missing" in broken
+
+
+def test_golden_cases_catch_missing_treated_as_breaching(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Break the engine on purpose (every TreatMissingData read as ``breaching``)."""
+    broken = []
+    for c in CASES:
+        spec = _spec(Case(c.id, c.doc, c.seq, c.expected, c.n, c.m, "breaching", c.start, c.extra))
+        if evaluate(spec, _points(c.seq), T0 + len(c.seq) * 60 + 5, c.start).state != c.expected:
+            broken.append(c.id)
+    assert {"all-missing-missing", "all-missing-notbreaching", "--X---notbreaching"} <= set(broken)

@@ -1,0 +1,136 @@
+"""CloudWatch, Logs, SNS and EventBridge behaviour of a runtime on a simulated clock
+(``ATELIER_CLOCK_SPEED=60``: one minute per second): alarms evaluated on the clock with
+history and actions, metric filters and EMF turning log events into datapoints, e-mail to the
+mailbox, AWS's errors for bad alarms and filter patterns."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from atelier.emulator.testing import Runtime, start_runtime
+
+pytestmark = pytest.mark.integration
+SPEED = 60.0
+
+
+@pytest.fixture(scope="module")
+def fast(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
+    rt = start_runtime(tmp_path_factory.mktemp("ops-home"), env={"ATELIER_CLOCK_SPEED": str(SPEED)})
+    try:
+        yield rt
+    finally:
+        rt.stop()
+
+
+def _until(pred: Callable[[], Any], timeout: float = 20.0) -> Any:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        got = pred()
+        if got:
+            return got
+        time.sleep(0.2)
+    raise AssertionError(f"not true within {timeout} s: {pred}")
+
+
+def _state(cw: Any, name: str) -> str:
+    return str(cw.describe_alarms(AlarmNames=[name])["MetricAlarms"][0]["StateValue"])
+
+
+def _topic_with_mail_and_queue(rt: Runtime, name: str) -> tuple[str, str]:
+    sns, sqs = rt.client("sns"), rt.client("sqs")
+    topic = sns.create_topic(Name=name)["TopicArn"]
+    queue = sqs.create_queue(QueueName=f"{name}-q")["QueueUrl"]
+    qarn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="oncall@example.com")
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=qarn)
+    return topic, queue
+
+
+def test_bad_alarm_definitions_get_aws_errors(fast: Runtime) -> None:
+    cw = fast.client("cloudwatch")
+    base = dict(AlarmName="bad", Namespace="N", MetricName="M", EvaluationPeriods=1, Threshold=1.0,
+                ComparisonOperator="GreaterThanThreshold")
+    with pytest.raises(ClientError) as stat:
+        cw.put_metric_alarm(**base, Statistic="Median", Period=60)
+    assert stat.value.response["Error"]["Code"] == "ValidationError"
+    assert "enum value set" in stat.value.response["Error"]["Message"]
+    with pytest.raises(ClientError) as period:
+        cw.put_metric_alarm(**base, Statistic="Sum", Period=45)
+    assert period.value.response["Error"]["Code"] == "InvalidParameterValue"
+    with pytest.raises(ClientError) as ext:
+        cw.put_metric_alarm(**base, ExtendedStatistic="p150", Period=60)
+    assert ext.value.response["Error"]["Code"] == "InvalidParameterValue"
+    assert cw.describe_alarms(AlarmNames=["bad"])["MetricAlarms"] == []
+
+
+def test_unparseable_filter_pattern_is_refused(fast: Runtime) -> None:
+    logs = fast.client("logs")
+    logs.create_log_group(logGroupName="/bad/patterns")
+    with pytest.raises(ClientError) as err:
+        logs.put_metric_filter(logGroupName="/bad/patterns", filterName="f",
+                               filterPattern='{ $.status = "FAILED" ',
+                               metricTransformations=[{"metricName": "X", "metricNamespace": "N", "metricValue": "1"}])
+    assert err.value.response["Error"]["Code"] == "InvalidParameterException"
+
+
+def test_metric_filter_alarm_history_actions_and_recovery(fast: Runtime) -> None:
+    logs, cw, sqs = fast.client("logs"), fast.client("cloudwatch"), fast.client("sqs")
+    topic, queue = _topic_with_mail_and_queue(fast, "ops-alerts")
+    group = "/ecs/atelier-local-images"
+    logs.create_log_group(logGroupName=group)
+    logs.create_log_stream(logGroupName=group, logStreamName="s")
+    logs.put_metric_filter(
+        logGroupName=group, filterName="jobs-failed", filterPattern='{ $.status = "FAILED" }',
+        metricTransformations=[{"metricName": "JobsFailed", "metricNamespace": "Atelier/Test",
+                                "metricValue": "1"}])
+    cw.put_metric_alarm(
+        AlarmName="jobs-failed", Namespace="Atelier/Test", MetricName="JobsFailed", Statistic="Sum",
+        Period=60, EvaluationPeriods=1, Threshold=1.0, ComparisonOperator="GreaterThanOrEqualToThreshold",
+        TreatMissingData="notBreaching", AlarmActions=[topic], OKActions=[topic])
+    _until(lambda: _state(cw, "jobs-failed") == "OK")  # no data, notBreaching
+    line = {"event": "job_transition", "job_id": "j1", "pipeline": "images", "status": "FAILED",
+            "duration_s": 2.0, "error_class": "RuntimeError"}
+    logs.put_log_events(logGroupName=group, logStreamName="s",
+                        logEvents=[{"timestamp": int(time.time() * 1000), "message": json.dumps(line)}])
+    _until(lambda: _state(cw, "jobs-failed") == "ALARM", timeout=10)
+    # a minute later (one real second) the period without failures brings it back
+    _until(lambda: _state(cw, "jobs-failed") == "OK", timeout=10)
+    items = cw.describe_alarm_history(AlarmName="jobs-failed", HistoryItemType="StateUpdate")["AlarmHistoryItems"]
+    summaries = [i["HistorySummary"] for i in items]
+    assert any("OK to ALARM" in s for s in summaries) and any("ALARM to OK" in s for s in summaries)
+    messages = _until(lambda: sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages"))
+    body = json.loads(json.loads(messages[0]["Body"])["Message"])
+    assert body["AlarmName"] == "jobs-failed" and body["NewStateValue"] in ("ALARM", "OK")
+    mailbox = Path(fast.home) / "mailbox" / "mail.jsonl"
+    mails = _until(lambda: mailbox.exists() and [json.loads(x) for x in mailbox.read_text().splitlines()])
+    assert mails[0]["to"] == "oncall@example.com" and "jobs-failed" in mails[0]["subject"]
+
+
+def test_emf_datapoints_drive_a_p99_alarm(fast: Runtime) -> None:
+    logs, cw = fast.client("logs"), fast.client("cloudwatch")
+    group = "/aws/lambda/emf-test"
+    logs.create_log_group(logGroupName=group)
+    logs.create_log_stream(logGroupName=group, logStreamName="s")
+    cw.put_metric_alarm(
+        AlarmName="p99", Namespace="Atelier/Api", MetricName="Latency", ExtendedStatistic="p99",
+        Dimensions=[{"Name": "Route", "Value": "/structured_data"}], Period=60, EvaluationPeriods=1,
+        Threshold=1000.0, ComparisonOperator="GreaterThanThreshold", TreatMissingData="missing")
+    doc = {"_aws": {"CloudWatchMetrics": [{"Namespace": "Atelier/Api", "Dimensions": [["Route"]],
+                                           "Metrics": [{"Name": "Latency", "Unit": "Milliseconds"}]}]},
+           "Route": "/structured_data", "Latency": [20] * 95 + [4000] * 5}
+    now_ms = int(time.time() * 1000)
+    logs.put_log_events(logGroupName=group, logStreamName="s",
+                        logEvents=[{"timestamp": now_ms, "message": json.dumps(doc)}])
+    _until(lambda: _state(cw, "p99") == "ALARM", timeout=10)
+    stats = cw.get_metric_statistics(
+        Namespace="Atelier/Api", MetricName="Latency", Dimensions=[{"Name": "Route", "Value": "/structured_data"}],
+        StartTime=time.time() - 7200 * SPEED, EndTime=time.time() + 7200 * SPEED, Period=60,
+        Statistics=["SampleCount"])
+    assert sum(d["SampleCount"] for d in stats["Datapoints"]) == 100
