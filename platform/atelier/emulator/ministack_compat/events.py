@@ -12,6 +12,7 @@ from atelier.emulator import clock
 from atelier.emulator.events.ecs_target import is_ecs_target, launch
 
 _original_invoke = eb._invoke_target
+SWEEP_S = 2.0
 
 
 def install(run_task: Callable[..., Any]) -> None:
@@ -22,7 +23,9 @@ def install(run_task: Callable[..., Any]) -> None:
         return _original_invoke(target, event, rule, view)
 
     eb._invoke_target = invoke
+    # MiniStack sweeps schedules every 10 s: a rate(1 minute) rule would fire up to 10 s late
+    eb._SCHEDULER_TICK_INTERVAL = SWEEP_S
     speed = clock.get_clock().speed
     if speed != 1.0:
         eb._now_ts = clock.now
-        eb._SCHEDULER_TICK_INTERVAL = max(0.5, 10.0 / speed)
+        eb._SCHEDULER_TICK_INTERVAL = max(0.25, SWEEP_S / speed)
