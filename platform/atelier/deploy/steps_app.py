@@ -126,7 +126,12 @@ def alarms_step(d: Deployment) -> Result:
             period=a.period,
             statistic=a.statistic,
             dimensions=alarm_dimensions(d.exp, a.namespace, d.results),
-            description=f"{a.namespace}/{a.metric} >= {a.threshold:g} ({d.exp.env})",
+            description=a.description
+            or f"{a.namespace}/{a.metric} {a.comparison} {a.threshold:g} ({d.exp.env})",
+            evaluation_periods=a.evaluation_periods,
+            datapoints_to_alarm=a.datapoints_to_alarm,
+            comparison=a.comparison,
+            treat_missing_data=a.treat_missing_data,
         )
         for a in d.exp.alarms.values()
     ]

@@ -239,6 +239,10 @@ def expand(top: Topology, env: str) -> Expansion:
                 period=a.period,
                 evaluation_periods=a.evaluation_periods,
                 statistic=a.statistic,
+                datapoints_to_alarm=a.datapoints_to_alarm or a.evaluation_periods,
+                comparison=a.comparison,
+                treat_missing_data=a.treat_missing_data,
+                description=a.description,
             )
             for name, a in top.alarms.items()
         },

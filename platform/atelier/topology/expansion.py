@@ -100,6 +100,10 @@ class Alarm(Out):
     period: int
     evaluation_periods: int
     statistic: str
+    datapoints_to_alarm: int
+    comparison: str
+    treat_missing_data: str
+    description: str
 
 
 class Network(Out):

@@ -21,13 +21,17 @@ variable "log_retention_days" {
 variable "alarms" {
   description = "The topology module's alarms output."
   type = map(object({
-    name               = string
-    metric             = string
-    namespace          = string
-    threshold          = number
-    period             = number
-    evaluation_periods = number
-    statistic          = string
+    name                = string
+    metric              = string
+    namespace           = string
+    threshold           = number
+    period              = number
+    evaluation_periods  = number
+    statistic           = string
+    datapoints_to_alarm = number
+    comparison          = string
+    treat_missing_data  = string
+    description         = string
   }))
 }
 
