@@ -80,3 +80,9 @@ variable "artifacts_bucket" {
   type        = string
   default     = ""
 }
+
+variable "canary_secret_arn" {
+  description = "Secrets Manager ARN of the monitoring user ({username, password}) the canary logs in as; empty: the canary only checks that /auth refuses no credentials."
+  type        = string
+  default     = ""
+}
