@@ -134,3 +134,26 @@ def test_emf_datapoints_drive_a_p99_alarm(fast: Runtime) -> None:
         StartTime=time.time() - 7200 * SPEED, EndTime=time.time() + 7200 * SPEED, Period=60,
         Statistics=["SampleCount"])
     assert sum(d["SampleCount"] for d in stats["Datapoints"]) == 100
+
+
+def test_atelier_alerts_shows_states_mail_and_silences(fast: Runtime) -> None:
+    import os
+    import subprocess
+    import sys
+    from urllib.parse import urlsplit
+
+    cw = fast.client("cloudwatch")
+    cw.put_metric_alarm(AlarmName="cli-visible", Namespace="N", MetricName="M", Statistic="Sum",
+                        Period=60, EvaluationPeriods=1, Threshold=1.0,
+                        ComparisonOperator="GreaterThanThreshold", TreatMissingData="breaching")
+    _until(lambda: _state(cw, "cli-visible") == "ALARM", timeout=10)
+    env = {**os.environ, "ATELIER_HOME": str(fast.home), "ATELIER_PORT": str(urlsplit(fast.endpoint_url).port)}
+    cli = [sys.executable, "-m", "atelier.cli", "alerts"]
+    out = subprocess.run([*cli, "--json", "--silence", "cli-visible"], env=env, check=True,
+                         capture_output=True, text=True, timeout=60).stdout
+    doc = json.loads(out)
+    row = next(r for r in doc["alarms"] if r["name"] == "cli-visible")
+    assert row["state"] == "ALARM" and row["actions"] is False
+    assert cw.describe_alarms(AlarmNames=["cli-visible"])["MetricAlarms"][0]["ActionsEnabled"] is False
+    table = subprocess.run(cli, env=env, check=True, capture_output=True, text=True, timeout=60).stdout
+    assert "cli-visible" in table and "silenced" in table
