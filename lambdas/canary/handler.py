@@ -20,7 +20,9 @@ import model_check
 def _credentials() -> tuple[str, str]:
     arn = os.environ.get("CANARY_SECRET_ARN")
     if arn:
-        secret = json.loads(boto3.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"])
+        secret = json.loads(
+            boto3.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]
+        )
         return secret["username"], secret["password"]
     return os.environ["CANARY_USERNAME"], os.environ["CANARY_PASSWORD"]
 
@@ -29,8 +31,15 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     golden_path = Path(os.environ.get("GOLDEN_PATH") or Path(__file__).with_name("golden.json"))
     golden = json.loads(golden_path.read_text())["cases"]
     username, password = _credentials()
-    result = model_check.run(os.environ["API_URL"], username, password, golden,
-                             os.environ.get("CANARY_IMAGE_LINK") or None)
+    result = model_check.run(
+        os.environ["API_URL"],
+        username,
+        password,
+        golden,
+        os.environ.get("CANARY_IMAGE_LINK") or None,
+    )
     model_check.publish(result, boto3.client("cloudwatch"))
-    print(json.dumps({"event": "canary_run", **result.as_dict()}))  # one line per run, for Logs Insights
+    print(
+        json.dumps({"event": "canary_run", **result.as_dict()})
+    )  # one line per run, for Logs Insights
     return result.as_dict()

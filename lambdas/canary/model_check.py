@@ -37,11 +37,19 @@ class Result:
         self.problems.append(problem)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"ok": self.ok, "wrong_answers": self.wrong_answers, "server_errors": self.server_errors,
-                "latencies_ms": self.latencies_ms, "problems": self.problems, "image": self.image}
+        return {
+            "ok": self.ok,
+            "wrong_answers": self.wrong_answers,
+            "server_errors": self.server_errors,
+            "latencies_ms": self.latencies_ms,
+            "problems": self.problems,
+            "image": self.image,
+        }
 
 
-def _call(result: Result, method: str, url: str, body: Any = None, token: str | None = None) -> tuple[int, Any]:
+def _call(
+    result: Result, method: str, url: str, body: Any = None, token: str | None = None
+) -> tuple[int, Any]:
     headers = {"Content-Type": "application/json"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
@@ -76,11 +84,18 @@ def same_answer(expected: dict[str, Any], got: Any, tolerance: float = 1e-4) -> 
     )
 
 
-def run(api_url: str, username: str, password: str, golden: list[dict[str, Any]],
-        image_link: str | None = None) -> Result:
+def run(
+    api_url: str,
+    username: str,
+    password: str,
+    golden: list[dict[str, Any]],
+    image_link: str | None = None,
+) -> Result:
     result = Result()
     base = api_url.rstrip("/")
-    status, body = _call(result, "POST", f"{base}/auth", {"username": username, "password": password})
+    status, body = _call(
+        result, "POST", f"{base}/auth", {"username": username, "password": password}
+    )
     token = body.get("token") if isinstance(body, dict) else None
     if status != 200 or not token:
         result.fail(f"login as {username} answered {status}")
@@ -98,7 +113,9 @@ def run(api_url: str, username: str, password: str, golden: list[dict[str, Any]]
 
 
 def _image(result: Result, base: str, token: str, link: str) -> None:
-    status, body = _call(result, "POST", f"{base}/non_structured_data_images", {"link": link}, token)
+    status, body = _call(
+        result, "POST", f"{base}/non_structured_data_images", {"link": link}, token
+    )
     job_id = body.get("job_id") if isinstance(body, dict) else None
     if status not in (200, 201, 202) or not job_id:
         result.image = "refused"
@@ -127,7 +144,9 @@ def metric_data(result: Result) -> list[dict[str, Any]]:
         {"MetricName": "ServerErrors", "Value": float(result.server_errors), "Unit": "Count"},
     ]
     if result.latencies_ms:
-        data.append({"MetricName": "Latency", "Values": result.latencies_ms, "Unit": "Milliseconds"})
+        data.append(
+            {"MetricName": "Latency", "Values": result.latencies_ms, "Unit": "Milliseconds"}
+        )
     return data
 
 

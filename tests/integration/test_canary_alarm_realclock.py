@@ -19,7 +19,7 @@ import zipfile
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -33,13 +33,13 @@ ROLE = "arn:aws:iam::000000000000:role/canary"
 
 class World:
     fault = False
-    failing_checks: list[float] = []
-    notifications: list[tuple[float, dict[str, Any]]] = []
+    failing_checks: ClassVar[list[float]] = []
+    notifications: ClassVar[list[tuple[float, dict[str, Any]]]] = []
     sns: Any = None
 
 
 class _Api(BaseHTTPRequestHandler):
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
         if self.path == "/auth":
             ok = body == {"username": "monitoring", "password": "canary-pass"}
@@ -67,7 +67,7 @@ class _Api(BaseHTTPRequestHandler):
 
 
 class _Hook(_Api):
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         doc = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
         if doc.get("Type") == "SubscriptionConfirmation":
             World.sns.confirm_subscription(TopicArn=doc["TopicArn"], Token=doc["Token"])
@@ -105,28 +105,53 @@ def _wait_for(state: str, after: float, timeout: float) -> float:
     end = time.time() + timeout
     while time.time() < end:
         for at, msg in World.notifications:
-            if at >= after and msg.get("AlarmName") == "canary-failed" and msg["NewStateValue"] == state:
+            if (
+                at >= after
+                and msg.get("AlarmName") == "canary-failed"
+                and msg["NewStateValue"] == state
+            ):
                 return at
         time.sleep(0.25)
     raise AssertionError(f"no {state} notification within {timeout} s: {World.notifications}")
 
 
-def test_wrong_answer_alarms_within_65_s_and_recovers(runtime: Runtime, servers: tuple[str, str]) -> None:
+def test_wrong_answer_alarms_within_65_s_and_recovers(
+    runtime: Runtime, servers: tuple[str, str]
+) -> None:
     api_url, hook_url = servers
     lam, events, cw, sns = (runtime.client(s) for s in ("lambda", "events", "cloudwatch", "sns"))
     World.sns = sns
     topic = sns.create_topic(Name="canary-alerts")["TopicArn"]
     sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=f"{hook_url}/sns")
     cw.put_metric_alarm(
-        AlarmName="canary-failed", Namespace="Atelier/Canary", MetricName="Failures", Statistic="Sum",
-        Period=60, EvaluationPeriods=1, DatapointsToAlarm=1, Threshold=1.0,
-        ComparisonOperator="GreaterThanOrEqualToThreshold", TreatMissingData="missing",
-        AlarmActions=[topic], OKActions=[topic])
+        AlarmName="canary-failed",
+        Namespace="Atelier/Canary",
+        MetricName="Failures",
+        Statistic="Sum",
+        Period=60,
+        EvaluationPeriods=1,
+        DatapointsToAlarm=1,
+        Threshold=1.0,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+        TreatMissingData="missing",
+        AlarmActions=[topic],
+        OKActions=[topic],
+    )
     arn = lam.create_function(
-        FunctionName="canary", Runtime="python3.11", Role=ROLE, Handler="handler.handler", Timeout=30,
+        FunctionName="canary",
+        Runtime="python3.11",
+        Role=ROLE,
+        Handler="handler.handler",
+        Timeout=30,
         Code={"ZipFile": _bundle()},
-        Environment={"Variables": {"API_URL": api_url, "CANARY_USERNAME": "monitoring",
-                                   "CANARY_PASSWORD": "canary-pass"}})["FunctionArn"]
+        Environment={
+            "Variables": {
+                "API_URL": api_url,
+                "CANARY_USERNAME": "monitoring",
+                "CANARY_PASSWORD": "canary-pass",
+            }
+        },
+    )["FunctionArn"]
     lam.get_waiter("function_active_v2").wait(FunctionName="canary")
     events.put_rule(Name="canary-every-minute", ScheduleExpression="rate(1 minute)")
     events.put_targets(Rule="canary-every-minute", Targets=[{"Id": "canary", "Arn": arn}])

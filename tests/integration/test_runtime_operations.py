@@ -47,7 +47,9 @@ def _topic_with_mail_and_queue(rt: Runtime, name: str) -> tuple[str, str]:
     sns, sqs = rt.client("sns"), rt.client("sqs")
     topic = sns.create_topic(Name=name)["TopicArn"]
     queue = sqs.create_queue(QueueName=f"{name}-q")["QueueUrl"]
-    qarn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    qarn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
     sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="oncall@example.com")
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=qarn)
     return topic, queue
@@ -55,8 +57,14 @@ def _topic_with_mail_and_queue(rt: Runtime, name: str) -> tuple[str, str]:
 
 def test_bad_alarm_definitions_get_aws_errors(fast: Runtime) -> None:
     cw = fast.client("cloudwatch")
-    base = dict(AlarmName="bad", Namespace="N", MetricName="M", EvaluationPeriods=1, Threshold=1.0,
-                ComparisonOperator="GreaterThanThreshold")
+    base = dict(
+        AlarmName="bad",
+        Namespace="N",
+        MetricName="M",
+        EvaluationPeriods=1,
+        Threshold=1.0,
+        ComparisonOperator="GreaterThanThreshold",
+    )
     with pytest.raises(ClientError) as stat:
         cw.put_metric_alarm(**base, Statistic="Median", Period=60)
     assert stat.value.response["Error"]["Code"] == "ValidationError"
@@ -74,9 +82,12 @@ def test_unparseable_filter_pattern_is_refused(fast: Runtime) -> None:
     logs = fast.client("logs")
     logs.create_log_group(logGroupName="/bad/patterns")
     with pytest.raises(ClientError) as err:
-        logs.put_metric_filter(logGroupName="/bad/patterns", filterName="f",
-                               filterPattern='{ $.status = "FAILED" ',
-                               metricTransformations=[{"metricName": "X", "metricNamespace": "N", "metricValue": "1"}])
+        logs.put_metric_filter(
+            logGroupName="/bad/patterns",
+            filterName="f",
+            filterPattern='{ $.status = "FAILED" ',
+            metricTransformations=[{"metricName": "X", "metricNamespace": "N", "metricValue": "1"}],
+        )
     assert err.value.response["Error"]["Code"] == "InvalidParameterException"
 
 
@@ -87,29 +98,59 @@ def test_metric_filter_alarm_history_actions_and_recovery(fast: Runtime) -> None
     logs.create_log_group(logGroupName=group)
     logs.create_log_stream(logGroupName=group, logStreamName="s")
     logs.put_metric_filter(
-        logGroupName=group, filterName="jobs-failed", filterPattern='{ $.status = "FAILED" }',
-        metricTransformations=[{"metricName": "JobsFailed", "metricNamespace": "Atelier/Test",
-                                "metricValue": "1"}])
+        logGroupName=group,
+        filterName="jobs-failed",
+        filterPattern='{ $.status = "FAILED" }',
+        metricTransformations=[
+            {"metricName": "JobsFailed", "metricNamespace": "Atelier/Test", "metricValue": "1"}
+        ],
+    )
     cw.put_metric_alarm(
-        AlarmName="jobs-failed", Namespace="Atelier/Test", MetricName="JobsFailed", Statistic="Sum",
-        Period=60, EvaluationPeriods=1, Threshold=1.0, ComparisonOperator="GreaterThanOrEqualToThreshold",
-        TreatMissingData="notBreaching", AlarmActions=[topic], OKActions=[topic])
+        AlarmName="jobs-failed",
+        Namespace="Atelier/Test",
+        MetricName="JobsFailed",
+        Statistic="Sum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=1.0,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+        TreatMissingData="notBreaching",
+        AlarmActions=[topic],
+        OKActions=[topic],
+    )
     _until(lambda: _state(cw, "jobs-failed") == "OK")  # no data, notBreaching
-    line = {"event": "job_transition", "job_id": "j1", "pipeline": "images", "status": "FAILED",
-            "duration_s": 2.0, "error_class": "RuntimeError"}
-    logs.put_log_events(logGroupName=group, logStreamName="s",
-                        logEvents=[{"timestamp": int(time.time() * 1000), "message": json.dumps(line)}])
+    line = {
+        "event": "job_transition",
+        "job_id": "j1",
+        "pipeline": "images",
+        "status": "FAILED",
+        "duration_s": 2.0,
+        "error_class": "RuntimeError",
+    }
+    logs.put_log_events(
+        logGroupName=group,
+        logStreamName="s",
+        logEvents=[{"timestamp": int(time.time() * 1000), "message": json.dumps(line)}],
+    )
     _until(lambda: _state(cw, "jobs-failed") == "ALARM", timeout=10)
     # a minute later (one real second) the period without failures brings it back
     _until(lambda: _state(cw, "jobs-failed") == "OK", timeout=10)
-    items = cw.describe_alarm_history(AlarmName="jobs-failed", HistoryItemType="StateUpdate")["AlarmHistoryItems"]
+    items = cw.describe_alarm_history(AlarmName="jobs-failed", HistoryItemType="StateUpdate")[
+        "AlarmHistoryItems"
+    ]
     summaries = [i["HistorySummary"] for i in items]
     assert any("OK to ALARM" in s for s in summaries) and any("ALARM to OK" in s for s in summaries)
-    messages = _until(lambda: sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages"))
+    messages = _until(
+        lambda: sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1).get(
+            "Messages"
+        )
+    )
     body = json.loads(json.loads(messages[0]["Body"])["Message"])
     assert body["AlarmName"] == "jobs-failed" and body["NewStateValue"] in ("ALARM", "OK")
     mailbox = Path(fast.home) / "mailbox" / "mail.jsonl"
-    mails = _until(lambda: mailbox.exists() and [json.loads(x) for x in mailbox.read_text().splitlines()])
+    mails = _until(
+        lambda: mailbox.exists() and [json.loads(x) for x in mailbox.read_text().splitlines()]
+    )
     assert mails[0]["to"] == "oncall@example.com" and "jobs-failed" in mails[0]["subject"]
 
 
@@ -119,20 +160,46 @@ def test_emf_datapoints_drive_a_p99_alarm(fast: Runtime) -> None:
     logs.create_log_group(logGroupName=group)
     logs.create_log_stream(logGroupName=group, logStreamName="s")
     cw.put_metric_alarm(
-        AlarmName="p99", Namespace="Atelier/Api", MetricName="Latency", ExtendedStatistic="p99",
-        Dimensions=[{"Name": "Route", "Value": "/structured_data"}], Period=60, EvaluationPeriods=1,
-        Threshold=1000.0, ComparisonOperator="GreaterThanThreshold", TreatMissingData="missing")
-    doc = {"_aws": {"CloudWatchMetrics": [{"Namespace": "Atelier/Api", "Dimensions": [["Route"]],
-                                           "Metrics": [{"Name": "Latency", "Unit": "Milliseconds"}]}]},
-           "Route": "/structured_data", "Latency": [20] * 95 + [4000] * 5}
+        AlarmName="p99",
+        Namespace="Atelier/Api",
+        MetricName="Latency",
+        ExtendedStatistic="p99",
+        Dimensions=[{"Name": "Route", "Value": "/structured_data"}],
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=1000.0,
+        ComparisonOperator="GreaterThanThreshold",
+        TreatMissingData="missing",
+    )
+    doc = {
+        "_aws": {
+            "CloudWatchMetrics": [
+                {
+                    "Namespace": "Atelier/Api",
+                    "Dimensions": [["Route"]],
+                    "Metrics": [{"Name": "Latency", "Unit": "Milliseconds"}],
+                }
+            ]
+        },
+        "Route": "/structured_data",
+        "Latency": [20] * 95 + [4000] * 5,
+    }
     now_ms = int(time.time() * 1000)
-    logs.put_log_events(logGroupName=group, logStreamName="s",
-                        logEvents=[{"timestamp": now_ms, "message": json.dumps(doc)}])
+    logs.put_log_events(
+        logGroupName=group,
+        logStreamName="s",
+        logEvents=[{"timestamp": now_ms, "message": json.dumps(doc)}],
+    )
     _until(lambda: _state(cw, "p99") == "ALARM", timeout=10)
     stats = cw.get_metric_statistics(
-        Namespace="Atelier/Api", MetricName="Latency", Dimensions=[{"Name": "Route", "Value": "/structured_data"}],
-        StartTime=time.time() - 7200 * SPEED, EndTime=time.time() + 7200 * SPEED, Period=60,
-        Statistics=["SampleCount"])
+        Namespace="Atelier/Api",
+        MetricName="Latency",
+        Dimensions=[{"Name": "Route", "Value": "/structured_data"}],
+        StartTime=time.time() - 7200 * SPEED,
+        EndTime=time.time() + 7200 * SPEED,
+        Period=60,
+        Statistics=["SampleCount"],
+    )
     assert sum(d["SampleCount"] for d in stats["Datapoints"]) == 100
 
 
@@ -143,17 +210,39 @@ def test_atelier_alerts_shows_states_mail_and_silences(fast: Runtime) -> None:
     from urllib.parse import urlsplit
 
     cw = fast.client("cloudwatch")
-    cw.put_metric_alarm(AlarmName="cli-visible", Namespace="N", MetricName="M", Statistic="Sum",
-                        Period=60, EvaluationPeriods=1, Threshold=1.0,
-                        ComparisonOperator="GreaterThanThreshold", TreatMissingData="breaching")
+    cw.put_metric_alarm(
+        AlarmName="cli-visible",
+        Namespace="N",
+        MetricName="M",
+        Statistic="Sum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=1.0,
+        ComparisonOperator="GreaterThanThreshold",
+        TreatMissingData="breaching",
+    )
     _until(lambda: _state(cw, "cli-visible") == "ALARM", timeout=10)
-    env = {**os.environ, "ATELIER_HOME": str(fast.home), "ATELIER_PORT": str(urlsplit(fast.endpoint_url).port)}
+    env = {
+        **os.environ,
+        "ATELIER_HOME": str(fast.home),
+        "ATELIER_PORT": str(urlsplit(fast.endpoint_url).port),
+    }
     cli = [sys.executable, "-m", "atelier.cli", "alerts"]
-    out = subprocess.run([*cli, "--json", "--silence", "cli-visible"], env=env, check=True,
-                         capture_output=True, text=True, timeout=60).stdout
+    out = subprocess.run(
+        [*cli, "--json", "--silence", "cli-visible"],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout
     doc = json.loads(out)
     row = next(r for r in doc["alarms"] if r["name"] == "cli-visible")
     assert row["state"] == "ALARM" and row["actions"] is False
-    assert cw.describe_alarms(AlarmNames=["cli-visible"])["MetricAlarms"][0]["ActionsEnabled"] is False
-    table = subprocess.run(cli, env=env, check=True, capture_output=True, text=True, timeout=60).stdout
+    assert (
+        cw.describe_alarms(AlarmNames=["cli-visible"])["MetricAlarms"][0]["ActionsEnabled"] is False
+    )
+    table = subprocess.run(
+        cli, env=env, check=True, capture_output=True, text=True, timeout=60
+    ).stdout
     assert "cli-visible" in table and "silenced" in table

@@ -65,8 +65,14 @@ def numerical(column: str, reference: np.ndarray, current: np.ndarray) -> Column
         return ColumnDrift(column, "numerical", "K-S p_value", p, P_THRESHOLD, p < P_THRESHOLD)
     std = float(np.std(reference)) or 1e-12
     distance = float(stats.wasserstein_distance(reference, current)) / std
-    return ColumnDrift(column, "numerical", "Wasserstein distance (normed)", distance,
-                       DISTANCE_THRESHOLD, distance >= DISTANCE_THRESHOLD)
+    return ColumnDrift(
+        column,
+        "numerical",
+        "Wasserstein distance (normed)",
+        distance,
+        DISTANCE_THRESHOLD,
+        distance >= DISTANCE_THRESHOLD,
+    )
 
 
 def categorical(column: str, reference: np.ndarray, current: np.ndarray) -> ColumnDrift:
@@ -77,10 +83,18 @@ def categorical(column: str, reference: np.ndarray, current: np.ndarray) -> Colu
         expected = ref / ref.sum() * cur.sum()
         keep = expected > 0
         p = float(stats.chisquare(cur[keep], expected[keep]).pvalue) if keep.sum() > 1 else 1.0
-        return ColumnDrift(column, "categorical", "chi-square p_value", p, P_THRESHOLD, p < P_THRESHOLD)
+        return ColumnDrift(
+            column, "categorical", "chi-square p_value", p, P_THRESHOLD, p < P_THRESHOLD
+        )
     distance = float(jensenshannon(ref / ref.sum(), cur / cur.sum()))
-    return ColumnDrift(column, "categorical", "Jensen-Shannon distance", distance,
-                       DISTANCE_THRESHOLD, distance >= DISTANCE_THRESHOLD)
+    return ColumnDrift(
+        column,
+        "categorical",
+        "Jensen-Shannon distance",
+        distance,
+        DISTANCE_THRESHOLD,
+        distance >= DISTANCE_THRESHOLD,
+    )
 
 
 def column_drift(column: str, reference: np.ndarray, current: np.ndarray) -> ColumnDrift:
@@ -95,9 +109,13 @@ def compare(reference: dict[str, np.ndarray], current: dict[str, np.ndarray]) ->
     columns = [c for c in reference if c in current]
     if not columns:
         raise ValueError("no common column to compare")
-    results = [column_drift(c, np.asarray(reference[c], dtype=float), np.asarray(current[c], dtype=float))
-               for c in columns]
-    return DriftResult(results, len(next(iter(reference.values()))), len(next(iter(current.values()))))
+    results = [
+        column_drift(c, np.asarray(reference[c], dtype=float), np.asarray(current[c], dtype=float))
+        for c in columns
+    ]
+    return DriftResult(
+        results, len(next(iter(reference.values()))), len(next(iter(current.values())))
+    )
 
 
 def metric_data(result: DriftResult) -> list[dict[str, object]]:

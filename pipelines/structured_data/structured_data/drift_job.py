@@ -14,13 +14,13 @@ from __future__ import annotations
 import json
 import os
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-from ml_common.aws import client
 from psycopg import sql
 
+from ml_common.aws import client
 from structured_data.db import PostgresRepository, conninfo_from_secret_arn
 from structured_data.drift import DriftResult, compare, metric_data
 from structured_data.drift_report import render
@@ -37,7 +37,9 @@ def _columns(conn: Any) -> list[str]:
     return [r[0] for r in rows]
 
 
-def load(repo: PostgresRepository, window_hours: float) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+def load(
+    repo: PostgresRepository, window_hours: float
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     with repo.connect() as conn:
         cols = _columns(conn)
         picked = sql.SQL(", ").join(sql.SQL("f.{}").format(sql.Identifier(c)) for c in cols)
@@ -57,13 +59,15 @@ def load(repo: PostgresRepository, window_hours: float) -> tuple[dict[str, np.nd
     return {n: ref[:, i] for i, n in enumerate(names)}, {n: cur[:, i] for i, n in enumerate(names)}
 
 
-def publish(result: DriftResult, reference: dict[str, np.ndarray], current: dict[str, np.ndarray]) -> str | None:
+def publish(
+    result: DriftResult, reference: dict[str, np.ndarray], current: dict[str, np.ndarray]
+) -> str | None:
     client("cloudwatch").put_metric_data(Namespace=NAMESPACE, MetricData=metric_data(result))
     bucket = os.environ.get("ARTIFACTS_BUCKET")
     if not bucket:
         return None
     page = render(result, reference, current).encode()
-    key = f"drift/{datetime.now(timezone.utc).strftime('%Y-%m-%dT%H%M%SZ')}/index.html"
+    key = f"drift/{datetime.now(UTC).strftime('%Y-%m-%dT%H%M%SZ')}/index.html"
     s3 = client("s3")
     for k in (key, "drift/latest.html"):
         s3.put_object(Bucket=bucket, Key=k, Body=page, ContentType="text/html; charset=utf-8")
@@ -75,13 +79,31 @@ def main() -> int:
     reference, current = load(repo, float(os.environ.get("DRIFT_WINDOW_HOURS", "24")))
     rows = len(current["prediction"])
     if rows < MIN_CURRENT_ROWS:
-        print(json.dumps({"event": "drift_check", "status": "skipped", "current_rows": rows,
-                          "reason": f"fewer than {MIN_CURRENT_ROWS} predictions in the window"}))
+        print(
+            json.dumps(
+                {
+                    "event": "drift_check",
+                    "status": "skipped",
+                    "current_rows": rows,
+                    "reason": f"fewer than {MIN_CURRENT_ROWS} predictions in the window",
+                }
+            )
+        )
         return 0
     result = compare(reference, current)
     report = publish(result, reference, current)
-    print(json.dumps({"event": "drift_check", "status": "done", "share": result.share,
-                      "drifted": result.drifted, "current_rows": rows, "report": report}))
+    print(
+        json.dumps(
+            {
+                "event": "drift_check",
+                "status": "done",
+                "share": result.share,
+                "drifted": result.drifted,
+                "current_rows": rows,
+                "report": report,
+            }
+        )
+    )
     return 0
 
 

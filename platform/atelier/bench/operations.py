@@ -25,15 +25,25 @@ def define(target: Target) -> None:
         group = f"/bench/group-{i}"
         logs.create_log_group(logGroupName=group)
         logs.put_metric_filter(
-            logGroupName=group, filterName="failed", filterPattern='{ $.status = "FAILED" }',
-            metricTransformations=[{"metricName": f"Failed{i}", "metricNamespace": "Bench",
-                                    "metricValue": "1"}],
+            logGroupName=group,
+            filterName="failed",
+            filterPattern='{ $.status = "FAILED" }',
+            metricTransformations=[
+                {"metricName": f"Failed{i}", "metricNamespace": "Bench", "metricValue": "1"}
+            ],
         )
     for i in range(ALARMS):
         cw.put_metric_alarm(
-            AlarmName=f"bench-{i}", Namespace="Bench", MetricName=f"Failed{i % FILTERS}",
-            Statistic="Sum", Period=60, EvaluationPeriods=3, DatapointsToAlarm=2, Threshold=1.0,
-            ComparisonOperator="GreaterThanOrEqualToThreshold", TreatMissingData="missing",
+            AlarmName=f"bench-{i}",
+            Namespace="Bench",
+            MetricName=f"Failed{i % FILTERS}",
+            Statistic="Sum",
+            Period=60,
+            EvaluationPeriods=3,
+            DatapointsToAlarm=2,
+            Threshold=1.0,
+            ComparisonOperator="GreaterThanOrEqualToThreshold",
+            TreatMissingData="missing",
         )
 
 

@@ -16,8 +16,8 @@ import zipfile
 from collections.abc import Callable
 from typing import Any
 
-from atelier.bench.operations import ALARMS, FILTERS, WINDOW_S, bench_idle
 from atelier.bench.compute import bench_rds, bench_runtask
+from atelier.bench.operations import ALARMS, FILTERS, WINDOW_S, bench_idle
 from atelier.bench.report import Row, comparison_table, header, machine, write_section
 from atelier.bench.targets import Target, client
 from atelier.emulator.testing import token_authorized_api

@@ -39,7 +39,9 @@ class Operations:
             return ts if speed == 1.0 else clk.now()
 
         def publish(scope: tuple[str, str], dp: Output) -> None:
-            cw.put_point(scope, dp.namespace, dp.metric, dp.dimensions, dp.value, dp.timestamp, dp.unit)
+            cw.put_point(
+                scope, dp.namespace, dp.metric, dp.dimensions, dp.value, dp.timestamp, dp.unit
+            )
             self.engine.poke()
 
         self.pump = FilterPump(logs.filters_for, publish, stamp)

@@ -39,21 +39,30 @@ def alarm_rows(cw: Any) -> list[dict[str, Any]]:
     rows = []
     for page in cw.get_paginator("describe_alarms").paginate(AlarmTypes=["MetricAlarm"]):
         for a in page["MetricAlarms"]:
-            rows.append({
-                "name": a["AlarmName"], "state": a["StateValue"],
-                "metric": f"{a.get('Namespace')}/{a.get('MetricName')}",
-                "actions": a.get("ActionsEnabled", True),
-                "since": str(a.get("StateUpdatedTimestamp", "")), "reason": a.get("StateReason", ""),
-            })
+            rows.append(
+                {
+                    "name": a["AlarmName"],
+                    "state": a["StateValue"],
+                    "metric": f"{a.get('Namespace')}/{a.get('MetricName')}",
+                    "actions": a.get("ActionsEnabled", True),
+                    "since": str(a.get("StateUpdatedTimestamp", "")),
+                    "reason": a.get("StateReason", ""),
+                }
+            )
     return rows
 
 
 def canary_runs(cw: Any, minutes: int = 15) -> list[tuple[float, float]]:
     """(minute, Success) of the canary's last runs, oldest first."""
     now = time.time()
-    got = cw.get_metric_statistics(Namespace="Atelier/Canary", MetricName="Success",
-                                   StartTime=now - minutes * 60, EndTime=now + 60, Period=60,
-                                   Statistics=["Minimum"])
+    got = cw.get_metric_statistics(
+        Namespace="Atelier/Canary",
+        MetricName="Success",
+        StartTime=now - minutes * 60,
+        EndTime=now + 60,
+        Period=60,
+        Statistics=["Minimum"],
+    )
     return sorted((d["Timestamp"].timestamp(), d["Minimum"]) for d in got["Datapoints"])
 
 
@@ -62,7 +71,9 @@ def canary_runs(cw: Any, minutes: int = 15) -> list[tuple[float, float]]:
 @click.option("--silence", metavar="ALARM", multiple=True, help="stop an alarm's notifications")
 @click.option("--unsilence", metavar="ALARM", multiple=True, help="resume its notifications")
 @click.option("--json", "as_json", is_flag=True, help="print JSON instead of tables")
-def alerts(mail_count: int, silence: tuple[str, ...], unsilence: tuple[str, ...], as_json: bool) -> None:
+def alerts(
+    mail_count: int, silence: tuple[str, ...], unsilence: tuple[str, ...], as_json: bool
+) -> None:
     """Alarm states, the canary's last runs and the alerts received; silence or resume an alarm."""
     cw = _client("cloudwatch")
     if silence:
@@ -78,8 +89,13 @@ def alerts(mail_count: int, silence: tuple[str, ...], unsilence: tuple[str, ...]
     for col in ("alarm", "state", "metric", "notifies", "reason"):
         table.add_column(col, overflow="fold")
     for r in rows:
-        table.add_row(r["name"], f"[{STATE_STYLE.get(r['state'], '')}]{r['state']}[/]", r["metric"],
-                      "yes" if r["actions"] else "[yellow]silenced[/]", r["reason"][:120])
+        table.add_row(
+            r["name"],
+            f"[{STATE_STYLE.get(r['state'], '')}]{r['state']}[/]",
+            r["metric"],
+            "yes" if r["actions"] else "[yellow]silenced[/]",
+            r["reason"][:120],
+        )
     console.print(table)
     if runs:
         marks = "".join("[green]✓[/]" if ok >= 1 else "[red]✗[/]" for _, ok in runs)

@@ -4,6 +4,7 @@ and unshifted data raises at most one false alarm in 20 seeds."""
 from __future__ import annotations
 
 import numpy as np
+
 from structured_data.drift import compare
 from structured_data.drift_report import render
 

@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from atelier.emulator.logs.patterns import compile_pattern
 from ml_common.errors import PipelineError
 from ml_common.jobs import Jobs
 from ml_common.task import run_job
-
-from atelier.emulator.logs.patterns import compile_pattern
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -92,7 +92,9 @@ class AlarmEngine:
             _counts["evaluations"] += evaluated
         return evaluated
 
-    def evaluate_one(self, scope: Scope, alarm: dict[str, Any], spec: AlarmSpec, now: float) -> Evaluation:
+    def evaluate_one(
+        self, scope: Scope, alarm: dict[str, Any], spec: AlarmSpec, now: float
+    ) -> Evaluation:
         since = now - spec.period * (spec.evaluation_periods + EXTRA_RANGE_PERIODS + 1)
         pts = self.store.points(scope, spec.namespace, spec.metric, spec.dimensions, since)
         return evaluate(spec, pts, now, alarm.get("StateValue") or "INSUFFICIENT_DATA")

@@ -20,17 +20,19 @@ from __future__ import annotations
 
 import json
 import math
+import operator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 BASIC_STATISTICS = ("SampleCount", "Average", "Sum", "Minimum", "Maximum")
 TREATMENTS = ("missing", "ignore", "breaching", "notBreaching")
-OPERATORS = {
-    "GreaterThanOrEqualToThreshold": ("greater than or equal to", lambda v, t: v >= t),
-    "GreaterThanThreshold": ("greater than", lambda v, t: v > t),
-    "LessThanThreshold": ("less than", lambda v, t: v < t),
-    "LessThanOrEqualToThreshold": ("less than or equal to", lambda v, t: v <= t),
+OPERATORS: dict[str, tuple[str, Callable[[float, float], bool]]] = {
+    "GreaterThanOrEqualToThreshold": ("greater than or equal to", operator.ge),
+    "GreaterThanThreshold": ("greater than", operator.gt),
+    "LessThanThreshold": ("less than", operator.lt),
+    "LessThanOrEqualToThreshold": ("less than or equal to", operator.le),
 }
 EXTRA_RANGE_PERIODS = 2
 ALARM, OK, INSUFFICIENT = "ALARM", "OK", "INSUFFICIENT_DATA"
@@ -145,7 +147,9 @@ def _percentile(samples: list[tuple[float, float]], pct: float) -> float:
     return ordered[-1][0]
 
 
-def period_values(spec: AlarmSpec, points: list[Point], now: float) -> list[tuple[float, float | None]]:
+def period_values(
+    spec: AlarmSpec, points: list[Point], now: float
+) -> list[tuple[float, float | None]]:
     """(period start, statistic or None) for the evaluation range, oldest first."""
     p = spec.period
     current = math.floor(now / p) * p
@@ -215,7 +219,13 @@ def _reason(
         )
     shown = ", ".join(f"{v} ({_short(s)})" for s, v in reversed(recent))
     verb = "was" if breaching == 1 else "were"
-    head = "Threshold Crossed" if state == ALARM else "Threshold Crossed" if old == ALARM else "Evaluated"
+    head = (
+        "Threshold Crossed"
+        if state == ALARM
+        else "Threshold Crossed"
+        if old == ALARM
+        else "Evaluated"
+    )
     text = (
         f"{head}: {breaching} out of the last {len(recent)} datapoints [{shown}] {verb} {words} "
         f"the threshold ({spec.threshold}) (minimum {spec.m} datapoint"
@@ -227,8 +237,8 @@ def _reason(
 
 
 def _iso(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+    return datetime.fromtimestamp(epoch, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
 
 
 def _short(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, tz=timezone.utc).strftime("%d/%m/%y %H:%M:%S")
+    return datetime.fromtimestamp(epoch, tz=UTC).strftime("%d/%m/%y %H:%M:%S")

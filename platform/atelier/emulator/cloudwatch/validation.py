@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from atelier.emulator.cloudwatch.semantics import BASIC_STATISTICS, OPERATORS, TREATMENTS, is_percentile
+from atelier.emulator.cloudwatch.semantics import (
+    BASIC_STATISTICS,
+    OPERATORS,
+    TREATMENTS,
+    is_percentile,
+)
 
 ONE_DAY_S = 86_400
 HIGH_RESOLUTION_PERIODS = (10, 20, 30)

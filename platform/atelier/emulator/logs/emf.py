@@ -61,8 +61,19 @@ def _directive(doc: dict[str, Any], directive: Any, timestamp: float) -> list[Da
         if not values:
             continue
         for dim_set in dim_sets:
-            if not isinstance(dim_set, list) or any(not isinstance(doc.get(k), str) for k in dim_set):
+            if not isinstance(dim_set, list) or any(
+                not isinstance(doc.get(k), str) for k in dim_set
+            ):
                 continue
             dims = {k: doc[k] for k in dim_set}
-            out.append(Datapoint(directive["Namespace"], name, dims, values, metric.get("Unit") or "None", timestamp))
+            out.append(
+                Datapoint(
+                    directive["Namespace"],
+                    name,
+                    dims,
+                    values,
+                    metric.get("Unit") or "None",
+                    timestamp,
+                )
+            )
     return out

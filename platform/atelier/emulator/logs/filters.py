@@ -87,17 +87,40 @@ def apply(filters: list[dict[str, Any]], events: list[dict[str, Any]]) -> list[O
                 dims = _dimensions(match, tr.get("dimensions"))
                 if value is None or dims is None:
                     continue
-                out.append(Output(tr["metricNamespace"], tr["metricName"], dims, value, tr.get("unit") or "None", ts))
+                out.append(
+                    Output(
+                        tr["metricNamespace"],
+                        tr["metricName"],
+                        dims,
+                        value,
+                        tr.get("unit") or "None",
+                        ts,
+                    )
+                )
         if not matched and events:
             ts = max(float(e.get("timestamp", 0)) for e in events) / 1000.0
             for tr in flt.get("metricTransformations") or []:
                 if tr.get("defaultValue") is not None and not tr.get("dimensions"):
-                    out.append(Output(tr["metricNamespace"], tr["metricName"], {}, float(tr["defaultValue"]), tr.get("unit") or "None", ts))
+                    out.append(
+                        Output(
+                            tr["metricNamespace"],
+                            tr["metricName"],
+                            {},
+                            float(tr["defaultValue"]),
+                            tr.get("unit") or "None",
+                            ts,
+                        )
+                    )
     _counts["filter_datapoints"] += len(out)
     for event in events:
-        for dp in emf.parse(str(event.get("message", "")), float(event.get("timestamp", 0)) / 1000.0):
+        for dp in emf.parse(
+            str(event.get("message", "")), float(event.get("timestamp", 0)) / 1000.0
+        ):
             _counts["emf_datapoints"] += len(dp.values)
-            out.extend(Output(dp.namespace, dp.metric, dp.dimensions, v, dp.unit, dp.timestamp) for v in dp.values)
+            out.extend(
+                Output(dp.namespace, dp.metric, dp.dimensions, v, dp.unit, dp.timestamp)
+                for v in dp.values
+            )
     _counts["events"] += len(events)
     return out
 
@@ -126,7 +149,14 @@ class FilterPump:
             scope, group, events = self.queue.popleft()
             try:
                 for dp in apply(self.filters_for(scope, group), events):
-                    stamped = Output(dp.namespace, dp.metric, dp.dimensions, dp.value, dp.unit, self.stamp(dp.timestamp))
+                    stamped = Output(
+                        dp.namespace,
+                        dp.metric,
+                        dp.dimensions,
+                        dp.value,
+                        dp.unit,
+                        self.stamp(dp.timestamp),
+                    )
                     self.publish(scope, stamped)
                     published += 1
             except Exception:

@@ -85,7 +85,9 @@ def _json_or_none(message: str) -> Any:
 
 def _terms(text: str) -> Matcher:
     tokens = re.findall(r'-?\??"(?:[^"\\]|\\.)*"|\S+', text)
-    must, must_not, any_of = [], [], []
+    must: list[str] = []
+    must_not: list[str] = []
+    any_of: list[str] = []
     for tok in tokens:
         target = must
         if tok.startswith("?"):
@@ -122,7 +124,7 @@ class _JsonParser:
                 break
             m = _TOKEN.match(body, pos)
             if not m or m.end() == pos:
-                raise PatternError(f"Invalid metric filter pattern near {body[pos:pos + 20]!r}")
+                raise PatternError(f"Invalid metric filter pattern near {body[pos : pos + 20]!r}")
             kind = m.lastgroup or ""
             self.tokens.append((kind, m.group(kind)))
             pos = m.end()
@@ -133,7 +135,9 @@ class _JsonParser:
             raise PatternError("Invalid metric filter pattern: empty JSON pattern")
         pred = self._or()
         if self.i != len(self.tokens):
-            raise PatternError(f"Invalid metric filter pattern: unexpected {self.tokens[self.i][1]!r}")
+            raise PatternError(
+                f"Invalid metric filter pattern: unexpected {self.tokens[self.i][1]!r}"
+            )
         return pred
 
     def _peek(self) -> str | None:
@@ -168,7 +172,9 @@ class _JsonParser:
             return inner
         kind, selector = self._next()
         if kind != "word" or not _SELECTOR.match(selector):
-            raise PatternError(f"Invalid metric filter pattern: expected a $.selector, got {selector!r}")
+            raise PatternError(
+                f"Invalid metric filter pattern: expected a $.selector, got {selector!r}"
+            )
         kind, op = self._next()
         if kind == "word" and op.upper() in ("IS", "NOT"):
             word = self._next()[1].upper()
@@ -203,8 +209,14 @@ def _comparison(selector: str, op: str, raw: str, quoted: bool) -> Predicate:
             return False
         if number is not None and isinstance(value, (int, float)) and not isinstance(value, bool):
             v = float(value)
-            return {"=": v == number, "!=": v != number, ">": v > number, "<": v < number,
-                    ">=": v >= number, "<=": v <= number}[op]
+            return {
+                "=": v == number,
+                "!=": v != number,
+                ">": v > number,
+                "<": v < number,
+                ">=": v >= number,
+                "<=": v <= number,
+            }[op]
         if number is not None and op not in ("=", "!="):
             return False
         equal = isinstance(value, str) and fnmatch.fnmatchcase(value, text)

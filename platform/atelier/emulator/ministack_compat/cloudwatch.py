@@ -28,14 +28,21 @@ def install(on_change: Callable[[], None]) -> None:
     cw._evaluate_alarm = lambda alarm: on_change()
     cw._put_metric_alarm = _checked_put_alarm
     if clock.get_clock().speed != 1.0:
-        shim = types.SimpleNamespace(**{k: getattr(_original_time, k) for k in dir(_original_time) if not k.startswith("__")})
+        shim = types.SimpleNamespace(
+            **{k: getattr(_original_time, k) for k in dir(_original_time) if not k.startswith("__")}
+        )
         shim.time = clock.now
         cw.time = shim
 
 
 def _checked_put_alarm(params: Any, cbor_data: Any, is_cbor: bool, is_json: bool = False) -> Any:
     structured = is_cbor or is_json
-    get = (lambda k: (cbor_data or {}).get(k)) if structured else (lambda k: cw._p(params, k) or None)
+
+    def get(key: str) -> Any:
+        if structured:
+            return (cbor_data or {}).get(key)
+        return cw._p(params, key) or None
+
     metrics = get("Metrics") if structured else get("Metrics.member.1.Id")
     extended = get("ExtendedStatistic")
     alarm = {
@@ -60,7 +67,9 @@ def alarms() -> Iterator[tuple[Scope, dict[str, Any]]]:
         yield (account, region), alarm
 
 
-def points(scope: Scope, namespace: str, metric: str, dims: dict[str, str], since: float) -> list[Point]:
+def points(
+    scope: Scope, namespace: str, metric: str, dims: dict[str, str], since: float
+) -> list[Point]:
     raw = cw._metrics._data.get((*scope, (namespace, metric, cw._dims_key(dims)))) or []
     out = []
     for pt in list(raw):
@@ -69,7 +78,12 @@ def points(scope: Scope, namespace: str, metric: str, dims: dict[str, str], sinc
             continue
         sv = pt.get("_stat")
         stats = (
-            (float(sv.get("SampleCount", 0)), float(sv.get("Sum", 0)), float(sv.get("Minimum", 0)), float(sv.get("Maximum", 0)))
+            (
+                float(sv.get("SampleCount", 0)),
+                float(sv.get("Sum", 0)),
+                float(sv.get("Minimum", 0)),
+                float(sv.get("Maximum", 0)),
+            )
             if sv is not None
             else None
         )
@@ -77,12 +91,22 @@ def points(scope: Scope, namespace: str, metric: str, dims: dict[str, str], sinc
     return out
 
 
-def put_point(scope: Scope, namespace: str, metric: str, dims: dict[str, str], value: float, ts: float, unit: str = "None") -> None:
+def put_point(
+    scope: Scope,
+    namespace: str,
+    metric: str,
+    dims: dict[str, str],
+    value: float,
+    ts: float,
+    unit: str = "None",
+) -> None:
     with request_scope(*scope):
         cw._store_datum(namespace, metric, dict(dims), ts, unit, value, None, None, None)
 
 
-def transition(scope: Scope, alarm: dict[str, Any], state: str, reason: str, reason_data: str) -> None:
+def transition(
+    scope: Scope, alarm: dict[str, Any], state: str, reason: str, reason_data: str
+) -> None:
     """Set the state, write the history item, fire the new state's actions (SNS topics)."""
     with request_scope(*scope):
         old = alarm["StateValue"]

@@ -16,7 +16,9 @@ SWEEP_S = 2.0
 
 
 def install(run_task: Callable[..., Any]) -> None:
-    def invoke(target: dict[str, Any], event: dict[str, Any], rule: dict[str, Any], view: Any = None) -> Any:
+    def invoke(
+        target: dict[str, Any], event: dict[str, Any], rule: dict[str, Any], view: Any = None
+    ) -> Any:
         if is_ecs_target(target):
             launch(target, run_task)
             return None

@@ -35,7 +35,9 @@ def _checked_put_filter(data: dict[str, Any]) -> Any:
     try:
         compile_pattern(data.get("filterPattern", ""))
     except PatternError as exc:
-        return error_response_json("InvalidParameterException", f"Invalid metric filter pattern: {exc}", 400)
+        return error_response_json(
+            "InvalidParameterException", f"Invalid metric filter pattern: {exc}", 400
+        )
     for tr in data.get("metricTransformations") or []:
         raw = str(tr.get("metricValue", ""))
         if not raw.startswith("$"):
@@ -50,6 +52,7 @@ def _checked_put_filter(data: dict[str, Any]) -> Any:
 
 def filters_for(scope: Scope, group: str) -> list[dict[str, Any]]:
     return [
-        f for (acct, region, (g, _name)), f in list(cwl._metric_filters._data.items())
+        f
+        for (acct, region, (g, _name)), f in list(cwl._metric_filters._data.items())
         if (acct, region) == scope and g == group
     ]

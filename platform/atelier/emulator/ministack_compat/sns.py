@@ -27,20 +27,26 @@ def install(deliverer: Deliverer) -> None:
     sns._fanout = _fanout
 
 
-def _fanout(topic_arn: str, msg_id: str, message: str, subject: str, *args: Any, **kwargs: Any) -> Any:
+def _fanout(
+    topic_arn: str, msg_id: str, message: str, subject: str, *args: Any, **kwargs: Any
+) -> Any:
     topic = sns._topic_by_arn_any_scope(topic_arn)
     if topic and _deliverer is not None:
         for sub in topic.get("subscriptions", []):
             protocol = sub.get("protocol", "")
             if protocol in ("http", "https"):
-                _policies[sub.get("endpoint", "")] = policy_of(sub.get("attributes", {}), topic.get("attributes", {}))
+                _policies[sub.get("endpoint", "")] = policy_of(
+                    sub.get("attributes", {}), topic.get("attributes", {})
+                )
             if not sub.get("confirmed") or protocol not in ("email", "email-json"):
                 continue
             if protocol == "email-json":
                 body = sns._build_envelope(topic_arn, msg_id, message, subject, {}, False)
             else:
                 body = _email_text(message)
-            _deliverer.email(sub.get("endpoint", ""), subject or "AWS Notification Message", body, topic_arn)
+            _deliverer.email(
+                sub.get("endpoint", ""), subject or "AWS Notification Message", body, topic_arn
+            )
     return _original_fanout(topic_arn, msg_id, message, subject, *args, **kwargs)
 
 

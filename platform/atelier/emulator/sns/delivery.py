@@ -25,8 +25,13 @@ from typing import Any
 log = logging.getLogger("atelier.sns")
 ATTEMPT_TIMEOUT_S = 15.0
 DEFAULT_POLICY = {
-    "numRetries": 3, "numNoDelayRetries": 0, "minDelayTarget": 20, "maxDelayTarget": 20,
-    "numMinDelayRetries": 0, "numMaxDelayRetries": 0, "backoffFunction": "linear",
+    "numRetries": 3,
+    "numNoDelayRetries": 0,
+    "minDelayTarget": 20,
+    "maxDelayTarget": 20,
+    "numMinDelayRetries": 0,
+    "numMaxDelayRetries": 0,
+    "backoffFunction": "linear",
 }
 _counts = {"delivered": 0, "retried": 0, "failed": 0, "emails": 0}
 
@@ -68,7 +73,9 @@ def policy_of(*attribute_sets: dict[str, Any]) -> dict[str, Any] | None:
             doc = json.loads(raw)
         except ValueError:
             continue
-        healthy = (doc.get("http") or {}).get("defaultHealthyRetryPolicy") or doc.get("healthyRetryPolicy")
+        healthy = (doc.get("http") or {}).get("defaultHealthyRetryPolicy") or doc.get(
+            "healthyRetryPolicy"
+        )
         if isinstance(healthy, dict):
             return healthy
     return None
@@ -87,14 +94,23 @@ class _Job:
 class Deliverer:
     """A few worker threads and a timer heap: Publish never waits for an endpoint."""
 
-    def __init__(self, mailbox: Path, now: Callable[[], float], real_seconds: Callable[[float], float], workers: int = 4) -> None:
+    def __init__(
+        self,
+        mailbox: Path,
+        now: Callable[[], float],
+        real_seconds: Callable[[float], float],
+        workers: int = 4,
+    ) -> None:
         self.mailbox, self.now, self.real_seconds = mailbox, now, real_seconds
         self._heap: list[_Job] = []
         self._seq = itertools.count()
         self._cv = threading.Condition()
         self._stopped = False
         self._mail_lock = threading.Lock()
-        self._threads = [threading.Thread(target=self._work, name=f"atelier-sns-{i}", daemon=True) for i in range(workers)]
+        self._threads = [
+            threading.Thread(target=self._work, name=f"atelier-sns-{i}", daemon=True)
+            for i in range(workers)
+        ]
         for t in self._threads:
             t.start()
 
@@ -106,7 +122,9 @@ class Deliverer:
 
     def email(self, to: str, subject: str, body: str, topic_arn: str) -> None:
         self.mailbox.parent.mkdir(parents=True, exist_ok=True)
-        line = json.dumps({"time": self.now(), "to": to, "subject": subject, "topic": topic_arn, "body": body})
+        line = json.dumps(
+            {"time": self.now(), "to": to, "subject": subject, "topic": topic_arn, "body": body}
+        )
         with self._mail_lock, self.mailbox.open("a", encoding="utf-8") as fh:
             fh.write(line + "\n")
         _counts["emails"] += 1
@@ -136,7 +154,12 @@ class Deliverer:
             job.due = self.now() + job.delays[job.attempt]
             job.attempt += 1
             _counts["retried"] += 1
-            log.info("SNS delivery to %s failed; retry %d in %.0f s", job.endpoint, job.attempt, job.delays[job.attempt - 1])
+            log.info(
+                "SNS delivery to %s failed; retry %d in %.0f s",
+                job.endpoint,
+                job.attempt,
+                job.delays[job.attempt - 1],
+            )
             with self._cv:
                 heapq.heappush(self._heap, job)
                 self._cv.notify()
@@ -147,9 +170,14 @@ class Deliverer:
 
 def post(endpoint: str, payload: str, message_type: str = "Notification") -> str:
     """One attempt: "ok", "retry" or "fail"."""
-    request = urllib.request.Request(
-        endpoint, data=payload.encode(), method="POST",
-        headers={"Content-Type": "text/plain; charset=UTF-8", "x-amz-sns-message-type": message_type},
+    request = urllib.request.Request(  # noqa: S310 (a subscriber URL, http or https)
+        endpoint,
+        data=payload.encode(),
+        method="POST",
+        headers={
+            "Content-Type": "text/plain; charset=UTF-8",
+            "x-amz-sns-message-type": message_type,
+        },
     )
     try:
         with urllib.request.urlopen(request, timeout=ATTEMPT_TIMEOUT_S) as resp:  # noqa: S310 (subscriber URL)

@@ -20,13 +20,23 @@ class FakeStore:
         self.transitions: list[tuple[str, str, str]] = []
 
     def put(self, metric: str, value: float, ts: float, **dims: str) -> None:
-        self.data.setdefault(("NS", metric, tuple(sorted(dims.items()))), []).append(Point(ts, value))
+        self.data.setdefault(("NS", metric, tuple(sorted(dims.items()))), []).append(
+            Point(ts, value)
+        )
 
     def store(self) -> Store:
-        def points(scope: Scope, ns: str, metric: str, dims: dict[str, str], since: float) -> list[Point]:
-            return [p for p in self.data.get((ns, metric, tuple(sorted(dims.items()))), []) if p.timestamp >= since]
+        def points(
+            scope: Scope, ns: str, metric: str, dims: dict[str, str], since: float
+        ) -> list[Point]:
+            return [
+                p
+                for p in self.data.get((ns, metric, tuple(sorted(dims.items()))), [])
+                if p.timestamp >= since
+            ]
 
-        def transition(scope: Scope, alarm: dict[str, Any], state: str, reason: str, data: str) -> None:
+        def transition(
+            scope: Scope, alarm: dict[str, Any], state: str, reason: str, data: str
+        ) -> None:
             self.transitions.append((alarm["AlarmName"], alarm["StateValue"], state))
             alarm["StateValue"] = state
 
@@ -34,10 +44,19 @@ class FakeStore:
 
 
 def _alarm(name: str, **kw: Any) -> dict[str, Any]:
-    return {"AlarmName": name, "Namespace": "NS", "MetricName": "Failures", "Statistic": "Sum",
-            "Period": 60, "EvaluationPeriods": 1, "Threshold": 1.0,
-            "ComparisonOperator": "GreaterThanOrEqualToThreshold", "TreatMissingData": "notBreaching",
-            "StateValue": "INSUFFICIENT_DATA", **kw}
+    return {
+        "AlarmName": name,
+        "Namespace": "NS",
+        "MetricName": "Failures",
+        "Statistic": "Sum",
+        "Period": 60,
+        "EvaluationPeriods": 1,
+        "Threshold": 1.0,
+        "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+        "TreatMissingData": "notBreaching",
+        "StateValue": "INSUFFICIENT_DATA",
+        **kw,
+    }
 
 
 def test_three_hours_of_minutes_with_one_outage() -> None:
@@ -50,8 +69,11 @@ def test_three_hours_of_minutes_with_one_outage() -> None:
         fs.put("Failures", 1.0 if failing else 0.0, clock.now() + 1)
         clock.advance(60)
         engine.step()
-    assert fs.transitions == [("canary", "INSUFFICIENT_DATA", "OK"), ("canary", "OK", "ALARM"),
-                              ("canary", "ALARM", "OK")]
+    assert fs.transitions == [
+        ("canary", "INSUFFICIENT_DATA", "OK"),
+        ("canary", "OK", "ALARM"),
+        ("canary", "ALARM", "OK"),
+    ]
     assert counters()["transitions"] >= 3
 
 

@@ -9,9 +9,18 @@ from atelier.emulator.logs.filters import apply
 FILTER = {
     "filterPattern": '{ $.status = "FAILED" }',
     "metricTransformations": [
-        {"metricName": "JobsFailed", "metricNamespace": "Atelier", "metricValue": "1", "defaultValue": 0},
-        {"metricName": "FailedDuration", "metricNamespace": "Atelier", "metricValue": "$.duration_s",
-         "dimensions": {"Pipeline": "$.pipeline"}},
+        {
+            "metricName": "JobsFailed",
+            "metricNamespace": "Atelier",
+            "metricValue": "1",
+            "defaultValue": 0,
+        },
+        {
+            "metricName": "FailedDuration",
+            "metricNamespace": "Atelier",
+            "metricValue": "$.duration_s",
+            "dimensions": {"Pipeline": "$.pipeline"},
+        },
     ],
 }
 
@@ -21,10 +30,17 @@ def _ev(doc: object, ts: int = 1_700_000_000_000) -> dict[str, object]:
 
 
 def test_filter_counts_and_takes_value_and_dimension_from_fields() -> None:
-    out = apply([FILTER], [_ev({"status": "FAILED", "pipeline": "images", "duration_s": 3.5}),
-                           _ev({"status": "SUCCEEDED", "pipeline": "images", "duration_s": 1})])
+    out = apply(
+        [FILTER],
+        [
+            _ev({"status": "FAILED", "pipeline": "images", "duration_s": 3.5}),
+            _ev({"status": "SUCCEEDED", "pipeline": "images", "duration_s": 1}),
+        ],
+    )
     assert [(o.metric, o.value, o.dimensions) for o in out] == [
-        ("JobsFailed", 1.0, {}), ("FailedDuration", 3.5, {"Pipeline": "images"})]
+        ("JobsFailed", 1.0, {}),
+        ("FailedDuration", 3.5, {"Pipeline": "images"}),
+    ]
     assert out[0].timestamp == 1_700_000_000.0
 
 
@@ -40,17 +56,31 @@ def test_missing_value_field_gives_no_datapoint() -> None:
 
 def test_emf_event_becomes_datapoints_per_dimension_set() -> None:
     doc = {
-        "_aws": {"Timestamp": 1_700_000_000_500, "CloudWatchMetrics": [{
-            "Namespace": "Atelier/Api", "Dimensions": [["Route"], []],
-            "Metrics": [{"Name": "Latency", "Unit": "Milliseconds"}, {"Name": "Errors"}]}]},
-        "Route": "/structured_data", "Latency": [12, 30], "Errors": 0,
+        "_aws": {
+            "Timestamp": 1_700_000_000_500,
+            "CloudWatchMetrics": [
+                {
+                    "Namespace": "Atelier/Api",
+                    "Dimensions": [["Route"], []],
+                    "Metrics": [{"Name": "Latency", "Unit": "Milliseconds"}, {"Name": "Errors"}],
+                }
+            ],
+        },
+        "Route": "/structured_data",
+        "Latency": [12, 30],
+        "Errors": 0,
     }
     out = apply([], [_ev(doc)])
-    assert sorted((o.metric, o.value, tuple(o.dimensions.items())) for o in out) == sorted([
-        ("Latency", 12.0, (("Route", "/structured_data"),)), ("Latency", 30.0, (("Route", "/structured_data"),)),
-        ("Latency", 12.0, ()), ("Latency", 30.0, ()),
-        ("Errors", 0.0, (("Route", "/structured_data"),)), ("Errors", 0.0, ()),
-    ])
+    assert sorted((o.metric, o.value, tuple(o.dimensions.items())) for o in out) == sorted(
+        [
+            ("Latency", 12.0, (("Route", "/structured_data"),)),
+            ("Latency", 30.0, (("Route", "/structured_data"),)),
+            ("Latency", 12.0, ()),
+            ("Latency", 30.0, ()),
+            ("Errors", 0.0, (("Route", "/structured_data"),)),
+            ("Errors", 0.0, ()),
+        ]
+    )
     assert out[0].timestamp == 1_700_000_000.5 and out[0].unit == "Milliseconds"
 
 

@@ -8,8 +8,17 @@ import pytest
 
 from atelier.emulator.logs.patterns import PatternError, compile_pattern
 
-JOB = json.dumps({"job_id": "j1", "pipeline": "images", "status": "FAILED", "duration_s": 12.5,
-                  "error_class": "OSError", "tags": ["a", "b"], "gpu": None})
+JOB = json.dumps(
+    {
+        "job_id": "j1",
+        "pipeline": "images",
+        "status": "FAILED",
+        "duration_s": 12.5,
+        "error_class": "OSError",
+        "tags": ["a", "b"],
+        "gpu": None,
+    }
+)
 
 
 @pytest.mark.parametrize(
@@ -29,13 +38,13 @@ JOB = json.dumps({"job_id": "j1", "pipeline": "images", "status": "FAILED", "dur
         ('{ $.status = "FAILED" }', JOB, True),
         ('{ $.status = "SUCCEEDED" }', JOB, False),
         ('{ $.status = "FAIL*" }', JOB, True),
-        ("{ $.status != \"FAILED\" }", JOB, False),
+        ('{ $.status != "FAILED" }', JOB, False),
         ("{ $.duration_s > 10 }", JOB, True),
         ("{ $.duration_s <= 10 }", JOB, False),
         ('{ $.status = "FAILED" && $.pipeline = "images" }', JOB, True),
         ('{ $.status = "FAILED" && $.pipeline = "al" }', JOB, False),
         ('{ ($.pipeline = "al") || ($.duration_s >= 12.5) }', JOB, True),
-        ("{ $.tags[1] = \"b\" }", JOB, True),
+        ('{ $.tags[1] = "b" }', JOB, True),
         ("{ $.gpu IS NULL }", JOB, True),
         ("{ $.missing NOT EXISTS }", JOB, True),
         ('{ $.status = "FAILED" }', "status FAILED (plain text)", False),
@@ -46,7 +55,15 @@ def test_pattern(pattern: str, message: str, hit: bool) -> None:
 
 
 @pytest.mark.parametrize(
-    "bad", ['{ $.status = "FAILED" ', "{ status = 1 }", "{ $.a > \"x\" }", '"unterminated', "{ $.a = }", "{ && }"]
+    "bad",
+    [
+        '{ $.status = "FAILED" ',
+        "{ status = 1 }",
+        '{ $.a > "x" }',
+        '"unterminated',
+        "{ $.a = }",
+        "{ && }",
+    ],
 )
 def test_unparseable_patterns_are_refused(bad: str) -> None:
     with pytest.raises(PatternError):

@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -21,9 +22,17 @@ def test_default_policy_is_three_retries_20_s_apart() -> None:
 
 
 def test_custom_policy_phases() -> None:
-    delays = retry_delays({"numRetries": 6, "numNoDelayRetries": 1, "numMinDelayRetries": 1,
-                           "numMaxDelayRetries": 1, "minDelayTarget": 1, "maxDelayTarget": 9,
-                           "backoffFunction": "linear"})
+    delays = retry_delays(
+        {
+            "numRetries": 6,
+            "numNoDelayRetries": 1,
+            "numMinDelayRetries": 1,
+            "numMaxDelayRetries": 1,
+            "minDelayTarget": 1,
+            "maxDelayTarget": 9,
+            "backoffFunction": "linear",
+        }
+    )
     assert delays[:2] == [0.0, 1.0] and delays[-1] == 9.0 and len(delays) == 6
     assert delays[2] < delays[3] <= delays[4] <= 9.0
 
@@ -34,11 +43,11 @@ def test_policy_from_subscription_attribute() -> None:
 
 
 class _Endpoint(BaseHTTPRequestHandler):
-    statuses: list[int] = []
-    seen: list[float] = []
+    statuses: ClassVar[list[int]] = []
+    seen: ClassVar[list[float]] = []
     hang = 0.0
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self.rfile.read(int(self.headers["Content-Length"]))
         _Endpoint.seen.append(time.monotonic())
         time.sleep(_Endpoint.hang)
@@ -68,13 +77,15 @@ def _wait(pred: object, timeout: float = 10.0) -> bool:
     return False
 
 
-def test_failing_endpoint_is_retried_with_backoff_then_delivered(endpoint: str, tmp_path: Path) -> None:
+def test_failing_endpoint_is_retried_with_backoff_then_delivered(
+    endpoint: str, tmp_path: Path
+) -> None:
     clock = Clock(speed=100.0)  # 20 s of back-off in 0.2 s
     d = Deliverer(tmp_path / "mail.jsonl", clock.now, clock.real_seconds)
     _Endpoint.statuses = [500, 503, 200]
     d.http(endpoint, "{}")
     assert _wait(lambda: len(_Endpoint.seen) == 3)
-    gaps = [b - a for a, b in zip(_Endpoint.seen, _Endpoint.seen[1:])]
+    gaps = [b - a for a, b in zip(_Endpoint.seen, _Endpoint.seen[1:], strict=False)]
     assert all(g >= 0.15 for g in gaps), gaps  # 20 clock seconds apart
     d.stop()
 

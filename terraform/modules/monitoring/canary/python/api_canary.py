@@ -21,7 +21,9 @@ import model_check
 
 def _unauthenticated_check(api_url):
     request = urllib.request.Request(  # noqa: S310 - the URL is our own API, from the env
-        api_url.rstrip("/") + "/auth", data=b"{}", method="POST",
+        api_url.rstrip("/") + "/auth",
+        data=b"{}",
+        method="POST",
         headers={"Content-Type": "application/json"},
     )
     try:
