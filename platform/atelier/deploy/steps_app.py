@@ -8,7 +8,7 @@ import urllib.request
 from collections.abc import Callable
 from functools import partial
 
-from atelier.deploy import apigateway, ecs, lambda_, monitoring, s3, users
+from atelier.deploy import apigateway, canary, ecs, lambda_, monitoring, s3, users
 from atelier.deploy.change import Change
 from atelier.deploy.context import Deployment, alarm_dimensions
 from atelier.deploy.steps import Result, fan_out
@@ -136,6 +136,19 @@ def alarms_step(d: Deployment) -> Result:
         for a in d.exp.alarms.values()
     ]
     return None, monitoring.ensure_alarms(d.clients, alarms, d.results["topic"])
+
+
+def canary_step(d: Deployment) -> Result:
+    hasher = users.password_hasher(d.settings.repo_root / "lambdas" / "shared")
+    arn, changes = canary.ensure(
+        d.clients,
+        d.exp.prefix,
+        d.exp.tables["users"].name,
+        d.api_url(d.results["api"].id),
+        hasher,
+        d.tags,
+    )
+    return arn, changes
 
 
 def runs_processes(endpoint: str) -> bool:

@@ -228,6 +228,13 @@ LOCAL_ONLY: dict[str, str] = {
     "syncs frontend/dist to the bucket Terraform creates (files are not infrastructure)",
     "user": "the admin user `atelier deploy` writes to the users table; on AWS an operator "
     "creates users (data, not infrastructure)",
+    "canary.function": "the every-minute model check as a Lambda (lambdas/canary); on AWS the "
+    "Synthetics canary runs the same model_check module (aws_synthetics_canary)",
+    "canary.schedule": "the canary Lambda's rate(1 minute) EventBridge rule (Synthetics' own "
+    "schedule on AWS)",
+    "canary.role": "the canary Lambda's role (monitoring/aws_iam_role.canary on AWS)",
+    "canary.secret": "the monitoring user's password for the local canary; on AWS the canary "
+    "reads var.canary_secret_arn",
 }
 
 
