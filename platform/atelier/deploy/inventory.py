@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from atelier.deploy.canary import MONITORING_USER, Names
 from atelier.deploy.context import ADMIN_USERNAME, db_subnet_group
+from atelier.deploy.drift import rule_name
 from atelier.topology import Expansion
 
 
@@ -53,4 +54,5 @@ def resources(exp: Expansion) -> set[tuple[str, str]]:
         ("canary.role", canary.role),
     }
     out |= {("canary.function", canary.function), ("canary.schedule", canary.rule)}
+    out.add(("drift.schedule", rule_name(exp.prefix)))
     return out

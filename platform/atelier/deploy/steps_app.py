@@ -8,7 +8,7 @@ import urllib.request
 from collections.abc import Callable
 from functools import partial
 
-from atelier.deploy import apigateway, canary, ecs, lambda_, monitoring, s3, users
+from atelier.deploy import apigateway, canary, drift, ecs, lambda_, monitoring, s3, users
 from atelier.deploy.change import Change
 from atelier.deploy.context import Deployment, alarm_dimensions
 from atelier.deploy.steps import Result, fan_out
@@ -149,6 +149,20 @@ def canary_step(d: Deployment) -> Result:
         d.tags,
     )
     return arn, changes
+
+
+def drift_step(d: Deployment) -> Result:
+    net, pipe = d.results["network"], d.exp.pipelines["structured_data"]
+    return None, drift.ensure(
+        d.clients,
+        d.exp.prefix,
+        d.exp.cluster,
+        d.results["task_definitions"]["structured_data"],
+        pipe.container_name,
+        (list(net.subnet_ids), [net.security_groups["service"]]),
+        d.results["roles"][pipe.execution_role_name],
+        d.exp.buckets["artifacts"].name,
+    )
 
 
 def runs_processes(endpoint: str) -> bool:

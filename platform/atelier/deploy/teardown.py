@@ -12,6 +12,7 @@ from functools import partial
 from atelier.deploy import (
     apigateway,
     canary,
+    drift,
     dynamodb,
     ecr,
     ecs,
@@ -46,7 +47,7 @@ def api(d: Deployment) -> Result:
 
 
 def canary_check(d: Deployment) -> Result:
-    return None, canary.remove(d.clients, d.exp.prefix)
+    return None, canary.remove(d.clients, d.exp.prefix) + drift.remove(d.clients, d.exp.prefix)
 
 
 def alarms(d: Deployment) -> Result:

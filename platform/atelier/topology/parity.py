@@ -235,6 +235,8 @@ LOCAL_ONLY: dict[str, str] = {
     "canary.role": "the canary Lambda's role (monitoring/aws_iam_role.canary on AWS)",
     "canary.secret": "the monitoring user's password for the local canary; on AWS the canary "
     "reads var.canary_secret_arn",
+    "drift.schedule": "the hourly drift check (structured_data.drift_job as an ECS task from an "
+    "EventBridge rule); its Terraform rule is not written yet",
 }
 
 
