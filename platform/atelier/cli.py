@@ -17,6 +17,7 @@ COMMANDS: dict[str, str] = {
     "evaluate": "atelier.evaluation.cli:evaluate",
     "registry": "atelier.registry.cli:registry_group",
     "alerts": "atelier.monitor.cli:alerts",
+    "logs": "atelier.monitor.logs_cli:logs",
 }
 
 

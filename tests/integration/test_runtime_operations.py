@@ -255,21 +255,45 @@ def test_schedule_runs_an_ecs_task_with_overrides(fast: Runtime) -> None:
     logs.create_log_group(logGroupName="/ecs/sched")
     cluster = ecs.create_cluster(clusterName="sched")["cluster"]["clusterArn"]
     td = ecs.register_task_definition(
-        family="sched-exiter", networkMode="awsvpc", cpu="256", memory="512",
+        family="sched-exiter",
+        networkMode="awsvpc",
+        cpu="256",
+        memory="512",
         requiresCompatibilities=["FARGATE"],
-        containerDefinitions=[{
-            "name": "main", "image": "atelier/exiter", "essential": True,
-            "logConfiguration": {"logDriver": "awslogs", "options": {
-                "awslogs-group": "/ecs/sched", "awslogs-region": "us-east-1",
-                "awslogs-stream-prefix": "ecs"}}}],
+        containerDefinitions=[
+            {
+                "name": "main",
+                "image": "atelier/exiter",
+                "essential": True,
+                "logConfiguration": {
+                    "logDriver": "awslogs",
+                    "options": {
+                        "awslogs-group": "/ecs/sched",
+                        "awslogs-region": "us-east-1",
+                        "awslogs-stream-prefix": "ecs",
+                    },
+                },
+            }
+        ],
     )["taskDefinition"]["taskDefinitionArn"]
-    overrides = {"containerOverrides": [
-        {"name": "main", "environment": [{"name": "GREETING", "value": "from the schedule"}]}]}
+    overrides = {
+        "containerOverrides": [
+            {"name": "main", "environment": [{"name": "GREETING", "value": "from the schedule"}]}
+        ]
+    }
     events.put_rule(Name="every-minute-task", ScheduleExpression="rate(1 minute)")
-    events.put_targets(Rule="every-minute-task", Targets=[{
-        "Id": "t", "Arn": cluster, "RoleArn": "arn:aws:iam::000000000000:role/events",
-        "EcsParameters": {"TaskDefinitionArn": td, "TaskCount": 1, "LaunchType": "FARGATE"},
-        "Input": json.dumps(overrides)}])
+    events.put_targets(
+        Rule="every-minute-task",
+        Targets=[
+            {
+                "Id": "t",
+                "Arn": cluster,
+                "RoleArn": "arn:aws:iam::000000000000:role/events",
+                "EcsParameters": {"TaskDefinitionArn": td, "TaskCount": 1, "LaunchType": "FARGATE"},
+                "Input": json.dumps(overrides),
+            }
+        ],
+    )
 
     def started() -> list[str]:
         arns = ecs.list_tasks(cluster="sched", desiredStatus="STOPPED")["taskArns"]
@@ -281,8 +305,74 @@ def test_schedule_runs_an_ecs_task_with_overrides(fast: Runtime) -> None:
     assert task["startedBy"] == "events-rule"
 
     def greeted() -> bool:
-        found = logs.filter_log_events(logGroupName="/ecs/sched", filterPattern='"from the schedule"')
+        found = logs.filter_log_events(
+            logGroupName="/ecs/sched", filterPattern='"from the schedule"'
+        )
         return bool(found["events"])
 
     _until(greeted, timeout=30)
     events.remove_targets(Rule="every-minute-task", Ids=["t"])
+
+
+def test_logs_insights_saved_query_on_the_runtime(fast: Runtime) -> None:
+    """StartQuery runs stats ... by, parse and JSON fields on the runtime; a malformed query
+    gets MalformedQueryException; ``atelier logs query`` runs the saved query files."""
+    import os
+    import subprocess
+    import sys
+    from urllib.parse import urlsplit
+
+    logs = fast.client("logs")
+    logs.create_log_group(logGroupName="/ecs/insights")
+    logs.create_log_stream(logGroupName="/ecs/insights", logStreamName="s")
+    now = int(time.time() * 1000)
+    lines = [
+        {
+            "event": "job_transition",
+            "job_id": f"j{i}",
+            "pipeline": "images",
+            "status": "FAILED",
+            "error_class": "OSError" if i else "ValueError",
+        }
+        for i in range(3)
+    ]
+    logs.put_log_events(
+        logGroupName="/ecs/insights",
+        logStreamName="s",
+        logEvents=[{"timestamp": now, "message": json.dumps(x)} for x in lines],
+    )
+    with pytest.raises(ClientError) as bad:
+        logs.start_query(
+            logGroupName="/ecs/insights",
+            startTime=0,
+            endTime=int(time.time()) + 60,
+            queryString="frobnicate everything",
+        )
+    assert bad.value.response["Error"]["Code"] == "MalformedQueryException"
+    env = {
+        **os.environ,
+        "ATELIER_HOME": str(fast.home),
+        "ATELIER_PORT": str(urlsplit(fast.endpoint_url).port),
+    }
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "atelier.cli",
+            "logs",
+            "query",
+            "failures_by_cause",
+            "--group",
+            "/ecs/insights",
+            "--since",
+            "7d",
+            "--json",
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout
+    rows = {(r["error_class"], r["failures"]) for r in json.loads(out)}
+    assert rows == {("OSError", "2"), ("ValueError", "1")}

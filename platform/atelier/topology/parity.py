@@ -208,6 +208,8 @@ TERRAFORM_ONLY: dict[str, str] = {
     "aws_api_gateway_account": "account-wide API Gateway logging role",
     "aws_ecr_lifecycle_policy": "image retention in ECR: locally images are Dockerfiles",
     "aws_sns_topic_subscription": "e-mail subscribers of the alert topic (per env tfvars)",
+    "aws_cloudwatch_query_definition": "saved Logs Insights queries; locally `atelier logs "
+    "query <name>` runs the same files (terraform/modules/monitoring/queries)",
     "aws_cloudwatch_log_metric_filter": "JobsFailed from task logs: locally the monitor loop "
     "publishes the metric",
 }

@@ -69,3 +69,11 @@ resource "aws_cloudwatch_metric_alarm" "this" {
   alarm_actions       = [aws_sns_topic.alerts.arn]
   ok_actions          = [aws_sns_topic.alerts.arn]
 }
+
+# Saved Logs Insights queries; `atelier logs query <name>` runs the same files on the runtime.
+resource "aws_cloudwatch_query_definition" "this" {
+  for_each        = fileset("${path.module}/queries", "*.logsinsights")
+  name            = "${var.alerts_topic}/${trimsuffix(each.key, ".logsinsights")}"
+  log_group_names = var.log_group_names
+  query_string    = file("${path.module}/queries/${each.key}")
+}
