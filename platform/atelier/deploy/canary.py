@@ -113,6 +113,8 @@ def ensure(
     api_url: str,
     hasher: Any,
     tags: dict[str, str],
+    job_limits: dict[str, int] | None = None,
+    jobs_table: str = "",
 ) -> tuple[str, list[Change]]:
     names = Names.of(prefix)
     secret_arn, changes = ensure_user_secret(clients, users_table, names.secret, hasher, tags)
@@ -121,6 +123,7 @@ def ensure(
             iam.statement(["cloudwatch:PutMetricData"], ["*"]),
             iam.statement(["secretsmanager:GetSecretValue"], [secret_arn]),
             iam.statement(["logs:CreateLogStream", "logs:PutLogEvents"], ["*"]),
+            iam.statement(["dynamodb:Scan"], ["*"]),
         )
     }
     role = iam.ensure_role(clients, names.role, "lambda.amazonaws.com", policies, tags)
@@ -131,7 +134,12 @@ def ensure(
         role_arn=role.arn,
         timeout=30,
         memory=256,
-        env={"API_URL": api_url, "CANARY_SECRET_ARN": secret_arn},
+        env={
+            "API_URL": api_url,
+            "CANARY_SECRET_ARN": secret_arn,
+            "JOBS_TABLE": jobs_table,
+            "JOB_LIMITS": json.dumps(job_limits or {}, sort_keys=True),
+        },
         layers=[],
         tags=tags,
     )

@@ -147,6 +147,8 @@ def canary_step(d: Deployment) -> Result:
         d.api_url(d.results["api"].id),
         hasher,
         d.tags,
+        {n: p.max_runtime_minutes for n, p in d.exp.pipelines.items() if p.max_runtime_minutes},
+        d.exp.tables["jobs"].name,
     )
     return arn, changes
 

@@ -136,6 +136,7 @@ def expand(top: Topology, env: str) -> Expansion:
     pipelines = {
         name: Pipeline(
             kind=pipe.kind,
+            max_runtime_minutes=pipe.max_runtime_minutes,
             family=f"{p}{name}",
             container_name=name,
             image=f"{top.project}/{name}",

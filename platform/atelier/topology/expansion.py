@@ -51,6 +51,7 @@ class LambdaFn(Out):
 
 class Pipeline(Out):
     kind: str
+    max_runtime_minutes: int | None
     family: str  # task definition family
     container_name: str
     image: str  # ECR repository / local image name

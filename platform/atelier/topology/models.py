@@ -147,6 +147,8 @@ class Pipeline(Strict):
     task_definition_var: EnvVarName | None = None
     env: dict[EnvVarName, EnvValue] = Field(default_factory=dict)
     access: Access = Field(default_factory=Access)
+    # a job RUNNING longer than this raises the jobs_overdue alarm (task pipelines)
+    max_runtime_minutes: int | None = Field(default=None, ge=1, le=7 * 24 * 60)
 
     @model_validator(mode="after")
     def _consistent(self) -> Pipeline:

@@ -104,6 +104,7 @@ locals {
       gpu                 = try(pp.gpu, 0)
       port                = try(pp.port, null)
       health_path         = try(pp.health_path, null)
+      max_runtime_minutes = try(pp.max_runtime_minutes, null)
       task_role_name      = "${local.p}${n}-task"
       execution_role_name = "${local.p}${n}-exec"
       log_group           = "/ecs/${local.p}${n}"
