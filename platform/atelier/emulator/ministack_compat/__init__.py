@@ -1,1 +1,1 @@
-"""The only modules that reach into MiniStack's internals."""
+"""The only package that imports MiniStack's internals."""
