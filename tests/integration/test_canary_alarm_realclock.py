@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from atelier.emulator.testing import Runtime
+from atelier_devtools.runtime import Runtime
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
@@ -95,8 +95,8 @@ def servers() -> Iterator[tuple[str, str]]:
 def _bundle() -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
-        for name in ("model_check.py", "handler.py"):
-            zf.write(ROOT / "lambdas/canary" / name, name)
+        for path in sorted((ROOT / "lambdas/canary").glob("*.py")):
+            zf.write(path, path.name)
         zf.writestr("golden.json", json.dumps({"cases": GOLDEN}))
     return buf.getvalue()
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from atelier.emulator.testing import Runtime, start_runtime
+from atelier_devtools.runtime import Runtime, start_runtime
 
 pytestmark = pytest.mark.integration
 SPEED = 60.0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from atelier.e2e.report import write_html
+from atelier_devtools.e2e.report import write_html
 from atelier.monitor.snapshot import html_section
 
 
