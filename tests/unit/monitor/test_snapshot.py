@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from atelier_devtools.e2e.report import write_html
 from atelier.monitor.snapshot import html_section
+from atelier_devtools.e2e.report import write_html
 
 
 def test_section_lists_alarms_canary_and_drift(tmp_path: Path) -> None:

@@ -19,6 +19,24 @@ from atelier.emulator import clock
 from atelier.emulator.cloudwatch.semantics import Point
 from atelier.emulator.cloudwatch.validation import AlarmInputError, check_alarm
 
+REQUIRED_INTERNALS: dict[str, tuple[str, ...]] = {
+    "ministack.services.cloudwatch": (
+        "_alarms",
+        "_metrics",
+        "_evaluate_alarm",
+        "_put_metric_alarm",
+        "_p",
+        "_error",
+        "_dims_key",
+        "_store_datum",
+        "_record_history",
+        "_dispatch_alarm_actions",
+        "_evaluate_parent_alarms",
+        "_history_entries",
+        "time",
+    ),
+    "ministack.core.responses": ("request_scope",),
+}
 Scope = tuple[str, str]
 _original_put_alarm = cw._put_metric_alarm
 _original_time = cw.time

@@ -11,6 +11,9 @@ from ministack.services import eventbridge as eb
 from atelier.emulator import clock
 from atelier.emulator.events.ecs_target import is_ecs_target, launch
 
+REQUIRED_INTERNALS: dict[str, tuple[str, ...]] = {
+    "ministack.services.eventbridge": ("_invoke_target", "_now_ts", "_SCHEDULER_TICK_INTERVAL"),
+}
 _original_invoke = eb._invoke_target
 SWEEP_S = 2.0
 

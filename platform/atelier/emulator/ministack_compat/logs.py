@@ -20,6 +20,18 @@ from ministack.services import cloudwatch_logs as cwl
 from atelier.emulator.logs import insights
 from atelier.emulator.logs.patterns import PatternError, compile_pattern
 
+REQUIRED_INTERNALS: dict[str, tuple[str, ...]] = {
+    "ministack.services.cloudwatch_logs": (
+        "_fanout_to_subscription_filters",
+        "_put_metric_filter",
+        "_metric_filters",
+        "_start_query",
+        "_resolve_query_log_groups",
+        "_log_groups",
+        "_collect_query_records",
+        "_queries",
+    ),
+}
 log = logging.getLogger("atelier.logs")
 Scope = tuple[str, str]
 _original_fanout = cwl._fanout_to_subscription_filters

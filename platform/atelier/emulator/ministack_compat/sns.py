@@ -11,6 +11,14 @@ from ministack.services import sns
 
 from atelier.emulator.sns.delivery import Deliverer, policy_of
 
+REQUIRED_INTERNALS: dict[str, tuple[str, ...]] = {
+    "ministack.services.sns": (
+        "_fanout",
+        "_deliver_to_http",
+        "_topic_by_arn_any_scope",
+        "_build_envelope",
+    ),
+}
 _original_fanout = sns._fanout
 _deliverer: Deliverer | None = None
 _policies: dict[str, dict[str, Any] | None] = {}
