@@ -104,3 +104,21 @@ def test_not_due_alarms_are_not_reevaluated_until_poked() -> None:
     assert engine.step() == 0  # idle: nothing due within the minute
     engine.poke()
     assert engine.step() == 100
+
+
+def test_usage_counters_for_the_meter() -> None:
+    from atelier.emulator.cloudwatch import usage
+
+    got = usage()
+    for key in (
+        "alarms",
+        "evaluations",
+        "transitions",
+        "filter_datapoints",
+        "emf_datapoints",
+        "sns_delivered",
+        "sns_failed",
+        "sns_emails",
+        "ecs_runs",
+    ):
+        assert isinstance(got[key], int), key
