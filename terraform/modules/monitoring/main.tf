@@ -44,6 +44,13 @@ resource "aws_sns_topic_policy" "alerts" {
   })
 }
 
+resource "aws_sns_topic_subscription" "webhook" {
+  for_each  = toset(var.alert_webhooks)
+  topic_arn = aws_sns_topic.alerts.arn
+  protocol  = "https"
+  endpoint  = each.key
+}
+
 resource "aws_sns_topic_subscription" "email" {
   for_each  = toset(var.alert_emails)
   topic_arn = aws_sns_topic.alerts.arn

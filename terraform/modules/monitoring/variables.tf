@@ -86,3 +86,9 @@ variable "canary_secret_arn" {
   type        = string
   default     = ""
 }
+
+variable "alert_webhooks" {
+  description = "HTTPS endpoints (chat or paging webhooks) subscribed to the alert topic; each confirms its subscription."
+  type        = list(string)
+  default     = []
+}
