@@ -28,6 +28,12 @@ from typing import Any
 
 BASIC_STATISTICS = ("SampleCount", "Average", "Sum", "Minimum", "Maximum")
 TREATMENTS = ("missing", "ignore", "breaching", "notBreaching")
+TREATMENT_NAMES = {
+    "missing": "Missing",
+    "ignore": "Ignore",
+    "breaching": "Breaching",
+    "notBreaching": "NonBreaching",
+}
 OPERATORS: dict[str, tuple[str, Callable[[float, float], bool]]] = {
     "GreaterThanOrEqualToThreshold": ("greater than or equal to", operator.ge),
     "GreaterThanThreshold": ("greater than", operator.gt),
@@ -215,7 +221,7 @@ def _reason(
         return (
             f"no datapoints were received for {spec.evaluation_periods} periods and "
             f"{spec.evaluation_periods} missing datapoints were treated as "
-            f"[{spec.treat_missing_data.replace('notBreaching', 'NonBreaching').capitalize()}]."
+            f"[{TREATMENT_NAMES[spec.treat_missing_data]}]."
         )
     shown = ", ".join(f"{v} ({_short(s)})" for s, v in reversed(recent))
     verb = "was" if breaching == 1 else "were"

@@ -345,3 +345,10 @@ def test_golden_cases_catch_missing_treated_as_breaching(monkeypatch: pytest.Mon
         if evaluate(spec, _points(c.seq), T0 + len(c.seq) * 60 + 5, c.start).state != c.expected:
             broken.append(c.id)
     assert {"all-missing-missing", "all-missing-notbreaching", "--X---notbreaching"} <= set(broken)
+
+
+def test_reason_for_missing_data_names_the_treatment() -> None:
+    """[MISSING] the reason of a no-data transition names the treatment as AWS does."""
+    case = Case("m", "", "---", "OK", treat="notBreaching")
+    result = evaluate(_spec(case), [], T0 + 185, "ALARM")
+    assert result.state == "OK" and "[NonBreaching]" in result.reason
