@@ -156,18 +156,25 @@ def test_wrong_answer_alarms_within_65_s_and_recovers(
     events.put_rule(Name="canary-every-minute", ScheduleExpression="rate(1 minute)")
     events.put_targets(Rule="canary-every-minute", Targets=[{"Id": "canary", "Arn": arn}])
 
-    first = json.loads(lam.invoke(FunctionName="canary")["Payload"].read())  # a healthy check now
-    assert first["ok"] is True, first
-    _wait_for("OK", 0, 30)
+    try:
+        first = json.loads(
+            lam.invoke(FunctionName="canary")["Payload"].read()
+        )  # a healthy check now
+        assert first["ok"] is True, first
+        _wait_for("OK", 0, 30)
 
-    World.fault = True  # the structured model starts answering wrongly
-    alarm_at = _wait_for("ALARM", 0, 100)
-    assert World.failing_checks, "the canary never ran while the fault was on"
-    assert alarm_at - World.failing_checks[0] <= 65, "ALARM notification later than 65 s"
-    history = cw.describe_alarm_history(AlarmName="canary-failed")["AlarmHistoryItems"]
-    assert any("OK to ALARM" in h["HistorySummary"] for h in history)
+        World.fault = True  # the structured model starts answering wrongly
+        alarm_at = _wait_for("ALARM", 0, 100)
+        assert World.failing_checks, "the canary never ran while the fault was on"
+        assert alarm_at - World.failing_checks[0] <= 65, "ALARM notification later than 65 s"
+        history = cw.describe_alarm_history(AlarmName="canary-failed")["AlarmHistoryItems"]
+        assert any("OK to ALARM" in h["HistorySummary"] for h in history)
 
-    World.fault = False
-    removed = time.time()
-    ok_at = _wait_for("OK", alarm_at, 130)
-    assert ok_at - removed <= 120 + 5, "OK not back within two periods"
+        World.fault = False
+        removed = time.time()
+        ok_at = _wait_for("OK", alarm_at, 130)
+        assert ok_at - removed <= 120 + 5, "OK not back within two periods"
+    finally:  # the session's runtime is shared: leave no schedule firing behind
+        events.remove_targets(Rule="canary-every-minute", Ids=["canary"])
+        events.delete_rule(Name="canary-every-minute")
+        cw.delete_alarms(AlarmNames=["canary-failed"])
