@@ -17,7 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from atelier.deploy.bundle import Bundle, build_dir, build_layer
+from atelier.deploy.bundle import Bundle, build_dir, build_layer, source_files, zip_entries
 from atelier.topology import expand, load
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,10 +28,19 @@ def bundles(env: str) -> dict[str, Bundle]:
     exp = expand(load(), env)
     out = {f"{name}.zip": build_dir(name, ROOT / fn.source) for name, fn in exp.lambdas.items()}
     out["shared-layer.zip"] = build_layer(ROOT)
-    out["canary.zip"] = build_dir(
-        "canary", ROOT / "terraform" / "modules" / "monitoring" / "canary"
-    )
+    out["canary.zip"] = canary_bundle()
     return out
+
+
+def canary_bundle() -> Bundle:
+    """The Synthetics canary: its handler, the model check the runtime's canary Lambda runs
+    (lambdas/canary/model_check.py, one module for both) and the golden structured records."""
+    root = ROOT / "terraform" / "modules" / "monitoring" / "canary"
+    entries = [(p.relative_to(root).as_posix(), p.read_bytes()) for p in source_files(root)]
+    entries.append(("python/model_check.py", (ROOT / "lambdas/canary/model_check.py").read_bytes()))
+    golden = ROOT / "validation_data/golden/structured_data.json"
+    entries.append(("python/golden.json", golden.read_bytes()))
+    return Bundle(name="canary", data=zip_entries(sorted(entries)))
 
 
 def deps_layer() -> Bundle:

@@ -17,6 +17,8 @@ COMMANDS: dict[str, str] = {
     "evaluate": "atelier.evaluation.cli:evaluate",
     "registry": "atelier.registry.cli:registry_group",
     "cost": "atelier.cost.cli:cost",
+    "alerts": "atelier.monitor.cli:alerts",
+    "logs": "atelier.monitor.logs_cli:logs",
 }
 
 

@@ -26,6 +26,12 @@ class Settings(BaseSettings):
     persist: bool = Field(default=False, description="keep all state across a restart")
     gpu: Literal["auto", "none", "force"] = Field(default="auto")
     env: str = Field(default="local", description="target environment name")
+    clock_speed: float = Field(
+        default=1.0,
+        gt=0,
+        le=3600,
+        description="simulated clock: seconds of runtime time per real second",
+    )
     repo_root: Path = Field(default=REPO_ROOT)
 
     @property

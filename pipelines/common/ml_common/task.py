@@ -9,9 +9,11 @@ from __future__ import annotations
 import logging
 import signal
 import sys
+import time
 from collections.abc import Callable
 from types import FrameType
 
+from ml_common import joblog
 from ml_common.errors import PipelineError
 from ml_common.jobs import (
     EXIT_BAD_INPUT,
@@ -34,11 +36,16 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
     raise Stopped()
 
 
-def _fail(jobs: JobStore, job_id: str, message: str) -> None:
+def _fail(
+    jobs: JobStore, job_id: str, message: str, error_class: str, started: float | None = None
+) -> None:
     try:
         jobs.mark_failed(job_id, message)
     except JobStateError as exc:
         log.warning("could not mark job failed: %s", exc)
+        return
+    duration = None if started is None else time.monotonic() - started
+    joblog.transition(job_id, "FAILED", duration_s=duration, error_class=error_class)
 
 
 def run_job(
@@ -59,8 +66,10 @@ def run_job(
             log.error("%s", exc)
             return EXIT_JOB_STATE
         except Stopped:
-            _fail(table, job_id, "stopped")
+            _fail(table, job_id, "stopped", "Stopped")
             return EXIT_STOPPED
+        started = time.monotonic()
+        joblog.transition(job_id, "RUNNING")
         try:
             outputs = work(table)
             table.mark_succeeded(job_id, outputs)
@@ -69,16 +78,18 @@ def run_job(
             return EXIT_JOB_STATE
         except PipelineError as exc:
             log.error("job %s failed: %s", job_id, exc)
-            _fail(table, job_id, str(exc))
+            _fail(table, job_id, str(exc), type(exc).__name__, started)
             return EXIT_BAD_INPUT
         except Stopped:
             log.error("job %s stopped by SIGTERM", job_id)
-            _fail(table, job_id, "stopped")
+            _fail(table, job_id, "stopped", "Stopped", started)
             return EXIT_STOPPED
         except Exception as exc:
             log.exception("job %s crashed", job_id)
-            _fail(table, job_id, f"internal error ({type(exc).__name__}); see the task logs")
+            message = f"internal error ({type(exc).__name__}); see the task logs"
+            _fail(table, job_id, message, type(exc).__name__, started)
             return EXIT_CRASH
+        joblog.transition(job_id, "SUCCEEDED", duration_s=time.monotonic() - started)
         log.info("job %s succeeded: %s", job_id, outputs)
         return EXIT_OK
     finally:

@@ -7,7 +7,9 @@ its Terraform resource type.
 
 from __future__ import annotations
 
+from atelier.deploy.canary import MONITORING_USER, Names
 from atelier.deploy.context import ADMIN_USERNAME, db_subnet_group
+from atelier.deploy.drift import rule_name
 from atelier.topology import Expansion
 
 
@@ -45,4 +47,12 @@ def resources(exp: Expansion) -> set[tuple[str, str]]:
     out.add(("apigateway.rest_api", exp.api.name))
     out |= {("cloudwatch.alarm", a.name) for a in exp.alarms.values()}
     out.add(("user", ADMIN_USERNAME))
+    canary = Names.of(exp.prefix)
+    out |= {
+        ("user", MONITORING_USER),
+        ("canary.secret", canary.secret),
+        ("canary.role", canary.role),
+    }
+    out |= {("canary.function", canary.function), ("canary.schedule", canary.rule)}
+    out.add(("drift.schedule", rule_name(exp.prefix)))
     return out

@@ -21,6 +21,10 @@ class Alarm:
     dimensions: dict[str, str]
     statistic: str = "Sum"
     description: str = ""
+    evaluation_periods: int = 1
+    datapoints_to_alarm: int = 1
+    comparison: str = "GreaterThanOrEqualToThreshold"
+    treat_missing_data: str = "notBreaching"
 
 
 def ensure_log_groups(clients: Clients, names: list[str], retention_days: int) -> list[Change]:
@@ -79,17 +83,19 @@ def remove_topic(clients: Clients, name: str) -> Change:
 
 
 def _alarm_args(alarm: Alarm, topic_arn: str) -> dict[str, Any]:
+    percentile = alarm.statistic.startswith("p")
     return {
         "AlarmName": alarm.name,
         "AlarmDescription": alarm.description,
         "Namespace": alarm.namespace,
         "MetricName": alarm.metric,
-        "Statistic": alarm.statistic,
+        ("ExtendedStatistic" if percentile else "Statistic"): alarm.statistic,
         "Period": alarm.period,
-        "EvaluationPeriods": 1,
+        "EvaluationPeriods": alarm.evaluation_periods,
+        "DatapointsToAlarm": alarm.datapoints_to_alarm,
         "Threshold": float(alarm.threshold),
-        "ComparisonOperator": "GreaterThanOrEqualToThreshold",
-        "TreatMissingData": "notBreaching",
+        "ComparisonOperator": alarm.comparison,
+        "TreatMissingData": alarm.treat_missing_data,
         "Dimensions": [{"Name": k, "Value": v} for k, v in sorted(alarm.dimensions.items())],
         "AlarmActions": [topic_arn],
         "OKActions": [topic_arn],

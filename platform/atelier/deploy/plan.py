@@ -56,6 +56,13 @@ DEPLOY: tuple[Step, ...] = (
     Step("site", "frontend website", steps_app.site_step, ("buckets", "api")),
     Step("users", "API user", steps_app.users_step, ("tables",)),
     Step("alarms", "alarms", steps_app.alarms_step, ("topic", "load_balancer", "api")),
+    Step("canary", "model check every minute", steps_app.canary_step, ("api", "tables")),
+    Step(
+        "drift",
+        "drift check every hour",
+        steps_app.drift_step,
+        ("task_definitions", "cluster", "network", "roles"),
+    ),
     Step("service_ready", "service tasks", steps_app.service_ready_step, ("service",)),
 )
 

@@ -11,6 +11,8 @@ from functools import partial
 
 from atelier.deploy import (
     apigateway,
+    canary,
+    drift,
     dynamodb,
     ecr,
     ecs,
@@ -42,6 +44,10 @@ def _many(calls: list[Call]) -> Result:
 
 def api(d: Deployment) -> Result:
     return None, [apigateway.remove_api(d.clients, d.exp.api.name)]
+
+
+def canary_check(d: Deployment) -> Result:
+    return None, canary.remove(d.clients, d.exp.prefix) + drift.remove(d.clients, d.exp.prefix)
 
 
 def alarms(d: Deployment) -> Result:
@@ -130,6 +136,7 @@ def local_files(d: Deployment) -> Result:
 DESTROY: tuple[Step, ...] = (
     Step("api", "API Gateway", api),
     Step("alarms", "alarms", alarms),
+    Step("canary", "model check", canary_check),
     Step("service", "ECS service", service),
     Step("functions", "lambda functions", functions, ("api",)),
     Step("layer", "lambda layer", layer, ("functions",)),

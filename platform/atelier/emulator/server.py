@@ -90,6 +90,12 @@ async def _serve(settings: Settings) -> None:
         agent = Agent(settings)
     except RuntimeError as exc:
         raise StartupError(str(exc)) from exc
+    from atelier.emulator import clock
+    from atelier.emulator.operations import Operations
+
+    clock.set_clock(clock.Clock(settings.clock_speed))
+    operations = Operations(settings)
+    operations.start()
     app = AtelierApp(ministack_app, agent, version("ministack"))
 
     config = Config()
@@ -106,6 +112,7 @@ async def _serve(settings: Settings) -> None:
     try:
         await serve(app, config, shutdown_trigger=stop.wait)  # type: ignore[arg-type]
     finally:
+        operations.stop()
         agent.shutdown()
 
 

@@ -136,6 +136,7 @@ def expand(top: Topology, env: str) -> Expansion:
     pipelines = {
         name: Pipeline(
             kind=pipe.kind,
+            max_runtime_minutes=pipe.max_runtime_minutes,
             family=f"{p}{name}",
             container_name=name,
             image=f"{top.project}/{name}",
@@ -239,6 +240,10 @@ def expand(top: Topology, env: str) -> Expansion:
                 period=a.period,
                 evaluation_periods=a.evaluation_periods,
                 statistic=a.statistic,
+                datapoints_to_alarm=a.datapoints_to_alarm or a.evaluation_periods,
+                comparison=a.comparison,
+                treat_missing_data=a.treat_missing_data,
+                description=a.description,
             )
             for name, a in top.alarms.items()
         },

@@ -51,6 +51,7 @@ class LambdaFn(Out):
 
 class Pipeline(Out):
     kind: str
+    max_runtime_minutes: int | None
     family: str  # task definition family
     container_name: str
     image: str  # ECR repository / local image name
@@ -100,6 +101,10 @@ class Alarm(Out):
     period: int
     evaluation_periods: int
     statistic: str
+    datapoints_to_alarm: int
+    comparison: str
+    treat_missing_data: str
+    description: str
 
 
 class Network(Out):

@@ -142,6 +142,8 @@ class Pipeline(Strict):
     task_definition_var: EnvVarName | None = None
     env: dict[EnvVarName, EnvValue] = Field(default_factory=dict)
     access: Access = Field(default_factory=Access)
+    # a job RUNNING longer than this raises the jobs_overdue alarm (task pipelines)
+    max_runtime_minutes: int | None = Field(default=None, ge=1, le=7 * 24 * 60)
 
     @model_validator(mode="after")
     def _consistent(self) -> Pipeline:
@@ -224,12 +226,26 @@ class Alarm(Strict):
     threshold: float
     period: int = Field(ge=10)
     evaluation_periods: int = Field(default=1, ge=1)
-    statistic: Literal["Sum", "Average", "Maximum", "Minimum", "SampleCount"] = "Sum"
+    # a basic statistic, or a percentile (p90, p99, p99.9: CloudWatch's ExtendedStatistic)
+    statistic: str = Field(
+        default="Sum", pattern=r"^(Sum|Average|Maximum|Minimum|SampleCount|p\d{1,2}(\.\d+)?)$"
+    )
+    datapoints_to_alarm: int | None = Field(default=None, ge=1)
+    comparison: Literal[
+        "GreaterThanOrEqualToThreshold",
+        "GreaterThanThreshold",
+        "LessThanThreshold",
+        "LessThanOrEqualToThreshold",
+    ] = "GreaterThanOrEqualToThreshold"
+    treat_missing_data: Literal["missing", "ignore", "breaching", "notBreaching"] = "notBreaching"
+    description: str = ""
 
     @model_validator(mode="after")
     def _period(self) -> Alarm:
         if self.period % 60 and self.period not in (10, 30):
             raise FieldError("period", f"period {self.period} must be 10, 30 or a multiple of 60")
+        if self.datapoints_to_alarm and self.datapoints_to_alarm > self.evaluation_periods:
+            raise FieldError("datapoints_to_alarm", "datapoints_to_alarm > evaluation_periods")
         return self
 
 

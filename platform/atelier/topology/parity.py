@@ -208,6 +208,8 @@ TERRAFORM_ONLY: dict[str, str] = {
     "aws_api_gateway_account": "account-wide API Gateway logging role",
     "aws_ecr_lifecycle_policy": "image retention in ECR: locally images are Dockerfiles",
     "aws_sns_topic_subscription": "e-mail subscribers of the alert topic (per env tfvars)",
+    "aws_cloudwatch_query_definition": "saved Logs Insights queries; locally `atelier logs "
+    "query <name>` runs the same files (terraform/modules/monitoring/queries)",
     "aws_cloudwatch_log_metric_filter": "JobsFailed from task logs: locally the monitor loop "
     "publishes the metric",
 }
@@ -228,6 +230,15 @@ LOCAL_ONLY: dict[str, str] = {
     "syncs frontend/dist to the bucket Terraform creates (files are not infrastructure)",
     "user": "the admin user `atelier deploy` writes to the users table; on AWS an operator "
     "creates users (data, not infrastructure)",
+    "canary.function": "the every-minute model check as a Lambda (lambdas/canary); on AWS the "
+    "Synthetics canary runs the same model_check module (aws_synthetics_canary)",
+    "canary.schedule": "the canary Lambda's rate(1 minute) EventBridge rule (Synthetics' own "
+    "schedule on AWS)",
+    "canary.role": "the canary Lambda's role (monitoring/aws_iam_role.canary on AWS)",
+    "canary.secret": "the monitoring user's password for the local canary; on AWS the canary "
+    "reads var.canary_secret_arn",
+    "drift.schedule": "the hourly drift check (structured_data.drift_job as an ECS task from an "
+    "EventBridge rule); its Terraform rule is not written yet",
 }
 
 

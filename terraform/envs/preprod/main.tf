@@ -7,6 +7,7 @@ module "stack" {
   bundle_dir          = var.bundle_dir
   image_tag           = var.image_tag
   alert_emails        = var.alert_emails
+  alert_webhooks      = var.alert_webhooks
   multi_az            = var.multi_az
   deletion_protection = var.deletion_protection
   enable_waf          = var.enable_waf

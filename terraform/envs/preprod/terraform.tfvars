@@ -8,3 +8,4 @@ deletion_protection = true
 enable_waf          = false
 gpu_instance_type   = "g4dn.xlarge"
 alert_emails        = []
+alert_webhooks      = []

@@ -60,3 +60,9 @@ variable "gpu_instance_type" {
   type        = string
   default     = "g4dn.xlarge"
 }
+
+variable "alert_webhooks" {
+  description = "HTTPS endpoints (chat or paging webhooks) subscribed to the alert topic; each confirms its subscription."
+  type        = list(string)
+  default     = []
+}

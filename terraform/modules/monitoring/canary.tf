@@ -40,7 +40,11 @@ resource "aws_iam_role_policy" "canary" {
       },
       {
         Sid       = "Metrics", Effect = "Allow", Action = ["cloudwatch:PutMetricData"], Resource = ["*"]
-        Condition = { StringEquals = { "cloudwatch:namespace" = "CloudWatchSynthetics" } }
+        Condition = { StringEquals = { "cloudwatch:namespace" = ["CloudWatchSynthetics", "Atelier/Canary"] } }
+      },
+      {
+        Sid      = "MonitoringUser", Effect = "Allow", Action = ["secretsmanager:GetSecretValue"]
+        Resource = [var.canary_secret_arn == "" ? "arn:aws:secretsmanager:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:secret:none" : var.canary_secret_arn]
       },
       {
         Sid = "ArtifactsKey", Effect = "Allow", Action = ["kms:GenerateDataKey", "kms:Decrypt"], Resource = [var.kms_key_arn]
@@ -67,7 +71,7 @@ resource "aws_synthetics_canary" "api" {
 
   run_config {
     timeout_in_seconds    = 30
-    environment_variables = { API_URL = var.api_url }
+    environment_variables = { API_URL = var.api_url, CANARY_SECRET_ARN = var.canary_secret_arn }
   }
 
   artifact_config {

@@ -9,12 +9,12 @@ resource "aws_cloudwatch_log_group" "this" {
   kms_key_id        = var.kms_key_arn
 }
 
-# Pipelines log one JSON line per job status change; a FAILED job counts once.
+# Pipelines log one JSON line per job transition (ml_common.joblog); a FAILED job counts once.
 resource "aws_cloudwatch_log_metric_filter" "jobs_failed" {
   for_each       = toset(var.task_log_groups)
   name           = "jobs-failed"
   log_group_name = aws_cloudwatch_log_group.this[each.key].name
-  pattern        = "{ $.status = \"FAILED\" }"
+  pattern        = "{ ($.event = \"job_transition\") && ($.status = \"FAILED\") }"
   metric_transformation {
     name          = "JobsFailed"
     namespace     = "Atelier"
@@ -44,6 +44,13 @@ resource "aws_sns_topic_policy" "alerts" {
   })
 }
 
+resource "aws_sns_topic_subscription" "webhook" {
+  for_each  = toset(var.alert_webhooks)
+  topic_arn = aws_sns_topic.alerts.arn
+  protocol  = "https"
+  endpoint  = each.key
+}
+
 resource "aws_sns_topic_subscription" "email" {
   for_each  = toset(var.alert_emails)
   topic_arn = aws_sns_topic.alerts.arn
@@ -56,13 +63,24 @@ resource "aws_cloudwatch_metric_alarm" "this" {
   alarm_name          = each.value.name
   namespace           = each.value.namespace
   metric_name         = each.value.metric
-  statistic           = each.value.statistic
+  alarm_description   = each.value.description
+  statistic           = startswith(each.value.statistic, "p") ? null : each.value.statistic
+  extended_statistic  = startswith(each.value.statistic, "p") ? each.value.statistic : null
   period              = each.value.period
   evaluation_periods  = each.value.evaluation_periods
+  datapoints_to_alarm = each.value.datapoints_to_alarm
   threshold           = each.value.threshold
-  comparison_operator = "GreaterThanOrEqualToThreshold"
-  treat_missing_data  = "notBreaching"
+  comparison_operator = each.value.comparison
+  treat_missing_data  = each.value.treat_missing_data
   dimensions          = lookup(var.dimensions, each.value.namespace, {})
   alarm_actions       = [aws_sns_topic.alerts.arn]
   ok_actions          = [aws_sns_topic.alerts.arn]
+}
+
+# Saved Logs Insights queries; `atelier logs query <name>` runs the same files on the runtime.
+resource "aws_cloudwatch_query_definition" "this" {
+  for_each        = fileset("${path.module}/queries", "*.logsinsights")
+  name            = "${var.alerts_topic}/${trimsuffix(each.key, ".logsinsights")}"
+  log_group_names = var.log_group_names
+  query_string    = file("${path.module}/queries/${each.key}")
 }

@@ -21,13 +21,17 @@ variable "log_retention_days" {
 variable "alarms" {
   description = "The topology module's alarms output."
   type = map(object({
-    name               = string
-    metric             = string
-    namespace          = string
-    threshold          = number
-    period             = number
-    evaluation_periods = number
-    statistic          = string
+    name                = string
+    metric              = string
+    namespace           = string
+    threshold           = number
+    period              = number
+    evaluation_periods  = number
+    statistic           = string
+    datapoints_to_alarm = number
+    comparison          = string
+    treat_missing_data  = string
+    description         = string
   }))
 }
 
@@ -75,4 +79,16 @@ variable "artifacts_bucket" {
   description = "Bucket (and prefix canary/) where the canary stores its run artifacts."
   type        = string
   default     = ""
+}
+
+variable "canary_secret_arn" {
+  description = "Secrets Manager ARN of the monitoring user ({username, password}) the canary logs in as; empty: the canary only checks that /auth refuses no credentials."
+  type        = string
+  default     = ""
+}
+
+variable "alert_webhooks" {
+  description = "HTTPS endpoints (chat or paging webhooks) subscribed to the alert topic; each confirms its subscription."
+  type        = list(string)
+  default     = []
 }

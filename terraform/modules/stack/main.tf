@@ -90,6 +90,7 @@ module "monitoring" {
   alarms             = local.t.alarms
   alerts_topic       = local.t.alerts_topic
   alert_emails       = var.alert_emails
+  alert_webhooks     = var.alert_webhooks
   kms_key_arn        = module.data.kms_key_arn
   enable_canary      = var.enable_canary
   api_url            = module.api.api_url

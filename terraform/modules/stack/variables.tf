@@ -95,3 +95,9 @@ variable "manage_account_logging_role" {
   type        = bool
   default     = true
 }
+
+variable "alert_webhooks" {
+  description = "HTTPS endpoints (chat or paging webhooks) subscribed to the alert topic; each confirms its subscription."
+  type        = list(string)
+  default     = []
+}

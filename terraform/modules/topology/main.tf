@@ -104,6 +104,7 @@ locals {
       gpu                 = try(pp.gpu, 0)
       port                = try(pp.port, null)
       health_path         = try(pp.health_path, null)
+      max_runtime_minutes = try(pp.max_runtime_minutes, null)
       task_role_name      = "${local.p}${n}-task"
       execution_role_name = "${local.p}${n}-exec"
       log_group           = "/ecs/${local.p}${n}"
@@ -165,13 +166,17 @@ locals {
 
   alarms = {
     for n, a in try(local.t.alarms, {}) : n => {
-      name               = "${local.p}${n}"
-      metric             = tostring(a.metric)
-      namespace          = a.namespace
-      threshold          = a.threshold
-      period             = a.period
-      evaluation_periods = try(a.evaluation_periods, 1)
-      statistic          = try(a.statistic, "Sum")
+      name                = "${local.p}${n}"
+      metric              = tostring(a.metric)
+      namespace           = a.namespace
+      threshold           = a.threshold
+      period              = a.period
+      evaluation_periods  = try(a.evaluation_periods, 1)
+      statistic           = try(a.statistic, "Sum")
+      datapoints_to_alarm = try(a.datapoints_to_alarm, null) == null ? try(a.evaluation_periods, 1) : a.datapoints_to_alarm
+      comparison          = try(a.comparison, "GreaterThanOrEqualToThreshold")
+      treat_missing_data  = try(a.treat_missing_data, "notBreaching")
+      description         = try(a.description, "")
     }
   }
 }

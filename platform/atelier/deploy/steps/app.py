@@ -8,7 +8,7 @@ import urllib.request
 from collections.abc import Callable
 from functools import partial
 
-from atelier.deploy import apigateway, ecs, lambda_, monitoring, s3, users
+from atelier.deploy import apigateway, canary, drift, ecs, lambda_, monitoring, s3, users
 from atelier.deploy.change import Change
 from atelier.deploy.context import Deployment, alarm_dimensions
 from atelier.deploy.steps import Result, fan_out
@@ -126,11 +126,45 @@ def alarms_step(d: Deployment) -> Result:
             period=a.period,
             statistic=a.statistic,
             dimensions=alarm_dimensions(d.exp, a.namespace, d.results),
-            description=f"{a.namespace}/{a.metric} >= {a.threshold:g} ({d.exp.env})",
+            description=a.description
+            or f"{a.namespace}/{a.metric} {a.comparison} {a.threshold:g} ({d.exp.env})",
+            evaluation_periods=a.evaluation_periods,
+            datapoints_to_alarm=a.datapoints_to_alarm,
+            comparison=a.comparison,
+            treat_missing_data=a.treat_missing_data,
         )
         for a in d.exp.alarms.values()
     ]
     return None, monitoring.ensure_alarms(d.clients, alarms, d.results["topic"])
+
+
+def canary_step(d: Deployment) -> Result:
+    hasher = users.password_hasher(d.settings.repo_root / "lambdas" / "shared")
+    arn, changes = canary.ensure(
+        d.clients,
+        d.exp.prefix,
+        d.exp.tables["users"].name,
+        d.api_url(d.results["api"].id),
+        hasher,
+        d.tags,
+        {n: p.max_runtime_minutes for n, p in d.exp.pipelines.items() if p.max_runtime_minutes},
+        d.exp.tables["jobs"].name,
+    )
+    return arn, changes
+
+
+def drift_step(d: Deployment) -> Result:
+    net, pipe = d.results["network"], d.exp.pipelines["structured_data"]
+    return None, drift.ensure(
+        d.clients,
+        d.exp.prefix,
+        d.exp.cluster,
+        d.results["task_definitions"]["structured_data"],
+        pipe.container_name,
+        (list(net.subnet_ids), [net.security_groups["service"]]),
+        d.results["roles"][pipe.execution_role_name],
+        d.exp.buckets["artifacts"].name,
+    )
 
 
 def runs_processes(endpoint: str) -> bool:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from atelier_devtools.bench.compute import bench_rds, bench_runtask
+from atelier_devtools.bench.operations import ALARMS, FILTERS, WINDOW_S, bench_idle
 from atelier_devtools.bench.report import Row, comparison_table, header, machine, write_section
 from atelier_devtools.bench.targets import Target, client
 from atelier_devtools.runtime import token_authorized_api
@@ -136,6 +137,8 @@ def measure(name: str) -> dict[str, Any]:
         if name in ("atelier", "ministack"):
             results["lambda"] = _run(target, name, bench_lambda)
             results["apigw"] = _run(target, name, bench_apigw)
+        if name in ("atelier", "ministack"):
+            results["idle"] = _run(target, name, bench_idle)
         if name == "atelier":
             results["runtask"] = _run(target, name, bench_runtask)
             results["rds"] = _run(target, name, bench_rds)
@@ -189,6 +192,13 @@ def rows(res: dict[str, dict[str, Any]]) -> list[Row]:
             get("ministack", "apigw", "p50"),
             no_docker,
             "",
+        ),
+        Row(
+            f"idle CPU, {ALARMS} alarms + {FILTERS} metric filters (% of a core, {WINDOW_S:.0f} s)",
+            get("atelier", "idle", "idle_cpu_pct"),
+            get("ministack", "idle", "idle_cpu_pct"),
+            "n/a",
+            "< 2 %",
         ),
         Row(
             "RunTask → RUNNING with a pid p50",

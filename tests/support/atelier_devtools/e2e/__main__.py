@@ -51,10 +51,13 @@ def main(argv: list[str]) -> int:
                 else:
                     run.step(*item)
     finally:
+        operations = ""
+        with contextlib.suppress(Exception):
+            operations = flow.operations_section()
         with contextlib.suppress(Exception):
             run.step("stop runtime", flow.stop_runtime)
         write_junit(run.results, out_dir / "junit.xml")
-        index = write_html(run.results, out_dir)
+        index = write_html(run.results, out_dir, operations)
         run.console.print(f"report: {index} ({wall_seconds(run.results):.1f} s wall clock)")
     failed = run.failed
     if failed is not None:

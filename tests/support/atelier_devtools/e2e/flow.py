@@ -180,6 +180,17 @@ class Flow:
             bucket, _, key = str(outputs[name]).removeprefix("s3://").partition("/")
             s3.head_object(Bucket=bucket, Key=key)
 
+    def operations_section(self) -> str:
+        """Alarm states, the model check's runs and the last drift report, for the report."""
+        from atelier.deploy.clients import Clients
+        from atelier.monitor.snapshot import collect, html_section
+
+        clients = Clients(self.settings.endpoint_url, self.settings.region)
+        outputs_file = self.settings.home / "outputs.json"
+        outputs = json.loads(outputs_file.read_text()) if outputs_file.exists() else {}
+        bucket = (outputs.get("buckets") or {}).get("artifacts")
+        return html_section(collect(clients, bucket))
+
     def collect_logs(self) -> str:
         logs_dir = self.settings.logs_dir
         if not logs_dir.exists():

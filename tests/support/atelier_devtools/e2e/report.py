@@ -54,7 +54,7 @@ def _bar(seconds: float, longest: float) -> str:
     return f'<span class="bar" style="width:{width}px"></span>'
 
 
-def write_html(results: list[StepResult], out_dir: Path) -> Path:
+def write_html(results: list[StepResult], out_dir: Path, operations: str = "") -> Path:
     longest = max((r.seconds for r in results), default=0.0)
     total = sum(r.seconds for r in results)
     wall = wall_seconds(results)
@@ -104,6 +104,7 @@ img{{max-width:420px;border:1px solid #ccc}}</style></head><body>
 <p>{datetime.now(UTC):%Y-%m-%d %H:%M UTC} · {len(results)} steps · {overlap} ·
 <a href="junit.xml">JUnit XML</a></p>
 <table><tr><th></th><th>step</th><th>time</th><th></th><th>detail</th></tr>{"".join(rows)}</table>
+{operations}
 <h2>Screenshots</h2>{gallery or "<p>none</p>"}</body></html>"""
     index = out_dir / "index.html"
     index.write_text(page, encoding="utf-8")

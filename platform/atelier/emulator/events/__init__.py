@@ -1,0 +1,1 @@
+"""EventBridge behaviour MiniStack lacks: ECS RunTask targets of rules and schedules."""

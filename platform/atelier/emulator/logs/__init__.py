@@ -1,0 +1,1 @@
+"""CloudWatch Logs behaviour MiniStack lacks: metric filters and Embedded Metric Format."""

@@ -1,0 +1,85 @@
+"""The runtime's operations loop: alarms on the clock, metric filters and EMF, SNS deliveries.
+
+One daemon thread wakes when logs or metrics arrive and otherwise once per ``TICK_S`` (real
+seconds), so an idle runtime with a hundred alarms costs almost nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+import boto3
+
+from atelier.config import Settings
+from atelier.emulator import clock
+from atelier.emulator.cloudwatch.engine import AlarmEngine, Store
+from atelier.emulator.logs.filters import FilterPump, Output
+from atelier.emulator.sns.delivery import Deliverer
+
+log = logging.getLogger("atelier.operations")
+TICK_S = 1.0
+
+
+def mailbox_path(settings: Settings) -> Any:
+    return settings.home / "mailbox" / "mail.jsonl"
+
+
+class Operations:
+    def __init__(self, settings: Settings) -> None:
+        from atelier.emulator.ministack_compat import cloudwatch as cw
+        from atelier.emulator.ministack_compat import events, logs, sns
+
+        clk = clock.get_clock()
+        self.engine = AlarmEngine(Store(cw.alarms, cw.points, cw.transition), clk.now)
+        speed = clk.speed
+
+        def stamp(ts: float) -> float:
+            return ts if speed == 1.0 else clk.now()
+
+        def publish(scope: tuple[str, str], dp: Output) -> None:
+            cw.put_point(
+                scope, dp.namespace, dp.metric, dp.dimensions, dp.value, dp.timestamp, dp.unit
+            )
+            self.engine.poke()
+
+        self.pump = FilterPump(logs.filters_for, publish, stamp)
+        self.deliverer = Deliverer(mailbox_path(settings), clk.now, clk.real_seconds)
+        self.wake = threading.Event()
+        self.stopped = threading.Event()
+
+        def on_change() -> None:
+            self.engine.poke()
+            self.wake.set()
+
+        def on_events(scope: tuple[str, str], group: str, events_: list[dict[str, Any]]) -> None:
+            self.pump.offer(scope, group, events_)
+            self.wake.set()
+
+        ecs = boto3.client("ecs", endpoint_url=settings.endpoint_url, region_name=settings.region)
+        cw.install(on_change)
+        logs.install(on_events)
+        sns.install(self.deliverer)
+        events.install(ecs.run_task)
+        self.thread = threading.Thread(target=self._run, name="atelier-operations", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def _run(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                self.pump.step()
+                self.engine.step()
+            except Exception:
+                log.exception("operations step failed")
+            self.wake.wait(TICK_S)
+            self.wake.clear()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.wake.set()
+        self.deliverer.stop()
+        if self.thread.is_alive():
+            self.thread.join(timeout=5)

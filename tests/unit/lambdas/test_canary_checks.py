@@ -1,0 +1,56 @@
+"""The canary's checks in isolation: golden answers compared, overdue jobs counted."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "lambdas" / "canary"))
+
+import jobs_check
+import model_check
+
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+
+
+def _job(job_id: str, pipeline: str, minutes_ago: float, status: str = "RUNNING") -> dict[str, str]:
+    started = (NOW - timedelta(minutes=minutes_ago)).isoformat()
+    return {"job_id": job_id, "pipeline": pipeline, "status": status, "started_at": started}
+
+
+def test_jobs_past_their_pipeline_limit_are_overdue() -> None:
+    limits = {"non_structured_data_images": 25, "non_structured_al_data_images": 300}
+    items = [
+        _job("a", "non_structured_data_images", 26),
+        _job("b", "non_structured_data_images", 24),
+        _job("c", "non_structured_al_data_images", 200),
+        _job("d", "non_structured_al_data_images", 301),
+        _job("e", "non_structured_data_images", 90, status="SUCCEEDED"),
+        _job("f", "unknown_pipeline", 9999),
+    ]
+    assert jobs_check.overdue(items, limits, NOW) == ["a", "d"]
+
+
+def test_golden_answer_comparison() -> None:
+    expected = {"prediction": 0, "probabilities": {"benign": 0.1, "malignant": 0.9}}
+    assert model_check.same_answer(
+        expected, {"prediction": 0, "probabilities": {"benign": 0.10001, "malignant": 0.89999}}
+    )
+    assert not model_check.same_answer(
+        expected, {"prediction": 1, "probabilities": {"benign": 0.1, "malignant": 0.9}}
+    )
+    assert not model_check.same_answer(
+        expected, {"prediction": 0, "probabilities": {"benign": 0.3, "malignant": 0.7}}
+    )
+    assert not model_check.same_answer(expected, "not a dict")
+
+
+def test_failed_check_metrics() -> None:
+    result = model_check.Result()
+    result.wrong_answers = 1
+    result.fail("record 1: wrong answer")
+    result.latencies_ms = [10.0, 20.0]
+    data = {d["MetricName"]: d for d in model_check.metric_data(result)}
+    assert data["Success"]["Value"] == 0.0 and data["Failures"]["Value"] == 1.0
+    assert data["WrongAnswers"]["Value"] == 1.0 and data["Latency"]["Values"] == [10.0, 20.0]
