@@ -28,6 +28,10 @@ from atelier.deploy.terraform import Listener, TerraformFailed, Workspace, plann
 STAGES = ("qa", "preprod", "prod")
 ACCOUNTS = {"qa": "111111111111", "preprod": "222222222222", "prod": "333333333333"}
 DEPLOY_ROLE = "atelier-terraform"
+# AWS's public SSM parameters the roots read (a GPU-optimised ECS AMI): the runtime has none.
+AWS_PUBLIC_PARAMETERS = {
+    "/aws/service/ecs/optimized-ami/amazon-linux-2/gpu/recommended/image_id": "ami-0a1b2c3d4e5f60718",
+}
 LOCAL_BACKEND = 'terraform {\n  backend "local" {\n    path = "{path}"\n  }\n}\n'
 
 
@@ -59,27 +63,36 @@ def stage_copy(repo: Path, work: Path, stage: str) -> Path:
     return root
 
 
-def bootstrap_account(endpoint: str, account: str, region: str) -> str:
-    """The deploy role in ``account`` (trusting the account, allowed everything); its ARN."""
-    iam = boto3.client(
-        "iam",
+def _client(service: str, endpoint: str, account: str, region: str) -> Any:
+    """A client of ``account`` on the runtime (its 12-digit id is the access key)."""
+    return boto3.client(
+        service,
         endpoint_url=endpoint,
         region_name=region,
         aws_access_key_id=account,
         aws_secret_access_key="test",  # noqa: S106 - the runtime's fixed test secret
     )
+
+
+def bootstrap_account(endpoint: str, account: str, region: str) -> str:
+    """The deploy role in ``account`` (trusting the account, allowed everything); its ARN."""
+    iam = _client("iam", endpoint, account, region)
     trust = {"Version": "2012-10-17", "Statement": [{
         "Effect": "Allow", "Action": "sts:AssumeRole",
         "Principal": {"AWS": f"arn:aws:iam::{account}:root"}}]}  # fmt: skip
     try:
         arn = iam.get_role(RoleName=DEPLOY_ROLE)["Role"]["Arn"]
     except iam.exceptions.NoSuchEntityException:
-        arn = iam.create_role(RoleName=DEPLOY_ROLE, AssumeRolePolicyDocument=json.dumps(trust))[
-            "Role"
-        ]["Arn"]
+        made = iam.create_role(RoleName=DEPLOY_ROLE, AssumeRolePolicyDocument=json.dumps(trust))
+        arn = made["Role"]["Arn"]
     admin = {"Version": "2012-10-17",
              "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}  # fmt: skip
     iam.put_role_policy(RoleName=DEPLOY_ROLE, PolicyName="deploy", PolicyDocument=json.dumps(admin))
+    # The public parameters AWS publishes in every account and region that the roots read.
+    for region_name in sorted({region, "us-east-1"}):
+        ssm = _client("ssm", endpoint, account, region_name)
+        for name, value in AWS_PUBLIC_PARAMETERS.items():
+            ssm.put_parameter(Name=name, Value=value, Type="String", Overwrite=True)
     return str(arn)
 
 
@@ -109,7 +122,10 @@ def rehearse_stage(
     report = StageReport(stage, account)
     try:
         root = stage_copy(repo, work, stage)
-        role = bootstrap_account(endpoint, account, "us-east-1")
+        from atelier.topology import expand, load
+
+        region = expand(load(repo / "topology.yaml"), stage).region
+        role = bootstrap_account(endpoint, account, region)
         ws = workspace(root, endpoint, stage, account, role, bundle_dir, work / "tf" / stage)
         ws.init(backend_config={"path": str(work / "state" / f"{stage}.tfstate")})
         say(f"{stage}: terraform apply as account {account}")
@@ -170,9 +186,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     console = Console(highlight=False)
-    if args.work.exists():
-        shutil.rmtree(args.work)  # from scratch: fresh copies, fresh state, fresh runtime
-    args.work.mkdir(parents=True)
+    args.work.mkdir(parents=True, exist_ok=True)
+    for old in args.work.iterdir():  # from scratch: fresh copies, state and runtime
+        if old.name != "dist":  # (the bundles are rebuilt; the third-party layer is kept)
+            shutil.rmtree(old) if old.is_dir() else old.unlink()
     started = time.monotonic()
     console.print("[dim]building the bundles (third-party layer included)[/]")
     bundles = args.work / "dist"

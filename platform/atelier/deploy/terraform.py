@@ -38,6 +38,8 @@ class TerraformFailed(RuntimeError):
 
 def find_terraform() -> str:
     found = os.environ.get("ATELIER_TERRAFORM") or shutil.which("terraform")
+    if found and not os.access(found, os.X_OK):
+        raise TerraformFailed(f"ATELIER_TERRAFORM={found} is not an executable terraform")
     if not found:
         raise TerraformFailed(
             "terraform is not on PATH: install Terraform >= 1.5 (or set ATELIER_TERRAFORM)"
@@ -48,15 +50,14 @@ def find_terraform() -> str:
 def provider_mirror() -> Path | None:
     """The filesystem mirror holding the AWS provider, or None (the registry is used)."""
     configured = os.environ.get("ATELIER_TF_PLUGIN_DIR")
-    for candidate in (Path(configured) if configured else None, MIRROR_DEFAULT):
-        if candidate is not None and (candidate / AWS_PROVIDER).is_dir():
-            return candidate
     if configured:
-        raise TerraformFailed(
-            f"ATELIER_TF_PLUGIN_DIR={configured} holds no {AWS_PROVIDER} provider "
-            "(expected <dir>/registry.terraform.io/hashicorp/aws/<version>/<os_arch>/)"
-        )
-    return None
+        if not (Path(configured) / AWS_PROVIDER).is_dir():
+            raise TerraformFailed(
+                f"ATELIER_TF_PLUGIN_DIR={configured} holds no {AWS_PROVIDER} provider "
+                "(expected <dir>/registry.terraform.io/hashicorp/aws/<version>/<os_arch>/)"
+            )
+        return Path(configured)
+    return MIRROR_DEFAULT if (MIRROR_DEFAULT / AWS_PROVIDER).is_dir() else None
 
 
 def cli_config(mirror: Path | None) -> str:
