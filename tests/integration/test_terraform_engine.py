@@ -89,7 +89,9 @@ def test_the_terraform_stack_answers(tf_runtime: Runtime, applied: dict[str, Any
 
 
 MASKS = [
-    (re.compile(r"127\.0\.0\.1:\d+"), "127.0.0.1:PORT"),
+    (re.compile(r"^[a-z0-9]{8,10}$"), "ID"),  # an API id
+    (re.compile(r"(127\.0\.0\.1|localhost):\d+"), r"\1:PORT"),
+    (re.compile(r"-[a-z0-9]{8}(\.[a-z0-9-]+\.elb\.)"), r"-LB\1"),
     (re.compile(r"(restapis/)[a-z0-9]+"), r"\1API"),
     (re.compile(r"\b(vpc|subnet|sg)-[0-9a-f]+"), r"\1-ID"),
     (re.compile(r"(secret:[a-z0-9-]+?)-[A-Za-z0-9]{6}$"), r"\1-SFX"),

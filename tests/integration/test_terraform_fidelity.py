@@ -107,3 +107,10 @@ def test_a_service_keeps_its_az_rebalancing(runtime: Runtime) -> None:
     finally:
         ecs.delete_service(cluster="fidelity", service="svc", force=True)
         ecs.delete_cluster(cluster="fidelity")
+
+
+def test_the_public_gpu_ami_parameter_is_served(runtime: Runtime) -> None:
+    ssm = runtime.client("ssm")
+    name = "/aws/service/ecs/optimized-ami/amazon-linux-2/gpu/recommended/image_id"
+    value = ssm.get_parameter(Name=name)["Parameter"]["Value"]
+    assert value.startswith("ami-") and len(value) == 21

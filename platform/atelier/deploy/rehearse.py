@@ -28,10 +28,6 @@ from atelier.deploy.terraform import Listener, TerraformFailed, Workspace, plann
 STAGES = ("qa", "preprod", "prod")
 ACCOUNTS = {"qa": "111111111111", "preprod": "222222222222", "prod": "333333333333"}
 DEPLOY_ROLE = "atelier-terraform"
-# AWS's public SSM parameters the roots read (a GPU-optimised ECS AMI): the runtime has none.
-AWS_PUBLIC_PARAMETERS = {
-    "/aws/service/ecs/optimized-ami/amazon-linux-2/gpu/recommended/image_id": "ami-0a1b2c3d4e5f60718",
-}
 LOCAL_BACKEND = 'terraform {\n  backend "local" {\n    path = "{path}"\n  }\n}\n'
 
 
@@ -88,11 +84,6 @@ def bootstrap_account(endpoint: str, account: str, region: str) -> str:
     admin = {"Version": "2012-10-17",
              "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}  # fmt: skip
     iam.put_role_policy(RoleName=DEPLOY_ROLE, PolicyName="deploy", PolicyDocument=json.dumps(admin))
-    # The public parameters AWS publishes in every account and region that the roots read.
-    for region_name in sorted({region, "us-east-1"}):
-        ssm = _client("ssm", endpoint, account, region_name)
-        for name, value in AWS_PUBLIC_PARAMETERS.items():
-            ssm.put_parameter(Name=name, Value=value, Type="String", Overwrite=True)
     return str(arn)
 
 

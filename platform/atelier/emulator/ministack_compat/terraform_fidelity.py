@@ -15,6 +15,7 @@ as AWS does; none invents behaviour. Found with ``TF_LOG=DEBUG`` on ``terraform/
   (no period, statistic, dimensions, actions, treat-missing-data).
 - EC2 ``CreateFlowLogs`` drops ``MaxAggregationInterval``, ``DeliverLogsPermissionArn`` and
   ``LogFormat``.
+- SSM has no ECS GPU AMI public parameter (the GPU capacity of qa/preprod/prod reads it).
 
 ``apply()`` is called once at runtime start; each fix checks that the code it wraps is there
 and returns the names of the fixes applied. ``tests/unit/emulator/test_terraform_fidelity.py``
@@ -306,12 +307,28 @@ def _ec2() -> None:
     _wrap(ec2, "_describe_flow_logs", make_describe)
 
 
+# --- SSM: the public parameters the roots read ---------------------------------------------------
+# AWS publishes the ECS-optimised GPU AMI in every account and region; MiniStack knows two
+# Amazon Linux ones. The value is a well-formed, made-up AMI id (no instance boots locally).
+PUBLIC_PARAMETERS = {
+    "/aws/service/ecs/optimized-ami/amazon-linux-2/gpu/recommended/image_id": "ami-0a1b2c3d4e5f60718",
+}
+
+
+def _ssm() -> None:
+    from ministack.services import ssm
+
+    for name, value in PUBLIC_PARAMETERS.items():
+        ssm._PUBLIC_AMI_PARAMETERS.setdefault(name, value)
+
+
 FIXES: dict[str, Callable[[], None]] = {
     "apigateway mock integration": _apigateway,
     "rds log exports": _rds,
     "ecs az rebalancing": _ecs,
     "cloudwatch alarm fields": _cloudwatch,
     "ec2 flow log fields": _ec2,
+    "ssm public parameters": _ssm,
 }
 
 
