@@ -78,7 +78,7 @@ def measure_terraform(endpoint: str) -> dict[str, Any]:
     try:
         write_bundles(REPO_ROOT, "local", work / "dist")
         ws = Workspace(root=REPO_ROOT / "terraform" / "envs" / "local", endpoint_url=endpoint,
-                       state_dir=work, variables={"bundle_dir": str(work / "dist")})  # fmt: skip
+                       state_dir=work, variables={"bundle_dir": str(work / "dist"), "runtime_endpoint": endpoint})  # fmt: skip
         ws.init()
         t0 = time.monotonic()
         ws.apply()

@@ -70,7 +70,7 @@ def workspace(d: Deployment, root: Path | None = None) -> Workspace:
         endpoint_url=settings.endpoint_url,
         state_dir=home,
         region=settings.region,
-        variables={"bundle_dir": str(home / "dist")},
+        variables={"bundle_dir": str(home / "dist"), "runtime_endpoint": d.local_endpoint},
     )
 
 
