@@ -77,8 +77,12 @@ def measure_terraform(endpoint: str) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix="atelier-bench-tf-"))
     try:
         write_bundles(REPO_ROOT, "local", work / "dist")
-        ws = Workspace(root=REPO_ROOT / "terraform" / "envs" / "local", endpoint_url=endpoint,
-                       state_dir=work, variables={"bundle_dir": str(work / "dist"), "runtime_endpoint": endpoint})  # fmt: skip
+        ws = Workspace(
+            root=REPO_ROOT / "terraform" / "envs" / "local",
+            endpoint_url=endpoint,
+            state_dir=work,
+            variables={"bundle_dir": str(work / "dist"), "runtime_endpoint": endpoint},
+        )
         ws.init()
         t0 = time.monotonic()
         ws.apply()
