@@ -85,3 +85,24 @@ def test_a_role_of_another_account_is_refused_naming_it(runtime: Runtime, qa_roo
     assert "\n" not in message and "222222222222" in message, message
     assert _answers(runtime)
     json.dumps(message)  # a line fit for the JSON report
+
+
+def test_the_terraform_engine_fails_in_one_line_and_the_runtime_serves_on(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from atelier.deploy.cli import deploy
+
+    env = {"ATELIER_HOME": str(tmp_path), "ATELIER_PORT": str(runtime.port),
+           "ATELIER_TF_PLUGIN_DIR": str(tmp_path / "no-mirror")}  # fmt: skip
+    result = CliRunner().invoke(deploy, ["--engine", "terraform"], env=env)
+    assert result.exit_code == 1
+    errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert errors == [
+        f"Error: ATELIER_TF_PLUGIN_DIR={tmp_path / 'no-mirror'} holds no "
+        "registry.terraform.io/hashicorp/aws provider (expected "
+        "<dir>/registry.terraform.io/hashicorp/aws/<version>/<os_arch>/)"
+    ], result.output
+    assert not (tmp_path / "outputs.json").exists()
+    assert _answers(runtime)
