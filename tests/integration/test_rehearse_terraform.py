@@ -38,7 +38,7 @@ def qa_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _answers(rt: Runtime) -> bool:
-    with urllib.request.urlopen(f"{rt.endpoint_url}/_localstack/health", timeout=5) as resp:  # noqa: S310
+    with urllib.request.urlopen(f"{rt.endpoint_url}/_localstack/health", timeout=5) as resp:
         return bool(resp.status == 200)
 
 
