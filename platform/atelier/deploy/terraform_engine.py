@@ -122,7 +122,7 @@ def deploy(
     t0 = time.monotonic()
     events = ws.apply(on_event)
     seconds["apply"] = time.monotonic() - t0
-    summary = next(
+    summary: dict[str, int] = next(
         (e["changes"] for e in reversed(events) if e.get("type") == "change_summary"), {}
     )
     fill_results(d, ws.outputs()["deployment"])

@@ -45,7 +45,7 @@ def _wrap(module: Any, name: str, make: Callable[[Callable[..., Any]], Callable[
         return
     wrapped = functools.wraps(original)(make(original))
     # not ``__wrapped__``: other hooks (rds_bridge) unwrap by it and would drop this fix
-    del wrapped.__wrapped__  # type: ignore[attr-defined]
+    del wrapped.__wrapped__
     wrapped.__atelier_fidelity__ = True  # type: ignore[attr-defined]
     setattr(module, name, wrapped)
     actions = getattr(module, "_ACTION_MAP", None)
