@@ -41,6 +41,7 @@ class StageReport:
     resources: int = 0
     changes_left: list[str] = field(default_factory=list)
     error: str | None = None
+    errors: list[str] = field(default_factory=list)  # every error of the failed command
 
     @property
     def ok(self) -> bool:
@@ -111,6 +112,8 @@ def rehearse_stage(
 ) -> StageReport:  # fmt: skip
     account = ACCOUNTS[stage]
     report = StageReport(stage, account)
+    t0 = time.monotonic()
+    phase = "apply"
     try:
         root = stage_copy(repo, work, stage)
         from atelier.topology import expand, load
@@ -125,12 +128,15 @@ def rehearse_stage(
         report.apply_s = time.monotonic() - t0
         report.resources = sum(e.get("type") == "apply_complete" for e in events)
         say(f"{stage}: terraform plan")
+        phase = "plan"
         t0 = time.monotonic()
         report.plan_exit, plan_events = ws.plan()
         report.plan_s = time.monotonic() - t0
         report.changes_left = planned_changes(plan_events)
     except TerraformFailed as exc:
+        setattr(report, f"{phase}_s", time.monotonic() - t0)
         report.error = str(exc)
+        report.errors = [e for e in exc.details.split("\n\n") if e.strip()] or [str(exc)]
     return report
 
 

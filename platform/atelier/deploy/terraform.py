@@ -232,8 +232,9 @@ def _first_error(events: list[dict[str, Any]], what: str) -> str:
 
 
 def _details(events: list[dict[str, Any]]) -> str:
-    return "\n".join(
-        f"{d.get('address', '')}: {d.get('summary', '')}\n{d.get('detail', '')}"
+    """Every error, one paragraph each (address: summary, then the detail)."""
+    return "\n\n".join(
+        f"{d.get('address', '')}: {d.get('summary', '')}\n{d.get('detail', '')}".strip()
         for d in _errors(events)
     )
 
