@@ -61,7 +61,7 @@ def test_the_deploy_role_lives_in_its_own_account(runtime: Runtime) -> None:
 
 def test_the_committed_placeholders_fail_on_purpose(runtime: Runtime, qa_root: Path) -> None:
     ws = Workspace(root=qa_root, endpoint_url=runtime.endpoint_url,
-                   state_dir=qa_root.parent.parent.parent / "tf-placeholders",
+                   state_dir=qa_root.parent.parent.parent / "tf-qa",
                    access_key="111111111111", var_files=[qa_root / "terraform.tfvars"],
                    variables={"image_tag": "t"})  # fmt: skip
     ws.init(backend_config={"path": str(ws.state_dir / "qa.tfstate")})
@@ -76,7 +76,7 @@ def test_the_committed_placeholders_fail_on_purpose(runtime: Runtime, qa_root: P
 def test_a_role_of_another_account_is_refused_naming_it(runtime: Runtime, qa_root: Path) -> None:
     other = rehearse.bootstrap_account(runtime.endpoint_url, "222222222222", "us-east-1")
     ws = rehearse.workspace(qa_root, runtime.endpoint_url, "qa", "111111111111", other,
-                            qa_root / "dist", qa_root.parent.parent.parent / "tf-other")  # fmt: skip
+                            qa_root / "dist", qa_root.parent.parent.parent / "tf-qa")  # fmt: skip
     ws.access_key = "222222222222"
     ws.init(backend_config={"path": str(ws.state_dir / "qa.tfstate")})
     with pytest.raises(TerraformFailed) as info:
