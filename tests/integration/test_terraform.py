@@ -46,12 +46,28 @@ needs_terraform = pytest.mark.skipif(
 )
 
 
+def ci_problems(terraform: str | None, plugins: Path | None) -> list[str]:
+    """What CI lacks to run the Terraform tests (CI must not skip them)."""
+    return [problem for problem, missing in (
+        ("CI=true but terraform is not on PATH", terraform is None),
+        ("CI=true but no AWS provider mirror (ATELIER_TF_PLUGIN_DIR)", plugins is None),
+    ) if missing]  # fmt: skip
+
+
 def test_ci_has_terraform_and_the_provider_mirror() -> None:
     """Under CI the Terraform tests must run: a missing tool is a failure there, not a skip."""
     if not IN_CI:
         pytest.skip("outside CI: the Terraform tests skip with their reason when a tool is missing")
-    assert TERRAFORM is not None, "CI=true but terraform is not on PATH"
-    assert _plugin_dir() is not None, "CI=true but no AWS provider mirror (ATELIER_TF_PLUGIN_DIR)"
+    problems = ci_problems(TERRAFORM, _plugin_dir())
+    assert not problems, "; ".join(problems)
+
+
+def test_the_ci_check_names_each_missing_tool() -> None:
+    assert ci_problems(None, None) == [
+        "CI=true but terraform is not on PATH",
+        "CI=true but no AWS provider mirror (ATELIER_TF_PLUGIN_DIR)",
+    ]
+    assert ci_problems("/usr/local/bin/terraform", Path("/opt/tf-plugins")) == []
 
 
 # --- helpers -------------------------------------------------------------------------------------
