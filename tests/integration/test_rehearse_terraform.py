@@ -22,7 +22,7 @@ import pytest
 from atelier.config import REPO_ROOT
 from atelier.deploy import rehearse
 from atelier.deploy.terraform import TerraformFailed, Workspace, provider_mirror
-from atelier.emulator.testing import Runtime
+from atelier_devtools.runtime import Runtime
 
 pytestmark = pytest.mark.integration
 

@@ -27,7 +27,7 @@ from atelier.deploy import terraform_engine
 from atelier.deploy.cli import deploy
 from atelier.deploy.context import Deployment
 from atelier.deploy.terraform import provider_mirror
-from atelier.emulator.testing import Runtime, start_runtime
+from atelier_devtools.runtime import Runtime, start_runtime
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

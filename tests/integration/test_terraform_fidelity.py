@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from atelier.emulator.testing import Runtime
+from atelier_devtools.runtime import Runtime
 
 pytestmark = pytest.mark.integration
 

@@ -7,7 +7,8 @@ The provider still assumes ``deploy_role_arn``; the rehearsal first creates that
 account, as the bootstrap in docs/deployment.md does (the runtime keys an account by a 12-digit
 access key, and an STS session by the role's account). The committed ``terraform.tfvars`` is
 passed, then the rehearsal's own account, role, image tag and bundle directory override its
-placeholders (which fail on purpose when used as they are).
+placeholders (which fail on purpose when used as they are). The session's runner (a fresh
+runtime, the table, the JSON report) is ``atelier_devtools.rehearse``.
 """
 
 from __future__ import annotations
@@ -164,63 +165,3 @@ def build_bundles(repo: Path, out: Path) -> None:
         (out / name).write_bytes(bundle.data)
     if not (out / "deps-layer.zip").is_file():
         (out / "deps-layer.zip").write_bytes(module.deps_layer().data)
-
-
-def main(argv: list[str] | None = None) -> int:
-    import argparse
-
-    from rich.console import Console
-    from rich.table import Table
-
-    from atelier.config import REPO_ROOT
-    from atelier.emulator.testing import start_runtime
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("stages", nargs="*", default=list(STAGES))
-    parser.add_argument("--work", type=Path, default=REPO_ROOT / ".atelier" / "rehearse")
-    parser.add_argument(
-        "--reports", type=Path, default=REPO_ROOT / "reports" / "rehearse_terraform"
-    )
-    args = parser.parse_args(argv)
-    console = Console(highlight=False)
-    args.work.mkdir(parents=True, exist_ok=True)
-    for old in args.work.iterdir():  # from scratch: fresh copies, state and runtime
-        if old.name != "dist":  # (the bundles are rebuilt; the third-party layer is kept)
-            shutil.rmtree(old) if old.is_dir() else old.unlink()
-    started = time.monotonic()
-    console.print("[dim]building the bundles (third-party layer included)[/]")
-    bundles = args.work / "dist"
-    build_bundles(REPO_ROOT, bundles)
-    runtime = start_runtime(args.work / "runtime")
-    console.print(f"[dim]runtime on {runtime.endpoint_url}[/]")
-    reports = []
-    try:
-        for stage in args.stages:
-            with console.status(f"{stage}: rehearsing as account {ACCOUNTS[stage]}") as status:
-                report = rehearse_stage(REPO_ROOT, args.work, runtime.endpoint_url, stage, bundles,
-                                        say=lambda text: status.update(text))  # fmt: skip
-            reports.append(report)
-            mark = "[green]✓[/]" if report.ok else "[red]✗[/]"
-            console.print(f"{mark} {stage}: apply {report.apply_s:.1f} s, plan {report.plan_s:.1f} s"
-                          + (f" — {report.error}" if report.error else ""))  # fmt: skip
-    finally:
-        runtime.stop()
-    table = Table(title="terraform rehearsal: one runtime, three accounts")
-    for column in ("stage", "account", "resources", "apply (s)", "plan (s)", "plan exit", "result"):
-        table.add_column(column)
-    for r in reports:
-        result = "ok" if r.ok else (r.error or f"{len(r.changes_left)} changes left")
-        table.add_row(r.stage, r.account, str(r.resources), f"{r.apply_s:.1f}", f"{r.plan_s:.1f}",
-                      str(r.plan_exit), result[:120])  # fmt: skip
-    console.print(table)
-    for r in reports:
-        for change in r.changes_left:
-            console.print(f"  {r.stage}: plan would {change}")
-    path = write_report(reports, args.reports,
-                        {"seconds": round(time.monotonic() - started, 1)})  # fmt: skip
-    console.print(f"[dim]report: {path}[/]")
-    return 0 if reports and all(r.ok for r in reports) else 1
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

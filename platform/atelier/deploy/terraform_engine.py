@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from atelier.deploy import apply, outputs, steps_app
+from atelier.deploy import apply, outputs
 from atelier.deploy.apigateway import Api
 from atelier.deploy.change import Action, Change
 from atelier.deploy.context import Deployment
@@ -25,6 +25,7 @@ from atelier.deploy.elbv2 import LoadBalancer
 from atelier.deploy.network import Network
 from atelier.deploy.plan import Step
 from atelier.deploy.rds import Database
+from atelier.deploy.steps import app as steps_app
 from atelier.deploy.terraform import Listener, TerraformFailed, Workspace, planned_changes
 
 AFTER_APPLY: tuple[Step, ...] = (

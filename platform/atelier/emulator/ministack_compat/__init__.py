@@ -1,1 +1,1 @@
-"""The only code that reaches into MiniStack's internals: each module patches one gap."""
+"""The only package that imports MiniStack's internals."""
