@@ -18,12 +18,16 @@ from atelier_devtools.runtime import start_runtime
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="qa, preprod and prod on one runtime")
-    parser.add_argument("stages", nargs="*", default=list(STAGES))
+    parser.add_argument("stages", nargs="*", default=list(STAGES), metavar="STAGE",
+                        help=f"any of {', '.join(STAGES)} (default: all)")  # fmt: skip
     parser.add_argument("--work", type=Path, default=REPO_ROOT / ".atelier" / "rehearse")
     parser.add_argument(
         "--reports", type=Path, default=REPO_ROOT / "reports" / "rehearse_terraform"
     )
     args = parser.parse_args(argv)
+    unknown = [s for s in args.stages if s not in STAGES]
+    if unknown:
+        parser.error(f"unknown stage {', '.join(unknown)}: choose among {', '.join(STAGES)}")
     console = Console(highlight=False)
     args.work.mkdir(parents=True, exist_ok=True)
     for old in args.work.iterdir():  # from scratch: fresh copies, state and runtime
@@ -51,13 +55,18 @@ def main(argv: list[str] | None = None) -> int:
     for column in ("stage", "account", "resources", "apply (s)", "plan (s)", "plan exit", "result"):
         table.add_column(column)
     for r in reports:
-        result = "ok" if r.ok else (r.error or f"{len(r.changes_left)} changes left")
+        failed = [e.split("\n", 1)[0].split(": ", 1)[0] for e in r.errors]
+        result = "ok" if r.ok else (
+            f"{len(failed)} failed: {', '.join(failed)}" if failed
+            else f"{len(r.changes_left)} changes left")  # fmt: skip
         table.add_row(r.stage, r.account, str(r.resources), f"{r.apply_s:.1f}", f"{r.plan_s:.1f}",
-                      str(r.plan_exit), result[:120])  # fmt: skip
+                      str(r.plan_exit), result)  # fmt: skip
     console.print(table)
     for r in reports:
         for change in r.changes_left:
             console.print(f"  {r.stage}: plan would {change}")
+        for error in r.errors:
+            console.print(f"  {r.stage}: {error.splitlines()[0][:300]}", markup=False)
     path = write_report(reports, args.reports,
                         {"seconds": round(time.monotonic() - started, 1)})  # fmt: skip
     console.print(f"[dim]report: {path}[/]")
