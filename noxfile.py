@@ -274,6 +274,15 @@ def deploy_terraform_local(session: nox.Session) -> None:
     )
 
 
+@nox.session(python=PYTHON)
+def rehearse_terraform(session: nox.Session) -> None:
+    """qa, preprod and prod applied from scratch to one fresh runtime as three AWS accounts,
+    then planned again (each must exit 0); a table and reports/rehearse_terraform/*.json.
+    ``nox -s rehearse_terraform -- [qa] [preprod] [prod]``."""
+    _install(session, "app", "test", devtools=True)
+    session.run("python", "-m", "atelier_devtools.rehearse", *session.posargs)
+
+
 # --- CI/CD steps (.github/workflows call these; see docs/deployment.md "Branch flow (CI/CD)") ---
 STAGES = ("qa", "preprod", "prod")
 NOX_CI_BUILD = ROOT / "build"

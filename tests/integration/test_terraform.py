@@ -38,9 +38,36 @@ TF = ROOT / "terraform"
 MODULES = TF / "modules"
 TF_FILES = sorted(TF.rglob("*.tf"))
 TERRAFORM = shutil.which("terraform")
+IN_CI = bool(os.environ.get("CI"))
+# Outside CI a missing Terraform skips, saying why; CI installs it, so there it fails.
 needs_terraform = pytest.mark.skipif(
-    TERRAFORM is None, reason="terraform is not on PATH (install Terraform >= 1.5 to run this)"
+    TERRAFORM is None and not IN_CI,
+    reason="terraform is not on PATH (install Terraform >= 1.5 to run this)",
 )
+
+
+def ci_problems(terraform: str | None, plugins: Path | None) -> list[str]:
+    """What CI lacks to run the Terraform tests (CI must not skip them)."""
+    return [problem for problem, missing in (
+        ("CI=true but terraform is not on PATH", terraform is None),
+        ("CI=true but no AWS provider mirror (ATELIER_TF_PLUGIN_DIR)", plugins is None),
+    ) if missing]  # fmt: skip
+
+
+def test_ci_has_terraform_and_the_provider_mirror() -> None:
+    """Under CI the Terraform tests must run: a missing tool is a failure there, not a skip."""
+    if not IN_CI:
+        pytest.skip("outside CI: the Terraform tests skip with their reason when a tool is missing")
+    problems = ci_problems(TERRAFORM, _plugin_dir())
+    assert not problems, "; ".join(problems)
+
+
+def test_the_ci_check_names_each_missing_tool() -> None:
+    assert ci_problems(None, None) == [
+        "CI=true but terraform is not on PATH",
+        "CI=true but no AWS provider mirror (ATELIER_TF_PLUGIN_DIR)",
+    ]
+    assert ci_problems("/usr/local/bin/terraform", Path("/opt/tf-plugins")) == []
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -274,6 +301,8 @@ def _plugin_dir() -> Path | None:
 @pytest.mark.parametrize("env", ["local", "qa", "preprod", "prod"])
 def test_terraform_validate_with_a_local_provider_mirror(env: str, tmp_path: Path) -> None:
     plugins = _plugin_dir()
+    if plugins is None and IN_CI:
+        pytest.fail("CI=true but no AWS provider mirror (set ATELIER_TF_PLUGIN_DIR)")
     if plugins is None:
         pytest.skip("no AWS provider mirror (set ATELIER_TF_PLUGIN_DIR): providers cannot be "
                     "downloaded here, so `terraform validate` cannot load the AWS schema")  # fmt: skip

@@ -150,10 +150,22 @@ def _settings(topology: Path | None) -> tuple[Settings, Deployment]:
     show_default=True,
     help="seconds to wait for a (re)deployed service to turn healthy (where tasks run)",
 )
-def deploy(topology: Path | None, verbose: bool, service_wait: float) -> None:
+@click.option(
+    "--engine",
+    type=click.Choice(["python", "terraform"]),
+    default="python",
+    show_default=True,
+    help="python: Atelier's deployer; terraform: terraform/envs/local applied to the runtime",
+)
+def deploy(topology: Path | None, verbose: bool, service_wait: float, engine: str) -> None:
     """Create or update every resource of the topology on the running runtime."""
     settings, deployment = _settings(topology)
     deployment.service_wait = service_wait
+    if engine == "terraform":
+        from atelier.deploy.terraform_cli import deploy_with_terraform
+
+        deploy_with_terraform(deployment, settings, console, _Progress, _print_outputs)
+        return
     console.print(f"Deploying [bold]{deployment.exp.env}[/] to {settings.endpoint_url}")
     try:
         report = _run(deployment, DEPLOY)

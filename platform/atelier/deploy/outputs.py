@@ -11,11 +11,12 @@ from atelier.deploy.context import Deployment
 OUTPUTS_FILE = "outputs.json"
 
 
-def collect(d: Deployment) -> dict[str, Any]:
+def collect(d: Deployment, engine: str = "python") -> dict[str, Any]:
     r, exp = d.results, d.exp
     db = r.get("database")
     lbs = r.get("load_balancer", {})
     return {
+        "engine": engine,
         "env": exp.env,
         "region": d.region,
         "endpoint_url": d.local_endpoint,

@@ -86,6 +86,9 @@ async def _serve(settings: Settings) -> None:
         from atelier.emulator.ministack_compat import lambda_ as lambda_tuning
 
         log.info("Lambda worker fixes applied: %s", ", ".join(lambda_tuning.apply()))
+    from atelier.emulator.ministack_compat import terraform_fidelity
+
+    log.info("Terraform fidelity fixes applied: %s", ", ".join(terraform_fidelity.apply()))
     try:
         agent = Agent(settings)
     except RuntimeError as exc:

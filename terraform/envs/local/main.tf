@@ -18,6 +18,7 @@ module "stack" {
   multi_az                    = false
   deletion_protection         = false
   manage_account_logging_role = false
+  service_url_base            = var.runtime_endpoint
 
   providers = {
     aws           = aws

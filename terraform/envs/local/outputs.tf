@@ -7,3 +7,8 @@ output "frontend_url" {
   description = "S3 website URL of the frontend on the local runtime."
   value       = module.stack.frontend_url
 }
+
+output "deployment" {
+  description = "What the stack made, read by `atelier deploy --engine terraform` (outputs.json)."
+  value       = module.stack.deployment
+}

@@ -9,3 +9,9 @@ variable "bundle_dir" {
   type        = string
   default     = "../../../dist"
 }
+
+variable "runtime_endpoint" {
+  description = "The runtime's address as lambdas and tasks on this machine reach it (atelier deploy --engine terraform sets it)."
+  type        = string
+  default     = "http://127.0.0.1:4566"
+}

@@ -121,8 +121,18 @@ resource "aws_api_gateway_gateway_response" "cors" {
 
 resource "aws_api_gateway_deployment" "this" {
   rest_api_id = aws_api_gateway_rest_api.this.id
+  # What a deployment serves: the routes and, per method and integration, the attributes that
+  # change what a request meets. Not the whole resource objects: the provider reads their unset
+  # optional members back as empty ({} / []) on the first refresh, which would redeploy once
+  # for nothing after every fresh apply (on AWS as well as locally).
   triggers = {
-    redeploy = sha1(jsonencode([var.routes, local.resource_ids, aws_api_gateway_integration.route, aws_api_gateway_method.route, aws_api_gateway_integration.cors]))
+    redeploy = sha1(jsonencode([
+      var.routes,
+      local.resource_ids,
+      { for k, i in aws_api_gateway_integration.route : k => [i.id, i.type, i.uri, i.integration_http_method] },
+      { for k, m in aws_api_gateway_method.route : k => [m.id, m.authorization, try(coalesce(m.authorizer_id), "")] },
+      { for k, i in aws_api_gateway_integration.cors : k => [i.id, i.type, i.request_templates] },
+    ]))
   }
   lifecycle {
     create_before_destroy = true

@@ -12,3 +12,8 @@ output "function_arns" {
   description = "Lambda => function ARN."
   value       = { for n, fn in aws_lambda_function.this : n => fn.arn }
 }
+
+output "layer_arn" {
+  description = "Version ARN of the shared layer (lambda_shared, ml_common)."
+  value       = aws_lambda_layer_version.shared.arn
+}

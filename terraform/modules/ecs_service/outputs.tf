@@ -17,3 +17,14 @@ output "service_names" {
   description = "Service => ECS service name."
   value       = { for n, s in aws_ecs_service.this : n => s.name }
 }
+
+output "load_balancers" {
+  description = "Service => its internal ALB's ARN and DNS name and its target group's ARN."
+  value = {
+    for n, lb in aws_lb.this : n => {
+      arn              = lb.arn
+      dns_name         = lb.dns_name
+      target_group_arn = aws_lb_target_group.this[n].arn
+    }
+  }
+}

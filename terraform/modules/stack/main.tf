@@ -19,7 +19,7 @@ locals {
   ref_values = merge(
     { for k, arn in module.data.secret_arns : "secret:${k}" => arn },
     { for role, id in module.network.security_group_ids : "security_group:${role}" => id },
-    { for s, url in module.ecs_service.service_urls : "service_url:${s}" => url },
+    { for s, url in module.ecs_service.service_urls : "service_url:${s}" => var.service_url_base == null ? url : "${var.service_url_base}/_alb/${local.t.services[s].alb_name}" },
     { "subnets:private" = join(",", module.network.private_subnet_ids) },
   )
   task_log_groups = [for p in local.t.pipelines : p.log_group if p.kind != "service"]

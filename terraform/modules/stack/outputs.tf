@@ -27,3 +27,20 @@ output "expansion_prefix" {
   description = "Name prefix of every resource (atelier-<env>-)."
   value       = module.topology.prefix
 }
+
+output "deployment" {
+  description = "What a deploy made, as `atelier deploy --engine terraform` writes it to .atelier/outputs.json."
+  value = {
+    rest_api_id          = module.api.rest_api_id
+    function_arns        = module.api.function_arns
+    layer_arn            = module.api.layer_arn
+    vpc_id               = module.network.vpc_id
+    subnet_ids           = module.network.private_subnet_ids
+    security_group_ids   = module.network.security_group_ids
+    secret_arns          = module.data.secret_arns
+    db_endpoint          = module.data.db_endpoint
+    task_definition_arns = module.ecs_task.task_definition_arns
+    load_balancers       = module.ecs_service.load_balancers
+    alerts_topic_arn     = module.monitoring.alerts_topic_arn
+  }
+}

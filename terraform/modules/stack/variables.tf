@@ -101,3 +101,9 @@ variable "alert_webhooks" {
   type        = list(string)
   default     = []
 }
+
+variable "service_url_base" {
+  description = "Only on the local runtime: its address as processes on the machine reach it; a service is then called at <base>/_alb/<alb name> (the runtime's path-addressed ALB), as `atelier deploy` sets it, instead of the ALB's DNS name. null on AWS."
+  type        = string
+  default     = null
+}

@@ -69,12 +69,58 @@ def outcome(run: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     return result
 
 
+TF_TARGETS_S = {"tf_apply_s": 60.0, "tf_plan_s": 10.0}
+TF_KEYS = ("tf_apply_s", "tf_plan_s", "tf_plan_exit")
+
+
+def measure_terraform(endpoint: str) -> dict[str, Any]:
+    """terraform/envs/local applied from scratch to ``endpoint``, then planned again."""
+    import time
+
+    from atelier.config import REPO_ROOT
+    from atelier.deploy.terraform import TerraformFailed, Workspace, planned_changes
+    from atelier.deploy.terraform_engine import write_bundles
+
+    work = Path(tempfile.mkdtemp(prefix="atelier-bench-tf-"))
+    try:
+        write_bundles(REPO_ROOT, "local", work / "dist")
+        ws = Workspace(
+            root=REPO_ROOT / "terraform" / "envs" / "local",
+            endpoint_url=endpoint,
+            state_dir=work,
+            variables={"bundle_dir": str(work / "dist"), "runtime_endpoint": endpoint},
+        )
+        ws.init()
+        t0 = time.monotonic()
+        ws.apply()
+        applied = time.monotonic() - t0
+        t0 = time.monotonic()
+        code, events = ws.plan()
+        planned = time.monotonic() - t0
+        left = planned_changes(events)
+        exit_cell = str(code) + (f" ({len(left)} changes: {', '.join(left)[:60]})" if left else "")
+        return {"tf_apply_s": applied, "tf_plan_s": planned, "tf_plan_exit": exit_cell}
+    except TerraformFailed as exc:
+        return dict.fromkeys(TF_KEYS, f"n/a ({short_reason(str(exc))})")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def with_terraform(endpoint: str, run_terraform: bool) -> dict[str, Any]:
+    result = outcome(partial(measure, endpoint))
+    if run_terraform:
+        result.update(measure_terraform(endpoint))
+    else:
+        result.update(dict.fromkeys(TF_KEYS, "n/a (not measured)"))
+    return result
+
+
 def on_atelier() -> dict[str, Any]:
     home = Path(tempfile.mkdtemp(prefix="atelier-bench-deploy-"))
     try:
         runtime = start_runtime(home)
         try:
-            return measure(runtime.endpoint_url)
+            return with_terraform(runtime.endpoint_url, True)
         finally:
             runtime.stop()
     finally:
@@ -85,7 +131,7 @@ def on_alternative(name: str) -> dict[str, Any]:
     target = Target(name)
     try:
         target.start()
-        return measure(target.endpoint_url)
+        return with_terraform(target.endpoint_url, name == "ministack")
     finally:
         target.stop()
 
@@ -111,6 +157,17 @@ def rows(res: dict[str, dict[str, Any]]) -> list[Row]:
         Row("repeat said “no changes”", *cells("repeat_reported_no_changes", yes_no), "yes"),
         Row("destroy, wall", *cells("destroy_s"), ""),
         Row("load average (1 min) after the repeat", *cells("load_average_1m", load), ""),
+        Row(
+            "terraform apply of envs/local from scratch, wall",
+            *cells("tf_apply_s"),
+            f"≤ {TF_TARGETS_S['tf_apply_s']:.0f} s",
+        ),
+        Row(
+            "terraform plan right after, wall",
+            *cells("tf_plan_s"),
+            f"≤ {TF_TARGETS_S['tf_plan_s']:.0f} s",
+        ),
+        Row("that plan's exit code (0: nothing to change)", *cells("tf_plan_exit", str), "0"),
     ]
 
 

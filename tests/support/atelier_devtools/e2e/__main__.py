@@ -22,7 +22,11 @@ def main(argv: list[str]) -> int:
     home = Path(os.environ.get("ATELIER_HOME", REPO_ROOT / ".atelier" / "e2e"))
     settings = Settings(home=home)
     run = Run()
-    flow = Flow(settings, run, out_dir)
+    engine = argv[argv.index("--engine") + 1] if "--engine" in argv[:-1] else "python"
+    if engine not in ("python", "terraform"):
+        run.console.print(f"[red]--engine {engine}: use python or terraform[/]")
+        return 2
+    flow = Flow(settings, run, out_dir, engine)
     skip_browser = "--no-browser" in argv
     # The two jobs through the API and the browser test (which logs in on its own and runs the
     # three pipelines again) need only the deployed, seeded runtime, not each other: they run

@@ -34,8 +34,9 @@ def sh(*argv: str, env: dict[str, str] | None = None, cwd: Path | None = None) -
 
 
 class Flow:
-    def __init__(self, settings: Settings, run: Run, out_dir: Path) -> None:
+    def __init__(self, settings: Settings, run: Run, out_dir: Path, engine: str = "python") -> None:
         self.settings = settings
+        self.engine = engine  # `atelier deploy --engine`: python or terraform
         self.run = run
         self.out_dir = out_dir
         self.env = {
@@ -81,10 +82,10 @@ class Flow:
         return "; ".join(done)
 
     def deploy(self) -> str:
-        sh(*self.atelier, "deploy", env=self.env)
+        sh(*self.atelier, "deploy", "--engine", self.engine, env=self.env)
         self.outputs = json.loads((self.settings.home / "outputs.json").read_text())
         self.api = Api(str(self.outputs["api_url"]))
-        return str(self.outputs["api_url"])
+        return f"{self.outputs['api_url']} ({self.engine} engine)"
 
     def seed(self) -> str:
         sh(*self.atelier, "seed", env=self.env)
