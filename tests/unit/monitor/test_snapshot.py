@@ -10,8 +10,14 @@ from atelier_devtools.e2e.report import write_html
 
 def test_section_lists_alarms_canary_and_drift(tmp_path: Path) -> None:
     doc = {
-        "alarms": [{"name": "atelier-local-canary_failed", "state": "ALARM",
-                    "metric": "Atelier/Canary/Failures", "reason": "Threshold Crossed: 1 <x>"}],
+        "alarms": [
+            {
+                "name": "atelier-local-canary_failed",
+                "state": "ALARM",
+                "metric": "Atelier/Canary/Failures",
+                "reason": "Threshold Crossed: 1 <x>",
+            }
+        ],
         "canary": [(1.0, 1.0), (2.0, 0.0)],
         "drift": "s3://atelier-local-artifacts/drift/2026-12-01T1100Z/index.html",
     }
