@@ -48,7 +48,6 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         late = jobs_check.overdue(items, limits, datetime.now(UTC))
         jobs_check.publish(boto3.client("cloudwatch"), late)
         print(json.dumps({"event": "jobs_overdue", "jobs": late}))
-    print(
-        json.dumps({"event": "canary_run", **result.as_dict()})
-    )  # one line per run, for Logs Insights
-    return result.as_dict()
+    answer: dict[str, Any] = result.as_dict()
+    print(json.dumps({"event": "canary_run", **answer}))  # one line per run, for Logs Insights
+    return answer

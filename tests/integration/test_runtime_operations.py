@@ -296,7 +296,7 @@ def test_schedule_runs_an_ecs_task_with_overrides(fast: Runtime) -> None:
     )
 
     def started() -> list[str]:
-        arns = ecs.list_tasks(cluster="sched", desiredStatus="STOPPED")["taskArns"]
+        arns: list[str] = ecs.list_tasks(cluster="sched", desiredStatus="STOPPED")["taskArns"]
         arns += ecs.list_tasks(cluster="sched")["taskArns"]
         return arns
 

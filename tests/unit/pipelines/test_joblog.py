@@ -11,7 +11,7 @@ import pytest
 
 from atelier.emulator.logs.patterns import compile_pattern
 from ml_common.errors import PipelineError
-from ml_common.jobs import Jobs
+from ml_common.jobs import JobStore
 from ml_common.task import run_job
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -34,7 +34,7 @@ def test_failed_job_logs_one_line_the_terraform_filter_counts(
 ) -> None:
     pending_job("job-log-1")
 
-    def work(jobs: Jobs) -> dict[str, str]:
+    def work(jobs: JobStore) -> dict[str, str]:
         raise PipelineError("bad input link")
 
     run_job("job-log-1", work)

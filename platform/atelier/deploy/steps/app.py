@@ -139,7 +139,7 @@ def alarms_step(d: Deployment) -> Result:
 
 
 def canary_step(d: Deployment) -> Result:
-    hasher = users.password_hasher(d.settings.repo_root / "lambdas" / "shared")
+    hasher = users.password_hasher()
     arn, changes = canary.ensure(
         d.clients,
         d.exp.prefix,
