@@ -24,14 +24,22 @@ from atelier_devtools.runtime import Runtime
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
-TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-         "Principal": {"Service": "lambda.amazonaws.com"}}]}  # fmt: skip
+TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Action": "sts:AssumeRole",
+            "Principal": {"Service": "lambda.amazonaws.com"},
+        }
+    ],
+}
 
 
 class FakeApi(BaseHTTPRequestHandler):
     status = 401
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+    def do_POST(self) -> None:
         body = json.dumps({"error": "unauthorized"}).encode()
         self.send_response(type(self).status)
         self.send_header("Content-Type", "application/json")
@@ -55,7 +63,7 @@ def api_url() -> Iterator[tuple[str, type[FakeApi]]]:
 
 @pytest.fixture()
 def canary_zip() -> bytes:
-    from atelier.deploy.bundle import build_dir  # noqa: PLC0415
+    from atelier.deploy.bundle import build_dir
 
     return build_dir("canary", ROOT / "terraform" / "modules" / "monitoring" / "canary").data
 
@@ -75,22 +83,28 @@ def _create(runtime: Runtime, name: str, zip_bytes: bytes, api: str) -> Any:
     iam, syn = runtime.client("iam"), runtime.client("synthetics")
     role = iam.create_role(RoleName=f"{name}-role", AssumeRolePolicyDocument=json.dumps(TRUST))
     syn.create_canary(
-        Name=name, Code={"Handler": "api_canary.handler", "ZipFile": zip_bytes},
+        Name=name,
+        Code={"Handler": "api_canary.handler", "ZipFile": zip_bytes},
         ArtifactS3Location="s3://synthetics-artifacts/canary/",
-        ExecutionRoleArn=role["Role"]["Arn"], RuntimeVersion="syn-python-selenium-4.1",
+        ExecutionRoleArn=role["Role"]["Arn"],
+        RuntimeVersion="syn-python-selenium-4.1",
         Schedule={"Expression": "rate(1 minute)"},
         RunConfig={"TimeoutInSeconds": 30, "EnvironmentVariables": {"API_URL": api}},
-    )  # fmt: skip
+    )
     return syn
 
 
 def _success_percent(runtime: Runtime, name: str) -> list[float]:
     now = datetime.now(UTC)
     got = runtime.client("cloudwatch").get_metric_statistics(
-        Namespace="CloudWatchSynthetics", MetricName="SuccessPercent",
-        Dimensions=[{"Name": "CanaryName", "Value": name}], Statistics=["Average"],
-        StartTime=now - timedelta(minutes=10), EndTime=now + timedelta(minutes=1), Period=60,
-    )  # fmt: skip
+        Namespace="CloudWatchSynthetics",
+        MetricName="SuccessPercent",
+        Dimensions=[{"Name": "CanaryName", "Value": name}],
+        Statistics=["Average"],
+        StartTime=now - timedelta(minutes=10),
+        EndTime=now + timedelta(minutes=1),
+        Period=60,
+    )
     return [p["Average"] for p in got["Datapoints"]]
 
 
@@ -124,7 +138,8 @@ def test_a_failing_canary_is_recorded_failed_with_its_reason(
     run = _wait_runs(syn, "canary-ko", 1)[0]
     assert run["Status"]["State"] == "FAILED"
     assert run["Status"]["StateReason"] == (
-        "RuntimeError: POST /auth without credentials answered 500, expected 4xx")
+        "RuntimeError: POST /auth without credentials answered 500, expected 4xx"
+    )
     assert _success_percent(runtime, "canary-ko") == [0.0]
     syn.stop_canary(Name="canary-ko")
     syn.delete_canary(Name="canary-ko")
@@ -137,9 +152,13 @@ def test_bad_input_gets_aws_errors_and_the_runtime_serves_on(runtime: Runtime) -
     assert info.value.response["Error"]["Code"] == "ResourceNotFoundException"
     assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
     with pytest.raises(ClientError) as info:
-        syn.create_canary(Name="Bad Name", Code={"Handler": "a.handler", "ZipFile": b"x"},
-                          ArtifactS3Location="s3://b/", ExecutionRoleArn="arn:aws:iam::000000000000:role/r",
-                          RuntimeVersion="syn-python-selenium-4.1",
-                          Schedule={"Expression": "rate(1 minute)"})  # fmt: skip
+        syn.create_canary(
+            Name="Bad Name",
+            Code={"Handler": "a.handler", "ZipFile": b"x"},
+            ArtifactS3Location="s3://b/",
+            ExecutionRoleArn="arn:aws:iam::000000000000:role/r",
+            RuntimeVersion="syn-python-selenium-4.1",
+            Schedule={"Expression": "rate(1 minute)"},
+        )
     assert info.value.response["Error"]["Code"] == "ValidationException"
     assert "Bad Name" not in [c["Name"] for c in syn.describe_canaries()["Canaries"]]

@@ -26,8 +26,10 @@ DEFAULT_EPHEMERAL_MB = 1024
 
 def _required(body: dict[str, Any], key: str) -> Any:
     if body.get(key) in (None, ""):
-        raise validation(f"1 validation error detected: Value null at '{key}' failed to satisfy "
-                         "constraint: Member must not be null")  # fmt: skip
+        raise validation(
+            f"1 validation error detected: Value null at '{key}' failed to satisfy "
+            "constraint: Member must not be null"
+        )
     return body[key]
 
 
@@ -45,8 +47,9 @@ def _code(body: dict[str, Any], account: str, fetch_s3: FetchS3) -> tuple[str, b
         try:
             data = fetch_s3(account, code["S3Bucket"], code["S3Key"], code.get("S3Version"))
         except Exception as exc:  # the runtime's S3 answered with an error
-            raise validation(f"Unable to fetch the code from s3://{code['S3Bucket']}/"
-                             f"{code['S3Key']}: {exc}") from exc  # fmt: skip
+            raise validation(
+                f"Unable to fetch the code from s3://{code['S3Bucket']}/{code['S3Key']}: {exc}"
+            ) from exc
         return handler, data
     raise validation("Code must have either ZipFile or S3Bucket and S3Key")
 
@@ -55,15 +58,21 @@ def _schedule(raw: Any) -> dict[str, Any]:
     if not isinstance(raw, dict) or not raw.get("Expression"):
         raise validation("Schedule.Expression is required")
     rate_seconds(str(raw["Expression"]))
-    return {"Expression": str(raw["Expression"]),
-            "DurationInSeconds": int(raw.get("DurationInSeconds") or 0)}  # fmt: skip
+    return {
+        "Expression": str(raw["Expression"]),
+        "DurationInSeconds": int(raw.get("DurationInSeconds") or 0),
+    }
 
 
 def _run_config(raw: Any, schedule: dict[str, Any], old: dict[str, Any] | None) -> dict[str, Any]:
     raw = raw if isinstance(raw, dict) else {}
     every = rate_seconds(schedule["Expression"]) or 840
-    base = old or {"TimeoutInSeconds": min(every, 840), "MemoryInMB": DEFAULT_MEMORY_MB,
-                   "ActiveTracing": False, "EphemeralStorage": DEFAULT_EPHEMERAL_MB}  # fmt: skip
+    base = old or {
+        "TimeoutInSeconds": min(every, 840),
+        "MemoryInMB": DEFAULT_MEMORY_MB,
+        "ActiveTracing": False,
+        "EphemeralStorage": DEFAULT_EPHEMERAL_MB,
+    }
     out = dict(base)
     for key in ("TimeoutInSeconds", "MemoryInMB", "ActiveTracing", "EphemeralStorage"):
         if raw.get(key) is not None:
@@ -73,7 +82,7 @@ def _run_config(raw: Any, schedule: dict[str, Any], old: dict[str, Any] | None) 
         raise validation("RunConfig.TimeoutInSeconds must be between 3 and 840")
     if rate_seconds(schedule["Expression"]) and timeout > every:
         raise validation("RunConfig.TimeoutInSeconds cannot be longer than the schedule's rate")
-    if int(out["MemoryInMB"]) < 960 or int(out["MemoryInMB"]) % 64 and out["MemoryInMB"] != 1000:
+    if int(out["MemoryInMB"]) < 960 or (int(out["MemoryInMB"]) % 64 and out["MemoryInMB"] != 1000):
         raise validation("RunConfig.MemoryInMB must be a multiple of 64, at least 960")
     return out
 
@@ -89,8 +98,9 @@ def _artifacts(value: Any) -> str:
     return str(value).removeprefix("s3://")
 
 
-def create(store: Store, account: str, region: str, body: dict[str, Any],
-           fetch_s3: FetchS3) -> Canary:  # fmt: skip
+def create(
+    store: Store, account: str, region: str, body: dict[str, Any], fetch_s3: FetchS3
+) -> Canary:
     name = str(_required(body, "Name"))
     if not NAME.match(name) or len(name) > 255:
         raise validation(f"Invalid canary name: {name}: lowercase letters, digits, - and _")
@@ -100,16 +110,23 @@ def create(store: Store, account: str, region: str, body: dict[str, Any],
     schedule = _schedule(body.get("Schedule"))
     run = body.get("RunConfig") or {}
     canary = Canary(
-        name=name, account=account, region=region, handler=handler, code_zip=zip_bytes,
-        execution_role_arn=_role(body), runtime_version=str(_required(body, "RuntimeVersion")),
+        name=name,
+        account=account,
+        region=region,
+        handler=handler,
+        code_zip=zip_bytes,
+        execution_role_arn=_role(body),
+        runtime_version=str(_required(body, "RuntimeVersion")),
         artifact_s3_location=_artifacts(_required(body, "ArtifactS3Location")),
-        schedule=schedule, run_config=_run_config(run, schedule, None),
+        schedule=schedule,
+        run_config=_run_config(run, schedule, None),
         env=dict(run.get("EnvironmentVariables") or {}),
         success_retention=int(body.get("SuccessRetentionPeriodInDays") or 31),
         failure_retention=int(body.get("FailureRetentionPeriodInDays") or 31),
         artifact_config=body.get("ArtifactConfig") or None,
-        vpc_config=body.get("VpcConfig") or None, tags=dict(body.get("Tags") or {}),
-    )  # fmt: skip
+        vpc_config=body.get("VpcConfig") or None,
+        tags=dict(body.get("Tags") or {}),
+    )
     store.add(canary)
     return canary
 
@@ -133,8 +150,10 @@ def update(canary: Canary, body: dict[str, Any], fetch_s3: FetchS3) -> None:
         canary.artifact_config = body["ArtifactConfig"] or None
     if body.get("VpcConfig") is not None:
         canary.vpc_config = body["VpcConfig"] or None
-    for key, attr in (("SuccessRetentionPeriodInDays", "success_retention"),
-                      ("FailureRetentionPeriodInDays", "failure_retention")):  # fmt: skip
+    for key, attr in (
+        ("SuccessRetentionPeriodInDays", "success_retention"),
+        ("FailureRetentionPeriodInDays", "failure_retention"),
+    ):
         if body.get(key) is not None:
             setattr(canary, attr, int(body[key]))
     canary.schedule = schedule
@@ -168,8 +187,9 @@ def describe(store: Store, account: str, region: str, body: dict[str, Any]) -> d
     limit = int(body.get("MaxResults") or 20)
     if not 1 <= limit <= 20:
         raise validation("MaxResults must be between 1 and 20")
-    mine = sorted((c for c in store.all() if (c.account, c.region) == (account, region)),
-                  key=lambda c: c.name)  # fmt: skip
+    mine = sorted(
+        (c for c in store.all() if (c.account, c.region) == (account, region)), key=lambda c: c.name
+    )
     if names:
         mine = [c for c in mine if c.name in set(names)]
     start_at = int(body.get("NextToken") or 0)

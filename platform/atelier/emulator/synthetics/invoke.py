@@ -54,15 +54,23 @@ def run(code_dir: Path, handler: str, env: dict[str, str], timeout: float) -> Ou
     child_env["PYTHONDONTWRITEBYTECODE"] = "1"
     started = time.perf_counter()
     try:
-        proc = subprocess.run(  # noqa: S603 - our interpreter, our bootstrap, the canary's module
+        proc = subprocess.run(
             [sys.executable, "-s", str(BOOTSTRAP), module, function],
-            env=child_env, cwd=code_dir, capture_output=True, text=True, timeout=timeout,
-        )  # fmt: skip
+            env=child_env,
+            cwd=code_dir,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
     except subprocess.TimeoutExpired as exc:
         out = (exc.stdout or b"") if isinstance(exc.stdout, bytes) else (exc.stdout or "")
         log = out.decode() if isinstance(out, bytes) else out
-        return Outcome(False, f"Canary timed out after {timeout:g} seconds",
-                       (time.perf_counter() - started) * 1000, log)  # fmt: skip
+        return Outcome(
+            False,
+            f"Canary timed out after {timeout:g} seconds",
+            (time.perf_counter() - started) * 1000,
+            log,
+        )
     duration = (time.perf_counter() - started) * 1000
     result: dict[str, str] = {}
     for line in reversed(proc.stdout.splitlines()):

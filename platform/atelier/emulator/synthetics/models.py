@@ -72,8 +72,13 @@ class CanaryRun:
         if self.completed is not None:
             timeline["Completed"] = self.completed
             timeline["MetricTimestampForRunAndRetries"] = self.started
-        return {"Id": self.id, "Name": self.name, "Status": status, "Timeline": timeline,
-                "ArtifactS3Location": self.artifacts}  # fmt: skip
+        return {
+            "Id": self.id,
+            "Name": self.name,
+            "Status": status,
+            "Timeline": timeline,
+            "ArtifactS3Location": self.artifacts,
+        }
 
 
 @dataclass
@@ -110,8 +115,10 @@ class Canary:
 
     @property
     def engine_arn(self) -> str:
-        return (f"arn:aws:lambda:{self.region}:{self.account}:function:"
-                f"cwsyn-{self.name}-{self.id}:{self.code_version}")  # fmt: skip
+        return (
+            f"arn:aws:lambda:{self.region}:{self.account}:function:"
+            f"cwsyn-{self.name}-{self.id}:{self.code_version}"
+        )
 
     def to_api(self) -> dict[str, Any]:
         timeline: dict[str, Any] = {"Created": self.created, "LastModified": self.last_modified}
@@ -122,8 +129,10 @@ class Canary:
         out: dict[str, Any] = {
             "Id": self.id,
             "Name": self.name,
-            "Code": {"Handler": self.handler,
-                     "SourceLocationArn": self.engine_arn.rsplit(":", 1)[0] + ":layer"},  # fmt: skip
+            "Code": {
+                "Handler": self.handler,
+                "SourceLocationArn": self.engine_arn.rsplit(":", 1)[0] + ":layer",
+            },
             "ExecutionRoleArn": self.execution_role_arn,
             "Schedule": dict(self.schedule),
             "RunConfig": dict(self.run_config),

@@ -7,6 +7,7 @@ AWS's (``/canary``, ``/canary/{name}``, ``/canary/{name}/start|stop|runs``, ``/c
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -37,8 +38,14 @@ class SyntheticsApp:
         self.store = runner.store
         self.account_of = account_of
 
-    async def __call__(self, scope: MutableMapping[str, Any], receive: Receive, send: Send,
-                       access_key: str, region: str) -> None:  # fmt: skip
+    async def __call__(
+        self,
+        scope: MutableMapping[str, Any],
+        receive: Receive,
+        send: Send,
+        access_key: str,
+        region: str,
+    ) -> None:
         raw = bytearray()
         while True:
             message = await receive()
@@ -54,25 +61,39 @@ class SyntheticsApp:
         try:
             if body is None:
                 raise SyntheticsError("SerializationException", 400, "Malformed JSON body")
-            import asyncio
-
             account = await asyncio.to_thread(self.account_of, access_key)
             status, payload = await asyncio.to_thread(
-                self.dispatch, scope.get("method", "GET"), scope.get("raw_path") or b"",
-                scope.get("path", ""), scope.get("query_string", b""), body, account, region,
-            )  # fmt: skip
+                self.dispatch,
+                scope.get("method", "GET"),
+                scope.get("raw_path") or b"",
+                scope.get("path", ""),
+                scope.get("query_string", b""),
+                body,
+                account,
+                region,
+            )
             headers: list[tuple[bytes, bytes]] = []
         except SyntheticsError as exc:
             status, payload = exc.status, {"Message": exc.message, "message": exc.message}
             headers = [(b"x-amzn-errortype", exc.code.encode())]
         data = json.dumps(payload, default=str).encode()
-        headers += [(b"content-type", b"application/json"),
-                    (b"content-length", str(len(data)).encode())]  # fmt: skip
+        headers += [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(data)).encode()),
+        ]
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": data})
 
-    def dispatch(self, method: str, raw_path: bytes, path: str, query: bytes,
-                 body: dict[str, Any], account: str, region: str) -> tuple[int, dict[str, Any]]:  # fmt: skip
+    def dispatch(
+        self,
+        method: str,
+        raw_path: bytes,
+        path: str,
+        query: bytes,
+        body: dict[str, Any],
+        account: str,
+        region: str,
+    ) -> tuple[int, dict[str, Any]]:
         parts = [unquote(p) for p in (raw_path.decode() or path).split("?")[0].split("/") if p]
         params = parse_qs(query.decode())
         store, fetch = self.store, self.runner.fetch_s3
@@ -83,9 +104,14 @@ class SyntheticsApp:
             return 200, api.describe(store, account, region, body)
         if parts == ["canaries", "last-run"] and method == "POST":
             found = api.describe(store, account, region, body)["Canaries"]
-            last = [{"CanaryName": c["Name"], "LastRun": self.store.get(account, region,
-                     c["Name"]).runs[0].to_api()} for c in found
-                    if self.store.get(account, region, c["Name"]).runs]  # fmt: skip
+            last = [
+                {
+                    "CanaryName": c["Name"],
+                    "LastRun": self.store.get(account, region, c["Name"]).runs[0].to_api(),
+                }
+                for c in found
+                if self.store.get(account, region, c["Name"]).runs
+            ]
             return 200, {"CanariesLastRun": last}
         if len(parts) >= 2 and parts[0] == "canary":
             canary = store.get(account, region, parts[1])
@@ -121,5 +147,8 @@ class SyntheticsApp:
             if method == "DELETE":
                 api.untag(canary, params.get("tagKeys", []))
                 return 200, {}
-        raise SyntheticsError("UnknownOperationException", 404,
-                              f"No Synthetics operation for {method} /{'/'.join(parts)}")  # fmt: skip
+        raise SyntheticsError(
+            "UnknownOperationException",
+            404,
+            f"No Synthetics operation for {method} /{'/'.join(parts)}",
+        )

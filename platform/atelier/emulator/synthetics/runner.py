@@ -29,8 +29,9 @@ TICK_SECONDS = 1.0
 
 
 class Runner:
-    def __init__(self, endpoint_url: str, work_dir: Path,
-                 clock: Callable[[], float] = time.time) -> None:  # fmt: skip
+    def __init__(
+        self, endpoint_url: str, work_dir: Path, clock: Callable[[], float] = time.time
+    ) -> None:
         self.store = Store()
         self.endpoint_url = endpoint_url
         self.work_dir = work_dir
@@ -43,12 +44,14 @@ class Runner:
 
     def client(self, service: str, account: str, region: str, **creds: str) -> Any:
         return boto3.client(
-            service, endpoint_url=self.endpoint_url, region_name=region,
+            service,
+            endpoint_url=self.endpoint_url,
+            region_name=region,
             aws_access_key_id=creds.get("AccessKeyId", account),
             aws_secret_access_key=creds.get("SecretAccessKey", "synthetics"),
             aws_session_token=creds.get("SessionToken"),
             config=Config(retries={"max_attempts": 2}, connect_timeout=5, read_timeout=30),
-        )  # fmt: skip
+        )
 
     def fetch_s3(self, account: str, bucket: str, key: str, version: str | None) -> bytes:
         extra = {"VersionId": version} if version else {}
@@ -90,15 +93,16 @@ class Runner:
         return ready
 
     def run_once(self, canary: Canary) -> CanaryRun:
-        run = CanaryRun(id=str(uuid.uuid4()), name=canary.name, state="RUNNING",
-                        started=self.now())  # fmt: skip
+        run = CanaryRun(id=str(uuid.uuid4()), name=canary.name, state="RUNNING", started=self.now())
         when = datetime.fromtimestamp(run.started, UTC)
-        run.artifacts = f"{canary.artifact_s3_location.rstrip('/')}/canary/{canary.region}/" \
+        run.artifacts = (
+            f"{canary.artifact_s3_location.rstrip('/')}/canary/{canary.region}/"
             f"{canary.name}/{when:%Y/%m/%d/%H/%M%S}-{run.id[:8]}"
+        )
         self.store.record(canary, run)
         try:
             outcome = self._execute(canary)
-        except Exception as exc:  # the role cannot be assumed, the zip is broken, ...
+        except Exception as exc:  # noqa: BLE001 - no role session, a broken zip: a failed run
             outcome = invoke.Outcome(False, f"{type(exc).__name__}: {exc}", 0.0, "")
         finally:
             self._busy.discard(canary.arn)
@@ -113,19 +117,29 @@ class Runner:
 
     def _execute(self, canary: Canary) -> invoke.Outcome:
         sts = self.client("sts", canary.account, canary.region)
-        creds = sts.assume_role(RoleArn=canary.execution_role_arn,
-                                RoleSessionName=f"cwsyn-{canary.name}")["Credentials"]  # fmt: skip
-        code = invoke.unpack(canary.code_zip, self.work_dir / canary.account / canary.region
-                             / canary.name / f"v{canary.code_version}")  # fmt: skip
+        creds = sts.assume_role(
+            RoleArn=canary.execution_role_arn, RoleSessionName=f"cwsyn-{canary.name}"
+        )["Credentials"]
+        code = invoke.unpack(
+            canary.code_zip,
+            self.work_dir
+            / canary.account
+            / canary.region
+            / canary.name
+            / f"v{canary.code_version}",
+        )
         env = dict(canary.env)
-        env.update({
-            "AWS_ACCESS_KEY_ID": creds["AccessKeyId"],
-            "AWS_SECRET_ACCESS_KEY": creds["SecretAccessKey"],
-            "AWS_SESSION_TOKEN": creds["SessionToken"],
-            "AWS_REGION": canary.region, "AWS_DEFAULT_REGION": canary.region,
-            "AWS_ENDPOINT_URL": self.endpoint_url,
-            "AWS_LAMBDA_FUNCTION_NAME": canary.engine_arn.split(":")[6],
-        })  # fmt: skip
+        env.update(
+            {
+                "AWS_ACCESS_KEY_ID": creds["AccessKeyId"],
+                "AWS_SECRET_ACCESS_KEY": creds["SecretAccessKey"],
+                "AWS_SESSION_TOKEN": creds["SessionToken"],
+                "AWS_REGION": canary.region,
+                "AWS_DEFAULT_REGION": canary.region,
+                "AWS_ENDPOINT_URL": self.endpoint_url,
+                "AWS_LAMBDA_FUNCTION_NAME": canary.engine_arn.split(":")[6],
+            }
+        )
         timeout = float(canary.run_config.get("TimeoutInSeconds", 60))
         return invoke.run(code, canary.handler, env, timeout)
 
@@ -133,22 +147,28 @@ class Runner:
         dims = [{"Name": "CanaryName", "Value": canary.name}]
         stamp = datetime.fromtimestamp(run.started, UTC)
         data = [
-            {"MetricName": "SuccessPercent", "Value": 100.0 if outcome.passed else 0.0,
-             "Unit": "Percent"},
+            {
+                "MetricName": "SuccessPercent",
+                "Value": 100.0 if outcome.passed else 0.0,
+                "Unit": "Percent",
+            },
             {"MetricName": "Duration", "Value": outcome.duration_ms, "Unit": "Milliseconds"},
             {"MetricName": "Failed", "Value": 0.0 if outcome.passed else 1.0, "Unit": "Count"},
-        ]  # fmt: skip
+        ]
         try:
             cw = self.client("cloudwatch", canary.account, canary.region)
-            cw.put_metric_data(Namespace="CloudWatchSynthetics",
-                               MetricData=[{**d, "Dimensions": dims, "Timestamp": stamp}
-                                           for d in data])  # fmt: skip
-        except Exception:  # noqa: BLE001 - a metric lost is logged; the run stays recorded
+            cw.put_metric_data(
+                Namespace="CloudWatchSynthetics",
+                MetricData=[{**d, "Dimensions": dims, "Timestamp": stamp} for d in data],
+            )
+        except Exception:
             log.exception("canary %s: PutMetricData failed", canary.name)
         bucket, _, prefix = run.artifacts.partition("/")
         try:
             self.client("s3", canary.account, canary.region).put_object(
-                Bucket=bucket, Key=f"{prefix}/log.txt",
-                Body=f"{run.state} {run.reason}\n{outcome.log}".encode())  # fmt: skip
+                Bucket=bucket,
+                Key=f"{prefix}/log.txt",
+                Body=f"{run.state} {run.reason}\n{outcome.log}".encode(),
+            )
         except Exception as exc:  # noqa: BLE001 - AWS too records the run without artifacts
             log.info("canary %s: artifacts not written to s3://%s: %s", canary.name, bucket, exc)

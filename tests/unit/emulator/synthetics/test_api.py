@@ -28,12 +28,15 @@ def code_zip(source: str = "def handler(event, context):\n    return 'ok'\n") ->
 
 def body(**over: Any) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "Name": "probe", "Code": {"Handler": "probe.handler", "ZipFile": code_zip()},
-        "ArtifactS3Location": "s3://artifacts/canary/", "ExecutionRoleArn": ROLE,
-        "Schedule": {"Expression": "rate(1 minute)"}, "RuntimeVersion": "syn-python-selenium-4.1",
+        "Name": "probe",
+        "Code": {"Handler": "probe.handler", "ZipFile": code_zip()},
+        "ArtifactS3Location": "s3://artifacts/canary/",
+        "ExecutionRoleArn": ROLE,
+        "Schedule": {"Expression": "rate(1 minute)"},
+        "RuntimeVersion": "syn-python-selenium-4.1",
         "RunConfig": {"TimeoutInSeconds": 30, "EnvironmentVariables": {"API_URL": "http://x"}},
         "Tags": {"team": "ml"},
-    }  # fmt: skip
+    }
     out.update(over)
     return out
 
@@ -43,8 +46,13 @@ def app(tmp_path: Path) -> SyntheticsApp:
     return SyntheticsApp(Runner("http://127.0.0.1:1", tmp_path), lambda key: ACCOUNT)
 
 
-def call(app: SyntheticsApp, method: str, path: str, payload: dict[str, Any] | None = None,
-         query: bytes = b"") -> tuple[int, dict[str, Any]]:  # fmt: skip
+def call(
+    app: SyntheticsApp,
+    method: str,
+    path: str,
+    payload: dict[str, Any] | None = None,
+    query: bytes = b"",
+) -> tuple[int, dict[str, Any]]:
     return app.dispatch(method, path.encode(), path, query, payload or {}, ACCOUNT, REGION)
 
 
@@ -55,8 +63,10 @@ def error_of(app: SyntheticsApp, *args: Any) -> tuple[int, str]:
 
 
 def test_the_signed_service_is_read_from_the_authorization_header() -> None:
-    header = ("AWS4-HMAC-SHA256 Credential=111111111111/20261201/eu-west-3/synthetics/"
-              "aws4_request, SignedHeaders=host, Signature=abc")  # fmt: skip
+    header = (
+        "AWS4-HMAC-SHA256 Credential=111111111111/20261201/eu-west-3/synthetics/"
+        "aws4_request, SignedHeaders=host, Signature=abc"
+    )
     assert signed_service(header) == ("111111111111", "eu-west-3", "synthetics")
     assert signed_service("") is None
 
@@ -66,12 +76,18 @@ def test_create_answers_the_canary_ready_as_aws_renders_it(app: SyntheticsApp) -
     canary = out["Canary"]
     assert status == 200 and canary["Status"] == {"State": "READY"}
     assert canary["ArtifactS3Location"] == "artifacts/canary/"  # AWS drops the s3:// prefix
-    assert canary["RunConfig"] == {"TimeoutInSeconds": 30, "MemoryInMB": 1000,
-                                   "ActiveTracing": False, "EphemeralStorage": 1024}  # fmt: skip
+    assert canary["RunConfig"] == {
+        "TimeoutInSeconds": 30,
+        "MemoryInMB": 1000,
+        "ActiveTracing": False,
+        "EphemeralStorage": 1024,
+    }
     assert "EnvironmentVariables" not in json.dumps(canary)  # never read back, as on AWS
     assert canary["Schedule"] == {"Expression": "rate(1 minute)", "DurationInSeconds": 0}
     assert canary["Code"]["Handler"] == "probe.handler" and canary["Tags"] == {"team": "ml"}
-    assert canary["EngineArn"].startswith(f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:cwsyn-probe-")
+    assert canary["EngineArn"].startswith(
+        f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:cwsyn-probe-"
+    )
     assert set(canary["Timeline"]) == {"Created", "LastModified"}
 
 
@@ -84,14 +100,20 @@ def test_start_stop_reach_running_and_stopped_at_once(app: SyntheticsApp) -> Non
     assert error_of(app, "PATCH", "/canary/probe", {"RuntimeVersion": "x"})[0] == 409
     call(app, "POST", "/canary/probe/stop")
     got = call(app, "GET", "/canary/probe")[1]["Canary"]
-    assert got["Status"]["State"] == "STOPPED" and {"LastStarted", "LastStopped"} <= set(got["Timeline"])
+    assert got["Status"]["State"] == "STOPPED" and {"LastStarted", "LastStopped"} <= set(
+        got["Timeline"]
+    )
     assert error_of(app, "POST", "/canary/probe/stop") == (409, "ConflictException")
 
 
 def test_update_changes_what_was_sent_and_keeps_the_rest(app: SyntheticsApp) -> None:
     call(app, "POST", "/canary", body())
-    call(app, "PATCH", "/canary/probe", {"Schedule": {"Expression": "rate(5 minutes)"},
-                                         "RunConfig": {"TimeoutInSeconds": 60}})  # fmt: skip
+    call(
+        app,
+        "PATCH",
+        "/canary/probe",
+        {"Schedule": {"Expression": "rate(5 minutes)"}, "RunConfig": {"TimeoutInSeconds": 60}},
+    )
     got = call(app, "GET", "/canary/probe")[1]["Canary"]
     assert got["Schedule"]["Expression"] == "rate(5 minutes)"
     assert got["RunConfig"]["TimeoutInSeconds"] == 60 and got["RunConfig"]["MemoryInMB"] == 1000
@@ -99,9 +121,14 @@ def test_update_changes_what_was_sent_and_keeps_the_rest(app: SyntheticsApp) -> 
 
 
 def test_unknown_names_get_aws_not_found_errors(app: SyntheticsApp) -> None:
-    for method, path in (("GET", "/canary/nope"), ("POST", "/canary/nope/start"),
-                         ("POST", "/canary/nope/stop"), ("DELETE", "/canary/nope"),
-                         ("POST", "/canary/nope/runs"), ("PATCH", "/canary/nope")):  # fmt: skip
+    for method, path in (
+        ("GET", "/canary/nope"),
+        ("POST", "/canary/nope/start"),
+        ("POST", "/canary/nope/stop"),
+        ("DELETE", "/canary/nope"),
+        ("POST", "/canary/nope/runs"),
+        ("PATCH", "/canary/nope"),
+    ):
         assert error_of(app, method, path) == (404, "ResourceNotFoundException"), path
     arn = f"arn:aws:synthetics:{REGION}:{ACCOUNT}:canary:nope"
     assert error_of(app, "GET", f"/tags/{arn}") == (404, "NotFoundException")
@@ -140,7 +167,9 @@ def test_describe_pages_and_filters_by_name(app: SyntheticsApp) -> None:
     assert [c["Name"] for c in first["Canaries"]] == ["a1", "a2"]
     rest = call(app, "POST", "/canaries", {"MaxResults": 2, "NextToken": first["NextToken"]})[1]
     assert [c["Name"] for c in rest["Canaries"]] == ["a3"] and "NextToken" not in rest
-    assert [c["Name"] for c in call(app, "POST", "/canaries", {"Names": ["a2"]})[1]["Canaries"]] == ["a2"]
+    assert [
+        c["Name"] for c in call(app, "POST", "/canaries", {"Names": ["a2"]})[1]["Canaries"]
+    ] == ["a2"]
     other = app.dispatch("POST", b"/canaries", "/canaries", b"", {}, "222222222222", REGION)
     assert other[1]["Canaries"] == []  # another account sees none
 

@@ -21,10 +21,14 @@ def _zip(source: str) -> bytes:
 def test_due_follows_the_rate_on_the_runner_clock(tmp_path: Path) -> None:
     now = [1000.0]
     runner = Runner("http://127.0.0.1:1", tmp_path, clock=lambda: now[0])
-    body = {"Name": "tick", "ArtifactS3Location": "b/", "RuntimeVersion": "syn-python-selenium-4.1",
-            "ExecutionRoleArn": "arn:aws:iam::000000000000:role/r",
-            "Code": {"Handler": "probe.handler", "ZipFile": base64.b64encode(_zip("")).decode()},
-            "Schedule": {"Expression": "rate(2 minutes)"}}  # fmt: skip
+    body = {
+        "Name": "tick",
+        "ArtifactS3Location": "b/",
+        "RuntimeVersion": "syn-python-selenium-4.1",
+        "ExecutionRoleArn": "arn:aws:iam::000000000000:role/r",
+        "Code": {"Handler": "probe.handler", "ZipFile": base64.b64encode(_zip("")).decode()},
+        "Schedule": {"Expression": "rate(2 minutes)"},
+    }
     canary = api.create(runner.store, "000000000000", "us-east-1", body, runner.fetch_s3)
     assert runner.due() == []  # READY: never runs
     api.start(canary, now[0])
@@ -41,13 +45,15 @@ def test_due_follows_the_rate_on_the_runner_clock(tmp_path: Path) -> None:
 
 
 def test_a_passing_handler_passes_and_a_raising_one_fails_with_its_reason(tmp_path: Path) -> None:
-    ok = invoke.unpack(_zip("import os\ndef handler(e, c):\n    assert os.environ['X'] == '1'\n"),
-                       tmp_path / "ok")  # fmt: skip
+    ok = invoke.unpack(
+        _zip("import os\ndef handler(e, c):\n    assert os.environ['X'] == '1'\n"), tmp_path / "ok"
+    )
     assert invoke.run(ok, "probe.handler", {"X": "1"}, 20).passed
     broken = invoke.run(ok, "probe.handler", {"X": "2"}, 20)
     assert not broken.passed and broken.reason.startswith("AssertionError")
-    boom = invoke.unpack(_zip("def handler(e, c):\n    raise RuntimeError('API answered 500')\n"),
-                         tmp_path / "boom")  # fmt: skip
+    boom = invoke.unpack(
+        _zip("def handler(e, c):\n    raise RuntimeError('API answered 500')\n"), tmp_path / "boom"
+    )
     failed = invoke.run(boom, "probe.handler", {}, 20)
     assert (failed.passed, failed.reason) == (False, "RuntimeError: API answered 500")
     missing = invoke.run(boom, "nope.handler", {}, 20)
