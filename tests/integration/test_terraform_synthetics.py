@@ -77,9 +77,7 @@ def require_terraform() -> None:
         pytest.skip(reason)
 
 
-def test_the_monitoring_canary_applies_converges_and_runs(
-    runtime: Runtime, tmp_path: Path
-) -> None:
+def test_the_monitoring_canary_applies_converges_and_runs(runtime: Runtime, tmp_path: Path) -> None:
     require_terraform()
     root = tmp_path / "root"
     root.mkdir()
