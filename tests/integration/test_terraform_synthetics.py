@@ -4,7 +4,8 @@ A small root around ``terraform/modules/monitoring`` (``enable_canary = true``, 
 preprod and prod) with its own KMS key and artifacts bucket, in its own 12-digit account on the
 session runtime: ``terraform apply`` creates and starts the canary (the provider waits for READY
 then RUNNING), ``terraform plan -detailed-exitcode`` right after exits 0, and the canary has
-run; it is stopped after (no destroy: the test runtime is thrown away). Skips (saying why) without terraform or the provider mirror, except under ``CI``.
+run; it is stopped after (no destroy: the test runtime is thrown away). Skips (saying why)
+without terraform or the provider mirror, except under ``CI``.
 """
 
 from __future__ import annotations
