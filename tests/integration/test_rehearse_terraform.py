@@ -69,7 +69,9 @@ def test_the_committed_placeholders_fail_on_purpose(runtime: Runtime, qa_root: P
         ws.plan()
     message = str(info.value)
     assert "\n" not in message
-    assert "account_id must be the 12-digit id" in message or "Invalid value for variable" in message
+    assert (
+        "account_id must be the 12-digit id" in message or "Invalid value for variable" in message
+    )
     assert _answers(runtime)
 
 

@@ -69,7 +69,9 @@ def applied(tf_runtime: Runtime) -> dict[str, Any]:
     return data
 
 
-def test_a_plan_right_after_the_apply_is_empty(tf_runtime: Runtime, applied: dict[str, Any]) -> None:
+def test_a_plan_right_after_the_apply_is_empty(
+    tf_runtime: Runtime, applied: dict[str, Any]
+) -> None:
     settings = Settings(home=tf_runtime.home, port=tf_runtime.port)
     code, changes = terraform_engine.plan(Deployment.from_settings(settings))
     assert code == 0 and not changes, "the second plan is not empty:\n" + "\n".join(changes)
@@ -114,7 +116,9 @@ def mask(value: Any, home: Path) -> Any:
     return value
 
 
-def field_differences(tf: dict[str, Any], py: dict[str, Any], tf_home: Path, py_home: Path) -> list[str]:
+def field_differences(
+    tf: dict[str, Any], py: dict[str, Any], tf_home: Path, py_home: Path
+) -> list[str]:
     out = []
     for key in sorted(set(tf) | set(py)):
         if key == "engine":
@@ -143,7 +147,9 @@ def test_outputs_json_matches_the_python_engine_field_by_field(
     assert not problems, "outputs.json differs between the engines:\n" + "\n".join(problems)
 
 
-def test_the_comparison_names_a_field_that_differs(tf_runtime: Runtime, applied: dict[str, Any]) -> None:
+def test_the_comparison_names_a_field_that_differs(
+    tf_runtime: Runtime, applied: dict[str, Any]
+) -> None:
     broken = {**applied, "buckets": {**applied["buckets"], "inputs": "atelier-local-other"}}
     broken.pop("alerts_topic_arn")
     problems = field_differences(broken, applied, tf_runtime.home, tf_runtime.home)

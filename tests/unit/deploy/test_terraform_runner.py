@@ -54,7 +54,9 @@ def test_an_apply_error_is_one_line_naming_the_resource() -> None:
     ]  # fmt: skip
     line = _first_error(events, "terraform apply")
     assert "\n" not in line
-    assert line.startswith("terraform apply failed: module.stack.aws_db_instance.this: creating RDS")
+    assert line.startswith(
+        "terraform apply failed: module.stack.aws_db_instance.this: creating RDS"
+    )
     assert "(first line of detail)" in line and line.endswith("[+1 more error]")
 
 
@@ -66,7 +68,10 @@ def test_a_plan_that_does_not_converge_names_each_resource() -> None:
                                               "resource": {"addr": "module.stack.aws_y.b"}}},
         {"type": "change_summary", "changes": {"add": 1, "change": 1, "remove": 1}},
     ]  # fmt: skip
-    assert planned_changes(events) == ["update module.stack.aws_x.a", "replace module.stack.aws_y.b"]
+    assert planned_changes(events) == [
+        "update module.stack.aws_x.a",
+        "replace module.stack.aws_y.b",
+    ]
 
 
 @pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not on PATH")
