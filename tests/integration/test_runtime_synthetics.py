@@ -162,3 +162,35 @@ def test_bad_input_gets_aws_errors_and_the_runtime_serves_on(runtime: Runtime) -
         )
     assert info.value.response["Error"]["Code"] == "ValidationException"
     assert "Bad Name" not in [c["Name"] for c in syn.describe_canaries()["Canaries"]]
+
+
+def test_code_from_s3_runs_and_a_missing_object_is_refused(
+    runtime: Runtime, api_url: tuple[str, type[FakeApi]], canary_zip: bytes
+) -> None:
+    url, _ = api_url
+    s3, iam, syn = runtime.client("s3"), runtime.client("iam"), runtime.client("synthetics")
+    s3.create_bucket(Bucket="synthetics-code")
+    s3.put_object(Bucket="synthetics-code", Key="canary.zip", Body=canary_zip)
+    role = iam.create_role(RoleName="canary-s3-role", AssumeRolePolicyDocument=json.dumps(TRUST))
+    common: dict[str, Any] = {
+        "ArtifactS3Location": "s3://synthetics-code/artifacts/",
+        "ExecutionRoleArn": role["Role"]["Arn"],
+        "RuntimeVersion": "syn-python-selenium-4.1",
+        "Schedule": {"Expression": "rate(0 minute)"},  # run once
+        "RunConfig": {"TimeoutInSeconds": 30, "EnvironmentVariables": {"API_URL": url}},
+    }
+    with pytest.raises(ClientError) as info:
+        syn.create_canary(Name="canary-nos3", **common, Code={"Handler": "api_canary.handler",
+                          "S3Bucket": "synthetics-code", "S3Key": "missing.zip"})  # fmt: skip
+    assert info.value.response["Error"]["Code"] == "ValidationException"
+    syn.create_canary(Name="canary-s3", **common, Code={"Handler": "api_canary.handler",
+                      "S3Bucket": "synthetics-code", "S3Key": "canary.zip"})  # fmt: skip
+    syn.start_canary(Name="canary-s3")
+    assert _wait_runs(syn, "canary-s3", 1)[0]["Status"]["State"] == "PASSED"
+    logs = s3.list_objects_v2(Bucket="synthetics-code", Prefix="artifacts/canary/")
+    assert [o["Key"] for o in logs.get("Contents", []) if o["Key"].endswith("/log.txt")]
+    deadline = time.monotonic() + 5  # a run-once canary stops after its run, as on AWS
+    while syn.get_canary(Name="canary-s3")["Canary"]["Status"]["State"] != "STOPPED":
+        assert time.monotonic() < deadline, "the run-once canary did not stop"
+        time.sleep(0.1)
+    syn.delete_canary(Name="canary-s3")

@@ -131,7 +131,8 @@ class Canary:
             "Name": self.name,
             "Code": {
                 "Handler": self.handler,
-                "SourceLocationArn": self.engine_arn.rsplit(":", 1)[0] + ":layer",
+                "SourceLocationArn": f"arn:aws:lambda:{self.region}:{self.account}:layer:"
+                f"cwsyn-{self.name}-{self.id}:{self.code_version}",
             },
             "ExecutionRoleArn": self.execution_role_arn,
             "Schedule": dict(self.schedule),

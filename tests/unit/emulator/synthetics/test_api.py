@@ -88,6 +88,9 @@ def test_create_answers_the_canary_ready_as_aws_renders_it(app: SyntheticsApp) -
     assert canary["EngineArn"].startswith(
         f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:cwsyn-probe-"
     )
+    assert canary["Code"]["SourceLocationArn"] == (
+        f"arn:aws:lambda:{REGION}:{ACCOUNT}:layer:cwsyn-probe-{canary['Id']}:1"
+    )
     assert set(canary["Timeline"]) == {"Created", "LastModified"}
 
 
