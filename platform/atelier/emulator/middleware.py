@@ -13,6 +13,7 @@ from atelier.emulator.meter import METER
 from atelier.emulator.meter.http import observe as meter_observe
 from atelier.emulator.ministack_compat import app as bridge
 from atelier.emulator.s3 import website
+from atelier.emulator.synthetics.responses import SyntheticsApp, signed_service
 
 log = logging.getLogger("atelier.middleware")
 Scope = MutableMapping[str, Any]
@@ -48,6 +49,7 @@ class AtelierApp:
         self.inner = inner
         self.agent = agent
         self.version = version
+        self.synthetics: SyntheticsApp | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -68,6 +70,10 @@ class AtelierApp:
             await self._meter(scope, receive, send)
             return
         meter_observe(scope)
+        signed = signed_service(_header(scope, b"authorization"))
+        if signed is not None and signed[2] == "synthetics":
+            await self._synthetics()(scope, receive, send, signed[0], signed[1])
+            return
         target = _header(scope, b"x-amz-target")
         if (
             target.startswith(ECS_TARGET_PREFIX)
@@ -105,6 +111,16 @@ class AtelierApp:
         snapshot = METER.snapshot()
         snapshot["alarms"] = sorted(set(snapshot["alarms"]) | set(alarm_names()))
         await self._json(send, 200, snapshot)
+    def _synthetics(self) -> SyntheticsApp:
+        """MiniStack has no Synthetics API: the runtime serves it (created on first use)."""
+        if self.synthetics is None:
+            from atelier.emulator.ministack_compat.accounts import account_of
+            from atelier.emulator.synthetics.runner import Runner
+
+            settings = self.agent.settings
+            runner = Runner(settings.endpoint_url, settings.home / "synthetics")
+            self.synthetics = SyntheticsApp(runner, account_of)
+        return self.synthetics
 
     async def _ecs_mutation(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Hold the answer until the agent has acted on it: RunTask returns with a process."""
@@ -149,6 +165,8 @@ class AtelierApp:
         async def on_receive() -> Message:
             message = await receive()
             if message.get("type") == "lifespan.shutdown":
+                if self.synthetics is not None:
+                    self.synthetics.runner.shutdown()
                 await asyncio.to_thread(self.agent.shutdown)
             return message
 

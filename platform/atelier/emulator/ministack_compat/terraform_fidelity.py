@@ -33,6 +33,15 @@ from datetime import UTC, datetime
 from html import escape, unescape
 from typing import Any
 
+REQUIRED_INTERNALS: dict[str, tuple[str, ...]] = {
+    "ministack.services.apigateway_v1": ("_resources.get", "_v1_response"),
+    "ministack.services.cloudwatch": ("_alarms.get",),
+    "ministack.services.ec2": ("_flow_logs", "_flow_logs.items", "_flow_logs.keys", "_p"),
+    "ministack.services.ecs": ("_resolve_cluster_name", "_resolve_service_ref", "_services.get"),
+    "ministack.services.rds": ("_instances.get", "_p", "_parse_member_list"),
+    "ministack.services.ssm": ("_PUBLIC_AMI_PARAMETERS.setdefault",),
+}
+
 log = logging.getLogger("atelier.terraform_fidelity")
 
 Response = tuple[int, dict[str, str], bytes]
