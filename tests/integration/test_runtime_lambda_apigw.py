@@ -46,6 +46,22 @@ def handler(event, context):
 """
 
 
+@pytest.fixture(scope="module", autouse=True)
+def lambda_role(runtime: Any) -> None:
+    """The functions' execution role (IAM is enforced: CreateFunction wants a real role)."""
+    iam = runtime.client("iam")
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+             "Principal": {"Service": "lambda.amazonaws.com"}}]}  # fmt: skip
+    try:
+        iam.create_role(RoleName=ROLE.rsplit("/", 1)[-1], AssumeRolePolicyDocument=json.dumps(trust))
+    except iam.exceptions.EntityAlreadyExistsException:
+        pass
+    list_buckets = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"}]}  # fmt: skip
+    iam.put_role_policy(RoleName=ROLE.rsplit("/", 1)[-1], PolicyName="list-buckets",
+                        PolicyDocument=json.dumps(list_buckets))  # fmt: skip
+
+
 def bundle(source: str) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:

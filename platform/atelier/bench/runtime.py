@@ -16,6 +16,8 @@ import zipfile
 from collections.abc import Callable
 from typing import Any
 
+import boto3
+
 from atelier.bench.compute import bench_rds, bench_runtask
 from atelier.bench.report import Row, comparison_table, header, machine, write_section
 from atelier.bench.targets import Target, client
@@ -46,7 +48,25 @@ def _zip(source: str) -> bytes:
     return buf.getvalue()
 
 
+def _ensure_role(lam: Any) -> None:
+    """The functions' role (the Atelier runtime enforces IAM: CreateFunction wants it to exist)."""
+    iam = boto3.client(
+        "iam",
+        endpoint_url=lam.meta.endpoint_url,
+        region_name=lam.meta.region_name,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",  # noqa: S106 - the emulator's fixed test key
+    )
+    trust = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole",' \
+        '"Principal":{"Service":"lambda.amazonaws.com"}}]}'
+    try:
+        iam.create_role(RoleName=ROLE.rsplit("/", 1)[-1], AssumeRolePolicyDocument=trust)
+    except iam.exceptions.EntityAlreadyExistsException:
+        pass
+
+
 def _function(lam: Any, name: str, source: str) -> str:
+    _ensure_role(lam)
     arn = lam.create_function(
         FunctionName=name,
         Runtime="python3.11",

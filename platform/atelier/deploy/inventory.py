@@ -37,7 +37,7 @@ def resources(exp: Expansion) -> set[tuple[str, str]]:
             ("elbv2.listener", f"{svc.alb_name}:80"),
             ("ecs.service", svc.name),
         }
-    out.add(("lambda.layer", exp.layer_name))
+    out |= {("lambda.layer", exp.layer_name), ("lambda.layer", f"{exp.layer_name}-deps")}
     out |= {("lambda.function", fn.function_name) for fn in exp.lambdas.values()}
     out |= {("lambda.permission", f"{r.function_name}/apigateway") for r in exp.routes.values()}
     authorizer = exp.lambdas[exp.api.authorizer_lambda].function_name

@@ -144,6 +144,7 @@ def bundles_step(d: Deployment) -> Result:
     sources = sorted({fn.source for fn in d.exp.lambdas.values()})
     built = {src: bundle.build_dir(src, root / src) for src in sources}
     built["layer"] = bundle.build_layer(root)
+    built["deps_layer"] = bundle.build_deps_layer(root, d.settings.cache_dir)
     return built, []
 
 
@@ -169,4 +170,15 @@ def roles_step(d: Deployment) -> Result:
 
 def layer_step(d: Deployment) -> Result:
     arn, change = lambda_.ensure_layer(d.clients, d.exp.layer_name, d.results["bundles"]["layer"])
+    return arn, [change]
+
+
+def deps_layer_name(d: Deployment) -> str:
+    """The third-party layer's name, as Terraform's ``${var.layer_name}-deps``."""
+    return f"{d.exp.layer_name}-deps"
+
+
+def deps_layer_step(d: Deployment) -> Result:
+    bundles = d.results["bundles"]
+    arn, change = lambda_.ensure_layer(d.clients, deps_layer_name(d), bundles["deps_layer"])
     return arn, [change]

@@ -24,6 +24,7 @@ from atelier.config import Settings
 from atelier.emulator import ministack_bridge as bridge
 from atelier.emulator.executor import Executor, StartError, TaskSpec
 from atelier.emulator.gpu import GpuInfo
+from atelier.emulator.iam import task_role
 from atelier.emulator.taskspec import build_task, essential_container
 
 log = logging.getLogger("atelier.ecs")
@@ -115,6 +116,9 @@ class EcsTaskExecutor:
             self.ips.give_back(ip)
             self._fail(ref, td, exc.reason)
             return
+        session = task_role.apply(built.spec.env, ref.account, ref.task, td)
+        if session:
+            log.info("task %s runs as %s", ref.task_id, session)
         try:
             handle = self.executor.start(built.spec)
         except StartError as exc:

@@ -41,6 +41,7 @@ class Counterpart:
     terraform: tuple[TfResource, ...]
     name_format: str = "{}"  # applied to each source value (e.g. "{}-subnets")
     note: str = ""
+    also: tuple[str, ...] = ()  # further formats of the same sources (e.g. "{}-deps")
 
 
 def _r(address: str, attr: str, expr: str, for_each: str | None = None,
@@ -109,9 +110,11 @@ COUNTERPARTS: tuple[Counterpart, ...] = (
     Counterpart("lambda.function", "atelier-{env}-{lambda}", ("lambdas.*.function_name",), (
         _r("api/aws_lambda_function.this", "function_name", "each.value.function_name",
            "var.lambdas"),)),
-    Counterpart("lambda.layer", "atelier-{env}-shared", ("layer_name",), (
+    Counterpart("lambda.layer", "atelier-{env}-shared, atelier-{env}-shared-deps", ("layer_name",), (
         _r("api/aws_lambda_layer_version.shared", "layer_name", "var.layer_name", None,
-           ("layer_name", "local.t.layer_name")),)),
+           ("layer_name", "local.t.layer_name")),
+        _r("api/aws_lambda_layer_version.deps", "layer_name", "${var.layer_name}-deps"),
+    ), also=("{}-deps",), note="the shared code layer and the pip-built third-party layer"),
     Counterpart("lambda.permission", "{function}/{statement id}", (), (
         _r("api/aws_lambda_permission.route", "action", "lambda:InvokeFunction", "var.routes",
            ("routes", "local.t.routes")),
@@ -182,8 +185,6 @@ TERRAFORM_ONLY: dict[str, str] = {
     "runner and the monitor loop call the API",
     "monitoring/aws_iam_role.canary": "the canary's role (see aws_synthetics_canary)",
     "monitoring/aws_cloudwatch_metric_alarm.canary": "alarm on the canary's success rate",
-    "api/aws_lambda_layer_version.deps": "third-party packages of the lambdas: locally they "
-    "run with the runtime's interpreter, which has them (the app extra)",
     "aws_kms_key": "customer-managed encryption key: the emulator encrypts nothing",
     "aws_kms_alias": "alias of the KMS key",
     "aws_flow_log": "VPC flow logs: no packets cross a VPC locally",
@@ -251,7 +252,8 @@ def expected_names(counterpart: Counterpart, expansion: Expansion) -> set[str] |
         return None
     dumped = expansion.model_dump()
     return {
-        counterpart.name_format.format(value)
+        fmt.format(value)
+        for fmt in (counterpart.name_format, *counterpart.also)
         for source in counterpart.sources
         for value in _values(dumped, source.split("."))
     }
