@@ -61,7 +61,8 @@ def network_step(d: Deployment) -> Result:
 
 
 def buckets_step(d: Deployment) -> Result:
-    local = d.exp.env == "local"
+    # `atelier deploy` targets the runtime, where no CDN fronts the website bucket: it is served
+    # publicly (IAM is enforced, so an anonymous GET needs the public-read policy)
     calls = [
         partial(
             s3.ensure_bucket,
@@ -69,7 +70,7 @@ def buckets_step(d: Deployment) -> Result:
             b.name,
             versioned=b.versioned,
             website=b.website,
-            public_website=b.website and local,
+            public_website=b.website,
             tags=d.tags,
         )
         for b in d.exp.buckets.values()
