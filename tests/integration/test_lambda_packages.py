@@ -35,7 +35,9 @@ def role(runtime: Any) -> str:
              "Principal": {"Service": "lambda.amazonaws.com"}}]}  # fmt: skip
     iam = runtime.client("iam")
     name = f"packages-{uuid.uuid4().hex[:6]}"
-    return str(iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"])
+    return str(
+        iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    )
 
 
 def invoke(lam: Any, role: str, layers: list[str]) -> tuple[str | None, dict[str, Any]]:

@@ -8,6 +8,7 @@ compete for the CPU.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import io
 import statistics
@@ -57,12 +58,12 @@ def _ensure_role(lam: Any) -> None:
         aws_access_key_id="test",
         aws_secret_access_key="test",  # noqa: S106 - the emulator's fixed test key
     )
-    trust = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole",' \
+    trust = (
+        '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole",'
         '"Principal":{"Service":"lambda.amazonaws.com"}}]}'
-    try:
+    )
+    with contextlib.suppress(iam.exceptions.EntityAlreadyExistsException):
         iam.create_role(RoleName=ROLE.rsplit("/", 1)[-1], AssumeRolePolicyDocument=trust)
-    except iam.exceptions.EntityAlreadyExistsException:
-        pass
 
 
 def _function(lam: Any, name: str, source: str) -> str:

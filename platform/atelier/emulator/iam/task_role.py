@@ -18,9 +18,9 @@ NO_HOST_FILES = {"AWS_SHARED_CREDENTIALS_FILE": "/dev/null", "AWS_CONFIG_FILE": 
 AWS_KEYS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 
 
-def task_environment(account: str, task: dict[str, Any], td: dict[str, Any]) -> (
-    tuple[dict[str, str], str | None]
-):
+def task_environment(
+    account: str, task: dict[str, Any], td: dict[str, Any]
+) -> tuple[dict[str, str], str | None]:
     """``(environment to set, session ARN or None)`` for one task; keys absent from the
     environment are to be removed (see :func:`apply`)."""
     if not compat.enforcing():
@@ -35,9 +35,9 @@ def task_environment(account: str, task: dict[str, Any], td: dict[str, Any]) -> 
     return {**creds.as_env(), **NO_HOST_FILES}, creds.arn
 
 
-def apply(env: dict[str, str], account: str, task: dict[str, Any], td: dict[str, Any]) -> (
-    str | None
-):
+def apply(
+    env: dict[str, str], account: str, task: dict[str, Any], td: dict[str, Any]
+) -> str | None:
     """Replace the AWS keys in ``env`` by the task's own; returns the session ARN if any."""
     for key in AWS_KEYS:
         env.pop(key, None)

@@ -49,8 +49,11 @@ def _wanted() -> dict[str, str]:
 
 
 def site_packages(root: Path) -> Path:
-    return root / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / (
-        "site-packages"
+    return (
+        root
+        / "lib"
+        / f"python{sys.version_info.major}.{sys.version_info.minor}"
+        / ("site-packages")
     )
 
 

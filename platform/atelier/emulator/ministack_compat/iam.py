@@ -53,9 +53,9 @@ def role_exists(account: str, role_name: str) -> bool:
         return iam_svc._roles.get(role_name) is not None
 
 
-def register_role_session(account: str, role_arn: str, session_name: str, seed: str) -> (
-    SessionCredentials
-):
+def register_role_session(
+    account: str, role_arn: str, session_name: str, seed: str
+) -> SessionCredentials:
     """Temporary keys of an ``assumed-role`` session of ``role_arn`` (deterministic per
     ``seed``, like MiniStack's Lambda sessions, so a restart of the same task reuses them)."""
     from ministack.services import sts as sts_svc

@@ -41,7 +41,7 @@ def use_interpreter(python: str) -> None:
 
     original = lambda_runtime._detect_runtime_binary
     if getattr(original, "_atelier", False):
-        original = original.__wrapped__  # type: ignore[attr-defined]
+        original = original.__wrapped__
 
     def detect(runtime: str) -> tuple[str, str]:
         binary, script = original(runtime)
@@ -57,9 +57,7 @@ def _as_import_module_error(result: dict[str, Any], request_id: str) -> dict[str
     if not (result.get("error") and isinstance(body, dict)):
         return result
     message = str(body.get("errorMessage", ""))
-    if body.get("errorType") == "RuntimeError" and message.startswith(
-        INIT_PREFIX + IMPORT_PREFIX
-    ):
+    if body.get("errorType") == "RuntimeError" and message.startswith(INIT_PREFIX + IMPORT_PREFIX):
         result["body"] = {
             "errorMessage": message.removeprefix(INIT_PREFIX),
             "errorType": "Runtime.ImportModuleError",
