@@ -1,0 +1,53 @@
+"""The MiniStack internals the IAM and Lambda-interpreter fixes rely on are still there."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+from atelier.emulator.ministack_compat import iam, lambda_python
+
+INTERNALS = sorted({**iam.REQUIRED_INTERNALS, **lambda_python.REQUIRED_INTERNALS}.items())
+
+
+@pytest.mark.parametrize(("module", "names"), INTERNALS)
+def test_required_internals_exist(module: str, names: tuple[str, ...]) -> None:
+    mod = importlib.import_module(module)
+    missing = [name for name in names if not hasattr(mod, name)]
+    assert not missing, f"{module} no longer has {missing}: update ministack_compat"
+
+
+def test_the_worker_script_still_reports_init_errors_the_way_the_patch_expects() -> None:
+    from ministack.core import lambda_runtime
+
+    assert lambda_python.INIT_ERROR in lambda_runtime._PYTHON_WORKER_SCRIPT
+
+
+def test_an_import_failure_becomes_runtime_import_module_error() -> None:
+    failed = {"error": True, "body": {"errorType": "RuntimeError", "errorMessage":
+              "Worker init failed: Unable to import module 'index': No module named 'jwt'"}}  # fmt: skip
+    body = lambda_python._as_import_module_error(failed, "req-1")["body"]
+    assert body == {
+        "errorMessage": "Unable to import module 'index': No module named 'jwt'",
+        "errorType": "Runtime.ImportModuleError",
+        "requestId": "req-1",
+        "stackTrace": [],
+    }
+    other = {"error": True, "body": {"errorType": "RuntimeError", "errorMessage": "boom"}}
+    assert lambda_python._as_import_module_error(other, "r")["body"]["errorType"] == "RuntimeError"
+
+
+def test_a_role_session_is_an_assumed_role_of_that_role() -> None:
+    from ministack.services import sts
+
+    creds = iam.register_role_session(
+        "000000000000", "arn:aws:iam::000000000000:role/r", "task-1", seed="arn:task/1"
+    )
+    try:
+        assert creds.access_key_id.startswith("ASIA")
+        assert creds.arn == "arn:aws:sts::000000000000:assumed-role/r/task-1"
+        assert sts._sessions[creds.access_key_id]["SessionToken"] == creds.session_token
+    finally:
+        iam.forget_session(creds.access_key_id)
+    assert creds.access_key_id not in sts._sessions
