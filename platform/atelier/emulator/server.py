@@ -85,8 +85,9 @@ async def _serve(settings: Settings) -> None:
         from atelier.emulator import lambda_tuning
 
         log.info("Lambda worker fixes applied: %s", ", ".join(lambda_tuning.apply()))
-    from atelier.emulator.ministack_compat import lambda_python
+    from atelier.emulator.ministack_compat import iam_ecs, lambda_python
 
+    iam_ecs.apply()  # ECS task calls authorized on AWS's resources and ecs:cluster
     lambda_python.report_import_errors()
     if settings.lambda_isolated:
         from atelier.emulator.lambda_ import python_runtime

@@ -6,9 +6,13 @@ import importlib
 
 import pytest
 
-from atelier.emulator.ministack_compat import iam, lambda_python
+from atelier.emulator.ministack_compat import iam, iam_ecs, lambda_python
 
-INTERNALS = sorted({**iam.REQUIRED_INTERNALS, **lambda_python.REQUIRED_INTERNALS}.items())
+INTERNALS = [
+    (module, names)
+    for compat in (iam, iam_ecs, lambda_python)
+    for module, names in sorted(compat.REQUIRED_INTERNALS.items())
+]
 
 
 @pytest.mark.parametrize(("module", "names"), INTERNALS)
@@ -51,3 +55,14 @@ def test_a_role_session_is_an_assumed_role_of_that_role() -> None:
     finally:
         iam.forget_session(creds.access_key_id)
     assert creds.access_key_id not in sts._sessions
+
+
+def test_ecs_task_calls_are_authorized_on_aws_resources() -> None:
+    region, account = "us-east-1", "000000000000"
+    td = f"arn:aws:ecs:{region}:{account}:task-definition/fam:3"
+    assert iam_ecs.task_resource("RunTask", {"taskDefinition": td, "cluster": "c"}, region,
+                                 account) == td  # fmt: skip
+    assert iam_ecs.task_resource("DescribeTasks", {"cluster": "c", "tasks": ["abc"]}, region,
+                                 account) == f"arn:aws:ecs:{region}:{account}:task/c/abc"  # fmt: skip
+    assert iam_ecs.task_resource("ListTasks", {"cluster": "c"}, region, account) is None
+    assert iam_ecs._cluster_arn({}, region, account).endswith(":cluster/default")
