@@ -23,6 +23,11 @@ def resources(exp: Expansion) -> set[tuple[str, str]]:
     groups = {fn.log_group for fn in exp.lambdas.values()}
     groups |= {p.log_group for p in exp.pipelines.values()} | {exp.api.log_group}
     out |= {("logs.group", g) for g in groups}
+    out |= {
+        ("logs.metric_filter", f"{p.log_group}:jobs-failed")
+        for p in exp.pipelines.values()
+        if p.kind != "service"
+    }
     out |= {("sns.topic", exp.alerts_topic), ("ecs.cluster", exp.cluster)}
     out |= {("ecr.repository", repo) for repo in exp.repositories.values()}
     out |= {("iam.role", fn.role_name) for fn in exp.lambdas.values()}

@@ -27,6 +27,7 @@ from atelier.deploy import (
 from atelier.deploy.change import Change
 from atelier.deploy.context import DB_USERNAME, Deployment, availability_zones
 from atelier.deploy.policies import Arns, execution_policies, lambda_policies, task_policies
+from atelier.topology import Expansion
 
 T = TypeVar("T")
 Result = tuple[Any, list[Change]]
@@ -132,7 +133,13 @@ def logs_step(d: Deployment) -> Result:
             d.exp.api.log_group,
         }
     )
-    return None, monitoring.ensure_log_groups(d.clients, names, d.exp.log_retention_days)
+    changes = monitoring.ensure_log_groups(d.clients, names, d.exp.log_retention_days)
+    return None, changes + monitoring.ensure_metric_filters(d.clients, task_log_groups(d.exp))
+
+
+def task_log_groups(exp: Expansion) -> list[str]:
+    """The log groups of the pipelines that are jobs (not services): JobsFailed is counted there."""
+    return sorted(p.log_group for p in exp.pipelines.values() if p.kind != "service")
 
 
 def topic_step(d: Deployment) -> Result:

@@ -37,7 +37,9 @@ class TfResource:
 class Counterpart:
     kind: str  # the deployer's Change.kind
     pattern: str  # the name, for people
-    sources: tuple[str, ...]  # expansion paths of the names ("tables.*.name"); () = by kind only
+    # expansion paths of the names ("tables.*.name", "pipelines.*[kind!=service].log_group");
+    # () = matched by kind only
+    sources: tuple[str, ...]
     terraform: tuple[TfResource, ...]
     name_format: str = "{}"  # applied to each source value (e.g. "{}-subnets")
     note: str = ""
@@ -127,6 +129,12 @@ COUNTERPARTS: tuple[Counterpart, ...] = (
                 ("lambdas.*.log_group", "pipelines.*.log_group", "api.log_group"), (
         _r("monitoring/aws_cloudwatch_log_group.this", "name", "each.key",
            "toset(var.log_group_names)", ("log_group_names", "local.log_groups")),)),
+    Counterpart("logs.metric_filter", "/ecs/{family}:jobs-failed",
+                ("pipelines.*[kind!=service].log_group",), (
+        _r("monitoring/aws_cloudwatch_log_metric_filter.jobs_failed", "name", "jobs-failed",
+           "toset(var.task_log_groups)", ("task_log_groups", "local.task_log_groups")),),
+        name_format="{}:jobs-failed",
+        note="on the task (not service) log groups; a filter is named within its log group"),
     Counterpart("cloudwatch.alarm", "atelier-{env}-{alarm}", ("alarms.*.name",), (
         _r("monitoring/aws_cloudwatch_metric_alarm.this", "alarm_name", "each.value.name",
            "var.alarms", ("alarms", "local.t.alarms")),)),
@@ -209,8 +217,6 @@ TERRAFORM_ONLY: dict[str, str] = {
     "aws_api_gateway_account": "account-wide API Gateway logging role",
     "aws_ecr_lifecycle_policy": "image retention in ECR: locally images are Dockerfiles",
     "aws_sns_topic_subscription": "e-mail subscribers of the alert topic (per env tfvars)",
-    "aws_cloudwatch_log_metric_filter": "JobsFailed from task logs: locally the monitor loop "
-    "publishes the metric",
 }
 
 # Lambda environment variables Terraform sets beyond the expansion's (which both targets share):
@@ -240,6 +246,11 @@ def _values(node: Any, parts: list[str]) -> Iterable[Any]:
     if head == "*":
         for value in node.values():
             yield from _values(value, rest)
+    elif head.startswith("*[") and "!=" in head:  # "*[kind!=service]": values but those
+        key, _, excluded = head[2:-1].partition("!=")
+        for value in node.values():
+            if value.get(key) != excluded:
+                yield from _values(value, rest)
     elif head == "*key":
         yield from node
     else:
