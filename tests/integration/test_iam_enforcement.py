@@ -22,8 +22,7 @@ import yaml
 
 from atelier.config import REPO_ROOT
 from atelier.deploy.policies import Arns, lambda_policies, task_policies
-from atelier.topology import expand, load
-from atelier.topology.expand import Expansion
+from atelier.topology import Expansion, expand, load
 
 pytestmark = pytest.mark.integration
 ENV = "iamtest"

@@ -1,1 +1,1 @@
-"""The only modules that import MiniStack's internals (pinned: see each module's docstring)."""
+"""The only package that imports MiniStack's internals (pinned: see each module's docstring)."""
