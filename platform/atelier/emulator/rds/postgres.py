@@ -73,7 +73,8 @@ class PostgresProcess:
         self.log_path, self.user, self.durable = log_path, user, durable
         # rds.force_ssl: the instance's port is the TLS-only proxy's; the postmaster listens on
         # a second loopback port
-        self.tls, self.proxy = tls, None
+        self.tls = tls
+        self.proxy: TlsOnlyProxy | None = None
         self.listen_port = _free_port() if tls is not None else port
         self.socket_dir = Path(tempfile.mkdtemp(prefix="atelier-pg-"))
         self.proc: subprocess.Popen[bytes] | None = None
