@@ -35,6 +35,7 @@ def resources(exp: Expansion) -> set[tuple[str, str]]:
         out |= {("iam.role", pipe.task_role_name), ("iam.role", pipe.execution_role_name)}
         out.add(("ecs.task_definition", pipe.family))
     out |= {("rds.subnet_group", db_subnet_group(exp)), ("rds.instance", exp.database.identifier)}
+    out.add(("rds.parameter_group", f"{exp.database.identifier}-params"))
     for svc in exp.services.values():
         out |= {
             ("elbv2.load_balancer", svc.alb_name),

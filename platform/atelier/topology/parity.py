@@ -88,6 +88,9 @@ COUNTERPARTS: tuple[Counterpart, ...] = (
     Counterpart("rds.subnet_group", "atelier-{env}-db-subnets", ("database.identifier",), (
         _r("data/aws_db_subnet_group.this", "name", "${var.database.identifier}-subnets"),),
         name_format="{}-subnets"),
+    Counterpart("rds.parameter_group", "atelier-{env}-db-params", ("database.identifier",), (
+        _r("data/aws_db_parameter_group.this", "name", "${var.database.identifier}-params"),),
+        name_format="{}-params", note="rds.force_ssl=1: the runtime's RDS engine forces TLS"),
     Counterpart("ecr.repository", "atelier/{pipeline}", ("repositories.*",), (
         _r("ecs_task/aws_ecr_repository.this", "name", "each.value", "var.repositories",
            ("repositories", "local.t.repositories")),)),
@@ -208,8 +211,6 @@ TERRAFORM_ONLY: dict[str, str] = {
     "aws_appautoscaling_target": "service autoscaling: locally the supervisor keeps desiredCount "
     "(local max_count is 1)",
     "aws_appautoscaling_policy": "service autoscaling (see aws_appautoscaling_target)",
-    "aws_db_parameter_group": "RDS engine parameters (force_ssl, slow query log): the local "
-    "PostgreSQL runs with its defaults",
     "data/aws_iam_role.rds_monitoring": "RDS enhanced monitoring role",
     "aws_iam_role_policy_attachment": "AWS-managed policies of Terraform-only service roles "
     "(RDS monitoring, GPU instances, API Gateway logging)",
