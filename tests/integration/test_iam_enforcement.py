@@ -187,3 +187,21 @@ def test_a_task_without_a_task_role_has_no_credentials(runtime: Any, table: str)
     ecs.create_cluster(clusterName="iam")
     code, lines = _run_task(runtime, ecs, None, table)
     assert code == 2 and lines[-1].startswith("error=NoCredentialsError"), lines
+
+
+def test_root_keys_may_do_everything_and_an_unknown_key_nothing(runtime: Any) -> None:
+    """What `atelier deploy` relies on: the test keys are the account root. A key the runtime
+    never issued is refused, as AWS refuses it."""
+    import boto3
+    from botocore.exceptions import ClientError
+
+    name = f"anyone-{uuid.uuid4().hex[:6]}"
+    runtime.client("sqs").create_queue(QueueName=name)  # root: no policy needed
+    stranger = boto3.client(
+        "sqs", endpoint_url=runtime.endpoint_url, region_name="us-east-1",
+        aws_access_key_id="AKIAIOSFODNN7EXAMPLE", aws_secret_access_key="wJalrXUtnFEMI/K7MDENG",
+    )  # fmt: skip
+    with pytest.raises(ClientError) as refused:
+        stranger.list_queues()
+    assert refused.value.response["Error"]["Code"] in {
+        "InvalidClientTokenId", "UnrecognizedClientException", "InvalidAccessKeyId"}  # fmt: skip
