@@ -4,9 +4,9 @@ The same deterministic zips as ``atelier deploy`` (atelier.deploy.bundle): one p
 topology (``<lambda>.zip``, from the lambda's ``source`` folder), the shared layer
 (``shared-layer.zip``: ``python/lambda_shared/`` and ``python/ml_common/``) and the API canary
 (``canary.zip``); with ``--deps``, also the third-party layer (``deps-layer.zip``:
-lambdas/requirements.txt installed by pip for the Lambda platform; the local runtime too runs
-the lambdas with only what they ship). terraform/modules/api and terraform/modules/monitoring
-read them from ``var.bundle_dir``.
+lambdas/shared/requirements.txt installed by pip for the Lambda platform; the local runtime
+too runs the lambdas with only what they ship). terraform/modules/api and
+terraform/modules/monitoring read them from ``var.bundle_dir``.
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ def bundles(env: str) -> dict[str, Bundle]:
 
 
 def deps_layer() -> Bundle:
-    """lambdas/requirements.txt for python3.11 on x86_64 Lambda, as ``python/...`` in a zip
-    (the same builder and cache as ``atelier deploy``)."""
+    """lambdas/shared/requirements.txt for python3.11 on x86_64 Lambda, as ``python/...`` in a
+    zip (the same builder and cache as ``atelier deploy``)."""
     return build_deps_layer(ROOT, get_settings().cache_dir)
 
 

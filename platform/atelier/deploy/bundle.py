@@ -67,7 +67,7 @@ def zip_entries(entries: Iterable[tuple[str, bytes]]) -> bytes:
 # ``sys.path``). ``ml_common`` ships beside ``lambda_shared`` so the API applies the image task's
 # own link rules (``ml_common.links.check_link``) before it stores a job: one copy of the rules.
 LAYER_SOURCES = (
-    ("lambdas/shared", "python/"),
+    ("lambdas/shared/lambda_shared", "python/lambda_shared/"),
     ("pipelines/common/ml_common", "python/ml_common/"),
 )
 
@@ -111,7 +111,7 @@ def build_layer(repo_root: Path) -> Bundle:
 # The third-party layer: lambdas/requirements.txt installed by pip for the Lambda platform
 # (python3.11, x86_64, wheels only), as ``python/<package>`` in a zip. boto3 and its
 # dependencies are not in it: AWS's runtime has them (and so does the local one).
-DEPS_REQUIREMENTS = "lambdas/requirements.txt"
+DEPS_REQUIREMENTS = "lambdas/shared/requirements.txt"
 PIP_PLATFORM = (
     "--platform", "manylinux2014_x86_64", "--python-version", "3.11",
     "--implementation", "cp", "--only-binary=:all:",
