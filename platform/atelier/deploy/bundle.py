@@ -108,7 +108,7 @@ def build_layer(repo_root: Path) -> Bundle:
     return Bundle(name="shared-layer", data=zip_entries(entries))
 
 
-# The third-party layer: lambdas/requirements.txt installed by pip for the Lambda platform
+# The third-party layer: lambdas/shared/requirements.txt installed by pip for the Lambda platform
 # (python3.11, x86_64, wheels only), as ``python/<package>`` in a zip. boto3 and its
 # dependencies are not in it: AWS's runtime has them (and so does the local one).
 DEPS_REQUIREMENTS = "lambdas/shared/requirements.txt"

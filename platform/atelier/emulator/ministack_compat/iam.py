@@ -17,9 +17,7 @@ from dataclasses import dataclass
 
 REQUIRED_INTERNALS: dict[str, tuple[str, ...]] = {
     "ministack.app": ("AUTH",),
-    "ministack.services.sts": ("register_session", "_sessions"),
-    "ministack.services.iam": ("_roles",),
-    "ministack.core.lambda_runtime": ("execution_credentials",),
+    "ministack.services.sts": ("register_session", "_sessions.pop"),
 }
 
 
@@ -43,14 +41,6 @@ def enforcing() -> bool:
     from ministack import app
 
     return bool(app.AUTH)
-
-
-def role_exists(account: str, role_name: str) -> bool:
-    from ministack.core.responses import request_scope
-    from ministack.services import iam as iam_svc
-
-    with request_scope(account, "us-east-1"):
-        return iam_svc._roles.get(role_name) is not None
 
 
 def register_role_session(

@@ -23,6 +23,7 @@ from typing import Any
 REQUIRED_INTERNALS: dict[str, tuple[str, ...]] = {
     "ministack.core.iam_actions": ("extract_resource_arn", "request_tag_context"),
     "ministack.services.ecs": ("_resolve_td_key",),
+    "ministack.core.responses": ("get_account_id", "get_region"),
 }
 TARGET_PREFIX = "AmazonEC2ContainerServiceV20141113."
 RUN = {"RunTask", "StartTask"}

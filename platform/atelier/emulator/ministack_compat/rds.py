@@ -36,7 +36,7 @@ REQUIRED_INTERNALS: dict[str, tuple[str, ...]] = {
         "_start_rds_container_for_instance",
         "get_account_id",
         "get_region",
-        "_param_groups",
+        "_param_groups.get",
     ),
 }
 
