@@ -265,7 +265,8 @@ def deploy_terraform_local(session: nox.Session) -> None:
     _install(session)
     _pip(session, "terraform-local")
     dist = ROOT / "dist"
-    session.run("python", "terraform/bundles.py", "--env", "local", "--out", str(dist), env=env)
+    session.run("python", "terraform/bundles.py", "--env", "local", "--deps", "--out", str(dist),
+                env=env)
     env_dir = ROOT / "terraform" / "envs" / "local"
     session.run("tflocal", f"-chdir={env_dir}", "init", "-input=false", env=env)
     session.run(

@@ -4,20 +4,25 @@ The same deterministic zips as ``atelier deploy`` (atelier.deploy.bundle): one p
 topology (``<lambda>.zip``, from the lambda's ``source`` folder), the shared layer
 (``shared-layer.zip``: ``python/lambda_shared/`` and ``python/ml_common/``) and the API canary
 (``canary.zip``); with ``--deps``, also the third-party layer (``deps-layer.zip``:
-lambdas/shared/requirements.txt installed by pip for the Lambda platform; locally the runtime's
-interpreter has them). terraform/modules/api and terraform/modules/monitoring read them from
-``var.bundle_dir``.
+lambdas/shared/requirements.txt installed by pip for the Lambda platform; the local runtime
+too runs the lambdas with only what they ship). terraform/modules/api and
+terraform/modules/monitoring read them from ``var.bundle_dir``.
 """
 
 from __future__ import annotations
 
 import argparse
-import subprocess
-import sys
-import tempfile
 from pathlib import Path
 
-from atelier.deploy.bundle import Bundle, build_dir, build_layer, source_files, zip_entries
+from atelier.config import get_settings
+from atelier.deploy.bundle import (
+    Bundle,
+    build_deps_layer,
+    build_dir,
+    build_layer,
+    source_files,
+    zip_entries,
+)
 from atelier.topology import expand, load
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,16 +49,9 @@ def canary_bundle() -> Bundle:
 
 
 def deps_layer() -> Bundle:
-    """lambdas/shared/requirements.txt for python3.11 on x86_64 Lambda, as ``python/...`` in a zip."""
-    with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run(
-            [sys.executable, "-m", "pip", "install", "--quiet", "--no-compile",
-             "-r", str(ROOT / "lambdas" / "shared" / "requirements.txt"), "--target", tmp,
-             "--platform", "manylinux2014_x86_64", "--python-version", "3.11",
-             "--implementation", "cp", "--only-binary=:all:"],
-            check=True,
-        )  # fmt: skip
-        return build_dir("deps-layer", Path(tmp), prefix="python/")
+    """lambdas/shared/requirements.txt for python3.11 on x86_64 Lambda, as ``python/...`` in a
+    zip (the same builder and cache as ``atelier deploy``)."""
+    return build_deps_layer(ROOT, get_settings().cache_dir)
 
 
 def main() -> None:

@@ -32,7 +32,21 @@ class Settings(BaseSettings):
         le=3600,
         description="simulated clock: seconds of runtime time per real second",
     )
+    iam_enforce: bool = Field(
+        default=True,
+        description="evaluate IAM policies on every call (MiniStack AUTH=true): Lambdas run "
+        "as their execution role, ECS tasks as their task role; the root test keys stay allowed",
+    )
+    lambda_isolated: bool = Field(
+        default=True,
+        description="Python functions run with the stdlib + boto3 only (as AWS's runtime), "
+        "their bundle and their layers; false: the runtime's own interpreter and packages",
+    )
     repo_root: Path = Field(default=REPO_ROOT)
+    cache_dir: Path = Field(
+        default=Path.home() / ".cache" / "atelier",
+        description="built artifacts kept across homes (the lambdas' pip-built dependency layer)",
+    )
 
     @property
     def endpoint_url(self) -> str:

@@ -144,7 +144,9 @@ def test_from_scratch_every_resource_exists(env: dict[str, str], deployed: dict[
     lam = _aws(env, "lambda")
     for fn in exp.lambdas.values():
         conf = lam.get_function_configuration(FunctionName=fn.function_name)
-        assert conf["Runtime"] == "python3.11" and len(conf["Layers"]) == 1
+        layers = [layer["Arn"].split(":")[6] for layer in conf["Layers"]]
+        assert conf["Runtime"] == "python3.11"
+        assert layers == [f"{exp.layer_name}-deps", exp.layer_name]  # third-party, then shared
         variables = conf["Environment"]["Variables"]
         assert variables["JOBS_TABLE"] == exp.tables["jobs"].name
         assert variables["DB_SECRET_ARN"] == out["secrets"]["db"]

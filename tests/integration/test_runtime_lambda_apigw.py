@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import json
 import urllib.error
@@ -44,6 +45,22 @@ def handler(event, context):
     return {"statusCode": 200, "headers": {"Content-Type": "application/json"},
             "body": json.dumps({"ok": True, "principal": principal})}
 """
+
+
+@pytest.fixture(scope="module", autouse=True)
+def lambda_role(runtime: Any) -> None:
+    """The functions' execution role (IAM is enforced: CreateFunction wants a real role)."""
+    iam = runtime.client("iam")
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+             "Principal": {"Service": "lambda.amazonaws.com"}}]}  # fmt: skip
+    with contextlib.suppress(iam.exceptions.EntityAlreadyExistsException):
+        iam.create_role(
+            RoleName=ROLE.rsplit("/", 1)[-1], AssumeRolePolicyDocument=json.dumps(trust)
+        )
+    list_buckets = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"}]}  # fmt: skip
+    iam.put_role_policy(RoleName=ROLE.rsplit("/", 1)[-1], PolicyName="list-buckets",
+                        PolicyDocument=json.dumps(list_buckets))  # fmt: skip
 
 
 def bundle(source: str) -> bytes:

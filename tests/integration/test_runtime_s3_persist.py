@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -25,6 +27,24 @@ def test_s3_website_serves_index_html(runtime: Runtime) -> None:
         Bucket="site", WebsiteConfiguration={"IndexDocument": {"Suffix": "index.html"}}
     )
     port = runtime.port
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{port}/", headers={"Host": f"site.s3-website.localhost:{port}"}
+    )
+    # IAM is enforced: as on AWS, an anonymous reader needs the bucket to be public
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(req, timeout=10)
+    assert refused.value.code == 403
+    s3.put_public_access_block(
+        Bucket="site",
+        PublicAccessBlockConfiguration={
+            key: False
+            for key in ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy",
+                        "RestrictPublicBuckets")
+        },
+    )  # fmt: skip
+    public_read = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*",
+                   "Action": "s3:GetObject", "Resource": "arn:aws:s3:::site/*"}]}  # fmt: skip
+    s3.put_bucket_policy(Bucket="site", Policy=json.dumps(public_read))
     req = urllib.request.Request(
         f"http://127.0.0.1:{port}/", headers={"Host": f"site.s3-website.localhost:{port}"}
     )

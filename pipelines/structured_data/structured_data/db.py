@@ -45,6 +45,8 @@ def conninfo_from_secret(secret: dict[str, Any]) -> dict[str, Any]:
         "user": secret["username"],
         "password": secret.get("password") or None,
         "dbname": secret["dbname"],
+        # "require" where the instance forces TLS (rds.force_ssl, on AWS and locally)
+        "sslmode": secret.get("sslmode") or "prefer",
         "connect_timeout": CONNECT_TIMEOUT,
     }
 

@@ -10,6 +10,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import subprocess
+import sys
+import tempfile
 import zipfile
 from collections import Counter
 from collections.abc import Iterable
@@ -103,3 +106,46 @@ def build_layer(repo_root: Path) -> Bundle:
     if clashes:
         raise ValueError(f"bundle shared-layer: two sources give {', '.join(clashes)}")
     return Bundle(name="shared-layer", data=zip_entries(entries))
+
+
+# The third-party layer: lambdas/shared/requirements.txt installed by pip for the Lambda platform
+# (python3.11, x86_64, wheels only), as ``python/<package>`` in a zip. boto3 and its
+# dependencies are not in it: AWS's runtime has them (and so does the local one).
+DEPS_REQUIREMENTS = "lambdas/shared/requirements.txt"
+PIP_PLATFORM = (
+    "--platform", "manylinux2014_x86_64", "--python-version", "3.11",
+    "--implementation", "cp", "--only-binary=:all:",
+)  # fmt: skip
+
+
+def deps_layer_key(repo_root: Path) -> str:
+    """What the layer depends on: the requirements file and pip's target platform."""
+    text = (repo_root / DEPS_REQUIREMENTS).read_bytes()
+    return hashlib.sha256(text + " ".join(PIP_PLATFORM).encode()).hexdigest()[:16]
+
+
+def build_deps_layer(repo_root: Path, cache_dir: Path | None = None) -> Bundle:
+    """The third-party layer of ``repo_root``; pip runs once per requirements file (the zip is
+    kept in ``cache_dir``, keyed by :func:`deps_layer_key`)."""
+    cached = cache_dir / f"deps-layer-{deps_layer_key(repo_root)}.zip" if cache_dir else None
+    if cached is not None and cached.is_file():
+        return Bundle(name="deps-layer", data=cached.read_bytes())
+    with tempfile.TemporaryDirectory() as tmp:
+        done = subprocess.run(
+            [sys.executable, "-m", "pip", "install", "--quiet", "--no-compile",
+             "--disable-pip-version-check", "-r", str(repo_root / DEPS_REQUIREMENTS),
+             "--target", tmp, *PIP_PLATFORM],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        if done.returncode != 0:
+            tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
+            raise RuntimeError(
+                f"bundle deps-layer: pip could not install {DEPS_REQUIREMENTS}: {' / '.join(tail)}"
+            )
+        layer = build_dir("deps-layer", Path(tmp), prefix="python/")
+    if cached is not None:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_suffix(".part")
+        partial.write_bytes(layer.data)
+        partial.replace(cached)
+    return layer

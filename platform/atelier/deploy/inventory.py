@@ -25,6 +25,11 @@ def resources(exp: Expansion) -> set[tuple[str, str]]:
     groups = {fn.log_group for fn in exp.lambdas.values()}
     groups |= {p.log_group for p in exp.pipelines.values()} | {exp.api.log_group}
     out |= {("logs.group", g) for g in groups}
+    out |= {
+        ("logs.metric_filter", f"{p.log_group}:jobs-failed")
+        for p in exp.pipelines.values()
+        if p.kind != "service"
+    }
     out |= {("sns.topic", exp.alerts_topic), ("ecs.cluster", exp.cluster)}
     out |= {("ecr.repository", repo) for repo in exp.repositories.values()}
     out |= {("iam.role", fn.role_name) for fn in exp.lambdas.values()}
@@ -32,6 +37,7 @@ def resources(exp: Expansion) -> set[tuple[str, str]]:
         out |= {("iam.role", pipe.task_role_name), ("iam.role", pipe.execution_role_name)}
         out.add(("ecs.task_definition", pipe.family))
     out |= {("rds.subnet_group", db_subnet_group(exp)), ("rds.instance", exp.database.identifier)}
+    out.add(("rds.parameter_group", f"{exp.database.identifier}-params"))
     for svc in exp.services.values():
         out |= {
             ("elbv2.load_balancer", svc.alb_name),
@@ -39,7 +45,7 @@ def resources(exp: Expansion) -> set[tuple[str, str]]:
             ("elbv2.listener", f"{svc.alb_name}:80"),
             ("ecs.service", svc.name),
         }
-    out.add(("lambda.layer", exp.layer_name))
+    out |= {("lambda.layer", exp.layer_name), ("lambda.layer", f"{exp.layer_name}-deps")}
     out |= {("lambda.function", fn.function_name) for fn in exp.lambdas.values()}
     out |= {("lambda.permission", f"{r.function_name}/apigateway") for r in exp.routes.values()}
     authorizer = exp.lambdas[exp.api.authorizer_lambda].function_name

@@ -1,4 +1,4 @@
-"""CloudWatch log groups with retention, the SNS alert topic and metric alarms."""
+"""CloudWatch log groups with retention, metric filters, the SNS alert topic and metric alarms."""
 
 from __future__ import annotations
 
@@ -46,6 +46,47 @@ def ensure_log_groups(clients: Clients, names: list[str], retention_days: int) -
             changes.append(updated("logs.group", name, f"retention {retention_days} days"))
         else:
             changes.append(unchanged("logs.group", name))
+    return changes
+
+
+# terraform/modules/monitoring's aws_cloudwatch_log_metric_filter.jobs_failed, on each task's
+# log group: a JSON log line with "status": "FAILED" counts one Atelier/JobsFailed.
+FILTER_NAME = "jobs-failed"
+FILTER_PATTERN = '{ $.status = "FAILED" }'
+TRANSFORMATION = {
+    "metricName": "JobsFailed",
+    "metricNamespace": "Atelier",
+    "metricValue": "1",
+    "defaultValue": 0.0,
+}
+
+
+def _filter_state(current: dict[str, Any]) -> tuple[Any, ...]:
+    moves = current.get("metricTransformations") or [{}]
+    return (current.get("filterPattern"), *(moves[0].get(k) for k in TRANSFORMATION))
+
+
+def ensure_metric_filters(clients: Clients, log_groups: list[str]) -> list[Change]:
+    """The JobsFailed filter on each task log group (reported as ``<group>:jobs-failed``)."""
+    logs, changes = clients("logs"), []
+    wanted = (FILTER_PATTERN, *TRANSFORMATION.values())
+    for group in log_groups:
+        name = f"{group}:{FILTER_NAME}"
+        found = logs.describe_metric_filters(logGroupName=group, filterNamePrefix=FILTER_NAME)
+        current = next(
+            (f for f in found.get("metricFilters", []) if f["filterName"] == FILTER_NAME), None
+        )
+        if current is not None and _filter_state(current) == wanted:
+            changes.append(unchanged("logs.metric_filter", name))
+            continue
+        logs.put_metric_filter(
+            logGroupName=group,
+            filterName=FILTER_NAME,
+            filterPattern=FILTER_PATTERN,
+            metricTransformations=[TRANSFORMATION],
+        )
+        make = created if current is None else updated
+        changes.append(make("logs.metric_filter", name, "Atelier/JobsFailed"))
     return changes
 
 

@@ -32,6 +32,7 @@ DEPLOY: tuple[Step, ...] = (
     Step("bundles", "lambda bundles", steps.bundles_step),
     Step("roles", "IAM roles and policies", steps.roles_step),
     Step("layer", "lambda layer", steps.layer_step, ("bundles",)),
+    Step("deps_layer", "lambda dependency layer", steps.deps_layer_step, ("bundles",)),
     Step("database", "RDS PostgreSQL", steps_compute.database_step, ("network", "secrets")),
     Step("load_balancer", "internal ALB", steps_compute.load_balancer_step, ("network",)),
     Step(
@@ -50,7 +51,7 @@ DEPLOY: tuple[Step, ...] = (
         "functions",
         "lambda functions",
         steps_app.functions_step,
-        ("bundles", "layer", "roles", "secrets", "network", "logs"),
+        ("bundles", "layer", "deps_layer", "roles", "secrets", "network", "logs"),
     ),
     Step("api", "API Gateway", steps_app.api_step, ("functions",)),
     Step("site", "frontend website", steps_app.site_step, ("buckets", "api")),

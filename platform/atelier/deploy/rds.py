@@ -1,4 +1,5 @@
-"""The PostgreSQL instance: private subnet group, encrypted storage, waits until available."""
+"""The PostgreSQL instance: private subnet group, parameter group (TLS forced), encrypted
+storage; waits until available."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from atelier.deploy.change import Change, absent, created, deleted, unchanged
+from atelier.deploy.change import Change, absent, created, deleted, unchanged, updated
 from atelier.deploy.clients import Clients, is_not_found
 
 KIND = "rds.instance"
@@ -46,6 +47,50 @@ def _describe(rds: Any, identifier: str) -> dict[str, Any] | None:
         raise
 
 
+# terraform/modules/data's aws_db_parameter_group.this: the same parameters, so the local
+# instance forces TLS as the AWS one does (the runtime's RDS engine applies rds.force_ssl).
+PARAMETERS = {"rds.force_ssl": "1", "log_min_duration_statement": "1000", "log_statement": "ddl"}
+
+
+def parameter_group_name(identifier: str) -> str:
+    return f"{identifier}-params"
+
+
+def ensure_parameter_group(rds: Any, spec: DatabaseSpec, tags: list[dict[str, str]]) -> Change:
+    name = parameter_group_name(spec.identifier)
+    try:
+        rds.describe_db_parameter_groups(DBParameterGroupName=name)
+        current = {
+            p["ParameterName"]: p.get("ParameterValue")
+            for page in rds.get_paginator("describe_db_parameters").paginate(
+                DBParameterGroupName=name, Source="user"
+            )
+            for p in page.get("Parameters", [])
+        }
+        fresh = False
+    except ClientError as exc:
+        if not is_not_found(exc):
+            raise
+        rds.create_db_parameter_group(
+            DBParameterGroupName=name,
+            DBParameterGroupFamily=f"{spec.engine}{spec.engine_version.split('.')[0]}",
+            Description="Atelier: TLS forced, slow queries and DDL logged",
+            Tags=tags,
+        )
+        current, fresh = {}, True
+    if all(current.get(k) == v for k, v in PARAMETERS.items()):
+        return unchanged("rds.parameter_group", name)
+    rds.modify_db_parameter_group(
+        DBParameterGroupName=name,
+        Parameters=[
+            {"ParameterName": k, "ParameterValue": v, "ApplyMethod": "immediate"}
+            for k, v in PARAMETERS.items()
+        ],
+    )
+    make = created if fresh else updated
+    return make("rds.parameter_group", name, "rds.force_ssl=1")
+
+
 def ensure_database(
     clients: Clients,
     spec: DatabaseSpec,
@@ -72,9 +117,11 @@ def ensure_database(
             Tags=tag_list,
         )
         changes.append(created("rds.subnet_group", spec.subnet_group))
+    changes.append(ensure_parameter_group(rds, spec, tag_list))
     instance = _describe(rds, spec.identifier)
     if instance is None:
         rds.create_db_instance(
+            DBParameterGroupName=parameter_group_name(spec.identifier),
             DBInstanceIdentifier=spec.identifier,
             Engine=spec.engine,
             EngineVersion=spec.engine_version,
@@ -129,6 +176,14 @@ def remove_database(clients: Clients, identifier: str, subnet_group: str) -> lis
         while _describe(rds, identifier) is not None and time.monotonic() < deadline:
             time.sleep(0.1)
         changes.append(deleted(KIND, identifier))
+    group = parameter_group_name(identifier)
+    try:
+        rds.delete_db_parameter_group(DBParameterGroupName=group)
+        changes.append(deleted("rds.parameter_group", group))
+    except ClientError as exc:
+        if not is_not_found(exc):
+            raise
+        changes.append(absent("rds.parameter_group", group))
     try:
         rds.delete_db_subnet_group(DBSubnetGroupName=subnet_group)
         changes.append(deleted("rds.subnet_group", subnet_group))

@@ -102,6 +102,11 @@ def ensure_bucket(
     if wants_block and (fresh or block != BLOCK_ALL):
         s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=BLOCK_ALL)
         fixed.append("public access block")
+    open_all = {key: False for key in BLOCK_ALL}
+    if not wants_block and (fresh or (block is not None and block != open_all)):
+        # new buckets block public policies (as on AWS): the public website opens its own
+        s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=open_all)
+        fixed.append("public access opened")
     if versioned and (fresh or _current(s3, name, "get_bucket_versioning", "Status") != "Enabled"):
         s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
         fixed.append("versioning")

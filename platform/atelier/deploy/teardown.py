@@ -65,7 +65,10 @@ def functions(d: Deployment) -> Result:
 
 
 def layer(d: Deployment) -> Result:
-    return None, [lambda_.remove_layer(d.clients, d.exp.layer_name)]
+    return None, [
+        lambda_.remove_layer(d.clients, name)
+        for name in (d.exp.layer_name, f"{d.exp.layer_name}-deps")
+    ]
 
 
 def load_balancer(d: Deployment) -> Result:

@@ -167,6 +167,8 @@ class Agent:
             "home": str(self.settings.home),
             "executor": self.settings.executor,
             "persist": self.settings.persist,
+            "iam_enforce": self.settings.iam_enforce,
+            "lambda_isolated": self.settings.lambda_isolated,
             "uptime_s": round(time.time() - self.started_at, 1),
             "gpu": detect(self.settings.gpu).as_dict(),
             "tasks": self.ecs.status(),

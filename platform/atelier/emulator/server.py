@@ -46,6 +46,8 @@ def configure_environment(settings: Settings) -> None:
         # keep Lambda workers warm for the whole session
         "LAMBDA_WARM_TTL_SECONDS": os.environ.get("LAMBDA_WARM_TTL_SECONDS", "3600"),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"),
+        # IAM enforcement (Settings.iam_enforce): MiniStack's policy evaluator
+        "AUTH": "true" if settings.iam_enforce else "false",
     }
     if settings.persist:
         env.update({"PERSIST_STATE": "1", "LOCALSTACK_PERSISTENCE": "1", "S3_PERSIST": "1"})
@@ -89,6 +91,17 @@ async def _serve(settings: Settings) -> None:
     from atelier.emulator.ministack_compat import terraform_fidelity
 
     log.info("Terraform fidelity fixes applied: %s", ", ".join(terraform_fidelity.apply()))
+    from atelier.emulator.ministack_compat import iam_ecs, lambda_python
+
+    iam_ecs.apply()  # ECS task calls authorized on AWS's resources and ecs:cluster
+    lambda_python.report_import_errors()
+    if settings.lambda_isolated:
+        from atelier.emulator.lambda_ import python_runtime
+
+        python = python_runtime.ensure(settings.home)
+        lambda_python.use_interpreter(str(python))
+        log.info("Python functions run with %s (stdlib + boto3, bundle, layers)", python)
+    log.info("IAM enforcement: %s", "on" if settings.iam_enforce else "off")
     try:
         agent = Agent(settings)
     except RuntimeError as exc:

@@ -37,10 +37,13 @@ class TfResource:
 class Counterpart:
     kind: str  # the deployer's Change.kind
     pattern: str  # the name, for people
-    sources: tuple[str, ...]  # expansion paths of the names ("tables.*.name"); () = by kind only
+    # expansion paths of the names ("tables.*.name", "pipelines.*[kind!=service].log_group");
+    # () = matched by kind only
+    sources: tuple[str, ...]
     terraform: tuple[TfResource, ...]
     name_format: str = "{}"  # applied to each source value (e.g. "{}-subnets")
     note: str = ""
+    also: tuple[str, ...] = ()  # further formats of the same sources (e.g. "{}-deps")
 
 
 def _r(address: str, attr: str, expr: str, for_each: str | None = None,
@@ -85,6 +88,9 @@ COUNTERPARTS: tuple[Counterpart, ...] = (
     Counterpart("rds.subnet_group", "atelier-{env}-db-subnets", ("database.identifier",), (
         _r("data/aws_db_subnet_group.this", "name", "${var.database.identifier}-subnets"),),
         name_format="{}-subnets"),
+    Counterpart("rds.parameter_group", "atelier-{env}-db-params", ("database.identifier",), (
+        _r("data/aws_db_parameter_group.this", "name", "${var.database.identifier}-params"),),
+        name_format="{}-params", note="rds.force_ssl=1: the runtime's RDS engine forces TLS"),
     Counterpart("ecr.repository", "atelier/{pipeline}", ("repositories.*",), (
         _r("ecs_task/aws_ecr_repository.this", "name", "each.value", "var.repositories",
            ("repositories", "local.t.repositories")),)),
@@ -109,9 +115,11 @@ COUNTERPARTS: tuple[Counterpart, ...] = (
     Counterpart("lambda.function", "atelier-{env}-{lambda}", ("lambdas.*.function_name",), (
         _r("api/aws_lambda_function.this", "function_name", "each.value.function_name",
            "var.lambdas"),)),
-    Counterpart("lambda.layer", "atelier-{env}-shared", ("layer_name",), (
+    Counterpart("lambda.layer", "atelier-{env}-shared, atelier-{env}-shared-deps", ("layer_name",), (
         _r("api/aws_lambda_layer_version.shared", "layer_name", "var.layer_name", None,
-           ("layer_name", "local.t.layer_name")),)),
+           ("layer_name", "local.t.layer_name")),
+        _r("api/aws_lambda_layer_version.deps", "layer_name", "${var.layer_name}-deps"),
+    ), also=("{}-deps",), note="the shared code layer and the pip-built third-party layer"),
     Counterpart("lambda.permission", "{function}/{statement id}", (), (
         _r("api/aws_lambda_permission.route", "action", "lambda:InvokeFunction", "var.routes",
            ("routes", "local.t.routes")),
@@ -124,6 +132,12 @@ COUNTERPARTS: tuple[Counterpart, ...] = (
                 ("lambdas.*.log_group", "pipelines.*.log_group", "api.log_group"), (
         _r("monitoring/aws_cloudwatch_log_group.this", "name", "each.key",
            "toset(var.log_group_names)", ("log_group_names", "local.log_groups")),)),
+    Counterpart("logs.metric_filter", "/ecs/{family}:jobs-failed",
+                ("pipelines.*[kind!=service].log_group",), (
+        _r("monitoring/aws_cloudwatch_log_metric_filter.jobs_failed", "name", "jobs-failed",
+           "toset(var.task_log_groups)", ("task_log_groups", "local.task_log_groups")),),
+        name_format="{}:jobs-failed",
+        note="on the task (not service) log groups; a filter is named within its log group"),
     Counterpart("cloudwatch.alarm", "atelier-{env}-{alarm}", ("alarms.*.name",), (
         _r("monitoring/aws_cloudwatch_metric_alarm.this", "alarm_name", "each.value.name",
            "var.alarms", ("alarms", "local.t.alarms")),)),
@@ -182,8 +196,6 @@ TERRAFORM_ONLY: dict[str, str] = {
     "runner and the monitor loop call the API",
     "monitoring/aws_iam_role.canary": "the canary's role (see aws_synthetics_canary)",
     "monitoring/aws_cloudwatch_metric_alarm.canary": "alarm on the canary's success rate",
-    "api/aws_lambda_layer_version.deps": "third-party packages of the lambdas: locally they "
-    "run with the runtime's interpreter, which has them (the app extra)",
     "aws_kms_key": "customer-managed encryption key: the emulator encrypts nothing",
     "aws_kms_alias": "alias of the KMS key",
     "aws_flow_log": "VPC flow logs: no packets cross a VPC locally",
@@ -199,8 +211,6 @@ TERRAFORM_ONLY: dict[str, str] = {
     "aws_appautoscaling_target": "service autoscaling: locally the supervisor keeps desiredCount "
     "(local max_count is 1)",
     "aws_appautoscaling_policy": "service autoscaling (see aws_appautoscaling_target)",
-    "aws_db_parameter_group": "RDS engine parameters (force_ssl, slow query log): the local "
-    "PostgreSQL runs with its defaults",
     "data/aws_iam_role.rds_monitoring": "RDS enhanced monitoring role",
     "aws_iam_role_policy_attachment": "AWS-managed policies of Terraform-only service roles "
     "(RDS monitoring, GPU instances, API Gateway logging)",
@@ -210,8 +220,6 @@ TERRAFORM_ONLY: dict[str, str] = {
     "aws_sns_topic_subscription": "e-mail subscribers of the alert topic (per env tfvars)",
     "aws_cloudwatch_query_definition": "saved Logs Insights queries; locally `atelier logs "
     "query <name>` runs the same files (terraform/modules/monitoring/queries)",
-    "aws_cloudwatch_log_metric_filter": "JobsFailed from task logs: locally the monitor loop "
-    "publishes the metric",
 }
 
 # Lambda environment variables Terraform sets beyond the expansion's (which both targets share):
@@ -250,6 +258,11 @@ def _values(node: Any, parts: list[str]) -> Iterable[Any]:
     if head == "*":
         for value in node.values():
             yield from _values(value, rest)
+    elif head.startswith("*[") and "!=" in head:  # "*[kind!=service]": values but those
+        key, _, excluded = head[2:-1].partition("!=")
+        for value in node.values():
+            if value.get(key) != excluded:
+                yield from _values(value, rest)
     elif head == "*key":
         yield from node
     else:
@@ -262,7 +275,8 @@ def expected_names(counterpart: Counterpart, expansion: Expansion) -> set[str] |
         return None
     dumped = expansion.model_dump()
     return {
-        counterpart.name_format.format(value)
+        fmt.format(value)
+        for fmt in (counterpart.name_format, *counterpart.also)
         for source in counterpart.sources
         for value in _values(dumped, source.split("."))
     }

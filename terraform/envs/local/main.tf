@@ -7,7 +7,7 @@ module "stack" {
   topology_path               = "${path.root}/../../../topology.yaml"
   bundle_dir                  = var.bundle_dir
   image_tag                   = var.image_tag
-  dependency_layer            = false
+  dependency_layer            = true
   enable_nat                  = false
   enable_autoscaling          = false
   enable_cdn                  = false

@@ -53,7 +53,8 @@ resource "aws_lambda_layer_version" "shared" {
 }
 
 # Third-party packages of the lambdas (lambdas/shared/requirements.txt), built by
-# `python terraform/bundles.py --deps`. Locally the runtime's interpreter has them.
+# `python terraform/bundles.py --deps`; the local runtime applies it too (its lambdas run
+# with only their bundle and layers, as on AWS).
 resource "aws_lambda_layer_version" "deps" {
   count               = var.dependency_layer ? 1 : 0
   layer_name          = "${var.layer_name}-deps"

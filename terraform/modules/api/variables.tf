@@ -52,7 +52,7 @@ variable "bundle_dir" {
 }
 
 variable "dependency_layer" {
-  description = "Attach the third-party layer <bundle_dir>/deps-layer.zip (AWS); off where the runtime has the packages (local)."
+  description = "Attach the third-party layer <bundle_dir>/deps-layer.zip."
   type        = bool
   default     = true
 }

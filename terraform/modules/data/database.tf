@@ -25,6 +25,7 @@ locals {
       username = var.db_username
       password = local.db_password
       dbname   = var.database.db_name
+      sslmode  = "require" # rds.force_ssl in the parameter group
     }) : data.aws_secretsmanager_random_password.this[k].random_password
   }
 }

@@ -25,7 +25,7 @@ variable "alert_emails" {
 }
 
 variable "dependency_layer" {
-  description = "Build the lambdas' third-party layer from <bundle_dir>/deps-layer.zip (off locally)."
+  description = "Build the lambdas' third-party layer from <bundle_dir>/deps-layer.zip."
   type        = bool
   default     = true
 }

@@ -51,6 +51,7 @@ class Stack:
 
 @pytest.fixture(scope="module")
 def stack(runtime: Any) -> Iterator[Stack]:
+    from atelier.config import get_settings
     from atelier.deploy import bundle
 
     p = f"lt{uuid.uuid4().hex[:8]}-"
@@ -93,6 +94,22 @@ def stack(runtime: Any) -> Iterator[Stack]:
         Content={"ZipFile": bundle.build_layer(ROOT).data},
         CompatibleRuntimes=["python3.11"],
     )["LayerVersionArn"]
+    # the lambdas run with what they ship: the third-party layer too
+    deps = lam.publish_layer_version(
+        LayerName=f"{p}shared-deps",
+        Content={"ZipFile": bundle.build_deps_layer(ROOT, get_settings().cache_dir).data},
+        CompatibleRuntimes=["python3.11"],
+    )["LayerVersionArn"]
+    # IAM is enforced; least privilege is tests/integration/test_iam_enforcement.py's subject,
+    # here the role may do anything
+    iam = runtime.client("iam")
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+             "Principal": {"Service": "lambda.amazonaws.com"}}]}  # fmt: skip
+    role = iam.create_role(RoleName=f"{p}lambda", AssumeRolePolicyDocument=json.dumps(trust))
+    anything = {"Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}  # fmt: skip
+    iam.put_role_policy(RoleName=f"{p}lambda", PolicyName="all",
+                        PolicyDocument=json.dumps(anything))  # fmt: skip
     env = {
         "USERS_TABLE": f"{p}users",
         "JOBS_TABLE": f"{p}jobs",
@@ -117,10 +134,10 @@ def stack(runtime: Any) -> Iterator[Stack]:
         lam.create_function(
             FunctionName=f"{p}{name}",
             Runtime="python3.11",
-            Role="arn:aws:iam::000000000000:role/lambda",
+            Role=role["Role"]["Arn"],
             Handler=handler,
             Code={"ZipFile": bundle.build_lambda(ROOT / "lambdas", source).data},
-            Layers=[layer],
+            Layers=[deps, layer],
             Environment={"Variables": env},
             Timeout=15,
         )

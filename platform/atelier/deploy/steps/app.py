@@ -22,7 +22,7 @@ PLACEHOLDER = (
 
 def functions_step(d: Deployment) -> Result:
     bundles, roles, net = d.results["bundles"], d.results["roles"], d.results["network"]
-    layer = d.results["layer"]
+    layers = [d.results["deps_layer"], d.results["layer"]]  # Terraform's order
     calls: list[Callable[[], lambda_.Function]] = []
     for fn in d.exp.lambdas.values():
         spec = lambda_.FunctionSpec(
@@ -32,7 +32,7 @@ def functions_step(d: Deployment) -> Result:
             timeout=fn.timeout,
             memory=fn.memory,
             env={**fn.environment, **d.resolve(fn.environment_refs)},
-            layers=[layer],
+            layers=layers,
             subnets=list(net.subnet_ids) if fn.in_vpc else [],
             security_groups=[net.security_groups["lambda"]] if fn.in_vpc else [],
             tags=d.tags,

@@ -37,7 +37,9 @@ def database_step(d: Deployment) -> Result:
     made = rds.ensure_database(
         d.clients, spec, creds["password"], list(net.subnet_ids), net.security_groups["db"], d.tags
     )
-    change = secrets.merge_json(d.clients, secret_name, {"host": made.host, "port": made.port})
+    # sslmode: the instance forces TLS (rds.force_ssl in its parameter group)
+    endpoint = {"host": made.host, "port": made.port, "sslmode": "require"}
+    change = secrets.merge_json(d.clients, secret_name, endpoint)
     return made, [*made.changes, change]
 
 

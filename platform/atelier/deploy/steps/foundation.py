@@ -22,6 +22,7 @@ from atelier.deploy import (
 from atelier.deploy.context import DB_USERNAME, Deployment, availability_zones
 from atelier.deploy.policies import Arns, execution_policies, lambda_policies, task_policies
 from atelier.deploy.steps import Result, fan_out
+from atelier.topology import Expansion
 
 
 def network_step(d: Deployment) -> Result:
@@ -44,7 +45,8 @@ def network_step(d: Deployment) -> Result:
 
 
 def buckets_step(d: Deployment) -> Result:
-    local = d.exp.env == "local"
+    # `atelier deploy` targets the runtime, where no CDN fronts the website bucket: it is served
+    # publicly (IAM is enforced, so an anonymous GET needs the public-read policy)
     calls = [
         partial(
             s3.ensure_bucket,
@@ -52,7 +54,7 @@ def buckets_step(d: Deployment) -> Result:
             b.name,
             versioned=b.versioned,
             website=b.website,
-            public_website=b.website and local,
+            public_website=b.website,
             tags=d.tags,
         )
         for b in d.exp.buckets.values()
@@ -114,7 +116,13 @@ def logs_step(d: Deployment) -> Result:
             d.exp.api.log_group,
         }
     )
-    return None, monitoring.ensure_log_groups(d.clients, names, d.exp.log_retention_days)
+    changes = monitoring.ensure_log_groups(d.clients, names, d.exp.log_retention_days)
+    return None, changes + monitoring.ensure_metric_filters(d.clients, task_log_groups(d.exp))
+
+
+def task_log_groups(exp: Expansion) -> list[str]:
+    """The log groups of the pipelines that are jobs (not services): JobsFailed is counted there."""
+    return sorted(p.log_group for p in exp.pipelines.values() if p.kind != "service")
 
 
 def topic_step(d: Deployment) -> Result:
@@ -127,6 +135,7 @@ def bundles_step(d: Deployment) -> Result:
     sources = sorted({fn.source for fn in d.exp.lambdas.values()})
     built = {src: bundle.build_dir(src, root / src) for src in sources}
     built["layer"] = bundle.build_layer(root)
+    built["deps_layer"] = bundle.build_deps_layer(root, d.settings.cache_dir)
     return built, []
 
 
@@ -152,4 +161,15 @@ def roles_step(d: Deployment) -> Result:
 
 def layer_step(d: Deployment) -> Result:
     arn, change = lambda_.ensure_layer(d.clients, d.exp.layer_name, d.results["bundles"]["layer"])
+    return arn, [change]
+
+
+def deps_layer_name(d: Deployment) -> str:
+    """The third-party layer's name, as Terraform's ``${var.layer_name}-deps``."""
+    return f"{d.exp.layer_name}-deps"
+
+
+def deps_layer_step(d: Deployment) -> Result:
+    bundles = d.results["bundles"]
+    arn, change = lambda_.ensure_layer(d.clients, deps_layer_name(d), bundles["deps_layer"])
     return arn, [change]

@@ -25,6 +25,7 @@ from atelier.emulator.ecs.executor import Executor, StartError, TaskSpec
 from atelier.emulator.ecs.gpu import GpuInfo
 from atelier.emulator.ecs.taskspec import build_task, essential_container
 from atelier.emulator.meter import METER
+from atelier.emulator.iam import task_role
 from atelier.emulator.ministack_compat import ecs as bridge
 
 log = logging.getLogger("atelier.ecs")
@@ -116,6 +117,9 @@ class EcsTaskExecutor:
             self.ips.give_back(ip)
             self._fail(ref, td, exc.reason)
             return
+        session = task_role.apply(built.spec.env, ref.account, ref.task, td)
+        if session:
+            log.info("task %s runs as %s", ref.task_id, session)
         try:
             handle = self.executor.start(built.spec)
         except StartError as exc:

@@ -1,1 +1,1 @@
-"""The only package that imports MiniStack's internals."""
+"""The only package that imports MiniStack's internals (pinned: see each module's docstring)."""

@@ -36,6 +36,7 @@ REQUIRED_INTERNALS: dict[str, tuple[str, ...]] = {
         "_start_rds_container_for_instance",
         "get_account_id",
         "get_region",
+        "_param_groups.get",
     ),
 }
 
@@ -85,6 +86,16 @@ class InstanceRef:
     @property
     def arn(self) -> str:
         return str(self.record.get("DBInstanceArn") or "")
+
+
+def parameter(ref: InstanceRef, name: str) -> str | None:
+    """The value ``name`` has in the instance's DB parameter group (None: not set there)."""
+    groups = ref.record.get("DBParameterGroups") or [{}]
+    group_name = str(groups[0].get("DBParameterGroupName") or "")
+    with request_scope(ref.account, ref.region):
+        group = rds._param_groups.get(group_name) if group_name else None
+    value = ((group or {}).get("Parameters") or {}).get(name, {}).get("ParameterValue")
+    return None if value is None else str(value)
 
 
 def is_postgres(record: Record) -> bool:

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from atelier.config import Settings
 from atelier.emulator.ministack_compat import rds as bridge
+from atelier.emulator.rds import tls
 from atelier.emulator.rds.pg_setup import (
     Binaries,
     PostgresError,
@@ -257,10 +258,12 @@ class RdsEngine:
             if not (m.data_dir / "PG_VERSION").exists():
                 template = ensure_template(binaries, template_cache(), user)
                 prepare_data_dir(m.data_dir, template, user)
+            force_ssl = bridge.parameter(m.ref, tls.FORCE_SSL) == "1"
+            tls_files = tls.ensure(m.home / "tls") if force_ssl else None
             for attempt in (1, 2):
                 server = PostgresProcess(
                     binaries, m.data_dir, m.port, m.home / "postgres.log", user,
-                    durable=self.settings.persist,
+                    durable=self.settings.persist, tls=tls_files,
                 )  # fmt: skip
                 try:
                     server.start()

@@ -11,6 +11,7 @@ import contextlib
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -28,6 +29,7 @@ from atelier.emulator.rds.pg_setup import (
     RunAs,
     log,
 )
+from atelier.emulator.rds.tls import TlsFiles, TlsOnlyProxy
 
 
 def stop_stale_postmaster(data_dir: Path, timeout: float = 5.0) -> bool:
@@ -49,6 +51,12 @@ def stop_stale_postmaster(data_dir: Path, timeout: float = 5.0) -> bool:
     return True
 
 
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 def _signal(pid: int, sig: int) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, sig)
@@ -59,10 +67,15 @@ class PostgresProcess:
 
     def __init__(
         self, binaries: Binaries, data_dir: Path, port: int, log_path: Path, user: RunAs,
-        *, durable: bool,
+        *, durable: bool, tls: TlsFiles | None = None,
     ) -> None:  # fmt: skip
         self.binaries, self.data_dir, self.port = binaries, data_dir, port
         self.log_path, self.user, self.durable = log_path, user, durable
+        # rds.force_ssl: the instance's port is the TLS-only proxy's; the postmaster listens on
+        # a second loopback port
+        self.tls = tls
+        self.proxy: TlsOnlyProxy | None = None
+        self.listen_port = _free_port() if tls is not None else port
         self.socket_dir = Path(tempfile.mkdtemp(prefix="atelier-pg-"))
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -78,7 +91,7 @@ class PostgresProcess:
         # its base temp directory to 0700 whenever a session starts)
         self.user.make_traversable(self.data_dir)
         argv = [
-            self.binaries.exe("postgres"), "-D", str(self.data_dir), "-p", str(self.port),
+            self.binaries.exe("postgres"), "-D", str(self.data_dir), "-p", str(self.listen_port),
             "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={self.socket_dir}",
             "-c", "shared_buffers=32MB", "-c", "max_connections=100",
         ]  # fmt: skip
@@ -95,6 +108,12 @@ class PostgresProcess:
                 extra_groups=[] if self.user.uid is not None else None,
             )  # fmt: skip
         self._wait_ready(timeout)
+        if self.tls is not None:
+            try:
+                self.proxy = TlsOnlyProxy(self.port, self.listen_port, self.tls)
+            except OSError as exc:
+                self.kill()
+                raise PostgresError(f"could not bind 127.0.0.1:{self.port}: {exc}") from exc
 
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -119,7 +138,7 @@ class PostgresProcess:
     def connect(self, dbname: str = "postgres") -> psycopg.Connection[tuple[object, ...]]:
         """A superuser connection through the private Unix socket."""
         return psycopg.connect(
-            host=str(self.socket_dir), port=self.port, user=BOOTSTRAP_USER, dbname=dbname,
+            host=str(self.socket_dir), port=self.listen_port, user=BOOTSTRAP_USER, dbname=dbname,
             autocommit=True, connect_timeout=5,
         )  # fmt: skip
 
@@ -161,6 +180,8 @@ class PostgresProcess:
 
     def kill(self) -> None:
         """SIGKILL the postmaster and any backend it left behind; remove the socket dir."""
+        if self.proxy is not None:
+            self.proxy.close()
         if self.proc is not None:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(self.proc.pid, signal.SIGKILL)

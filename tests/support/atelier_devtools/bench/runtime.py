@@ -8,6 +8,7 @@ compete for the CPU.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import io
 import statistics
@@ -15,6 +16,8 @@ import time
 import zipfile
 from collections.abc import Callable
 from typing import Any
+
+import boto3
 
 from atelier_devtools.bench.compute import bench_rds, bench_runtask
 from atelier_devtools.bench.operations import ALARMS, FILTERS, WINDOW_S, bench_idle
@@ -47,7 +50,25 @@ def _zip(source: str) -> bytes:
     return buf.getvalue()
 
 
+def _ensure_role(lam: Any) -> None:
+    """The functions' role (the Atelier runtime enforces IAM: CreateFunction wants it to exist)."""
+    iam = boto3.client(
+        "iam",
+        endpoint_url=lam.meta.endpoint_url,
+        region_name=lam.meta.region_name,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+    trust = (
+        '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole",'
+        '"Principal":{"Service":"lambda.amazonaws.com"}}]}'
+    )
+    with contextlib.suppress(iam.exceptions.EntityAlreadyExistsException):
+        iam.create_role(RoleName=ROLE.rsplit("/", 1)[-1], AssumeRolePolicyDocument=trust)
+
+
 def _function(lam: Any, name: str, source: str) -> str:
+    _ensure_role(lam)
     arn = lam.create_function(
         FunctionName=name,
         Runtime="python3.11",

@@ -31,8 +31,8 @@ class FakeProcess:
     start_errors: ClassVar[list[str]] = []
 
     def __init__(self, binaries: Any, data_dir: Path, port: int, log_path: Path, user: RunAs,
-                 *, durable: bool) -> None:  # fmt: skip
-        self.data_dir, self.port, self.durable = data_dir, port, durable
+                 *, durable: bool, tls: Any = None) -> None:  # fmt: skip
+        self.data_dir, self.port, self.durable, self.tls = data_dir, port, durable, tls
         self.exit_code: int | None = None
         self.stopped = False
         self.bootstrapped: tuple[str, str, str] | None = None

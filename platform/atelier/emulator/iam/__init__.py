@@ -1,0 +1,1 @@
+"""IAM behaviour the runtime adds to MiniStack's evaluator: the ECS task-role session."""

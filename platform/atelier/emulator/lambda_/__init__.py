@@ -1,0 +1,1 @@
+"""Lambda behaviour the runtime adds to MiniStack: the interpreter functions run with."""

@@ -1,0 +1,76 @@
+"""Python functions run with what they ship: the stdlib and boto3 (as AWS's python3.11 runtime),
+their bundle and their layers, not the runtime's own site-packages."""
+
+from __future__ import annotations
+
+import io
+import json
+import uuid
+import zipfile
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+USES_JWT = """
+import jwt, boto3, sys
+
+def handler(event, context):
+    return {"jwt": jwt.__file__, "boto3": boto3.__version__, "path": sys.path}
+"""
+
+
+def zipped(files: dict[str, str]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, text in files.items():
+            zf.writestr(name, text)
+    return buf.getvalue()
+
+
+@pytest.fixture(scope="module")
+def role(runtime: Any) -> str:
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+             "Principal": {"Service": "lambda.amazonaws.com"}}]}  # fmt: skip
+    iam = runtime.client("iam")
+    name = f"packages-{uuid.uuid4().hex[:6]}"
+    return str(
+        iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    )
+
+
+def invoke(lam: Any, role: str, layers: list[str]) -> tuple[str | None, dict[str, Any]]:
+    name = f"pkg-{uuid.uuid4().hex[:8]}"
+    lam.create_function(
+        FunctionName=name, Runtime="python3.11", Role=role, Handler="index.handler",
+        Code={"ZipFile": zipped({"index.py": USES_JWT})}, Layers=layers, Timeout=30,
+    )  # fmt: skip
+    lam.get_waiter("function_active_v2").wait(FunctionName=name)
+    out = lam.invoke(FunctionName=name, Payload=b"{}")
+    return out.get("FunctionError"), json.loads(out["Payload"].read())
+
+
+def test_a_dependency_missing_from_the_layers_fails_with_import_module_error(
+    runtime: Any, role: str
+) -> None:
+    """PyJWT is installed in the runtime's own environment (the app extra), not in AWS's
+    runtime: a function that ships without it must fail as it would on AWS."""
+    error, payload = invoke(runtime.client("lambda"), role, [])
+    assert error == "Unhandled", payload
+    assert payload["errorType"] == "Runtime.ImportModuleError", payload
+    assert payload["errorMessage"] == "Unable to import module 'index': No module named 'jwt'"
+
+
+def test_the_layer_that_ships_the_dependency_makes_it_importable(runtime: Any, role: str) -> None:
+    lam = runtime.client("lambda")
+    layer = lam.publish_layer_version(
+        LayerName=f"jwt-{uuid.uuid4().hex[:6]}",
+        Content={"ZipFile": zipped({"python/jwt/__init__.py": "VERSION = 'layer'\n"})},
+        CompatibleRuntimes=["python3.11"],
+    )["LayerVersionArn"]
+    error, payload = invoke(lam, role, [layer])
+    assert error is None, payload
+    assert "/python/jwt/__init__.py" in payload["jwt"]
+    assert payload["boto3"]  # boto3 comes with the runtime, as on AWS
+    assert not [p for p in payload["path"] if "site-packages" in p and ".nox" in p], payload
