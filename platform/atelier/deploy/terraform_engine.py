@@ -55,7 +55,10 @@ def write_bundles(repo_root: Path, env: str, out: Path) -> list[Path]:
     spec.loader.exec_module(module)
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, bundle in sorted(module.bundles(env).items()):
+    built = dict(module.bundles(env))
+    # envs/local publishes the pip-built dependency layer, as AWS's stack does
+    built["deps-layer.zip"] = module.deps_layer()
+    for name, bundle in sorted(built.items()):
         path = out / name
         if not path.is_file() or path.read_bytes() != bundle.data:
             path.write_bytes(bundle.data)

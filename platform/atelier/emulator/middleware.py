@@ -111,6 +111,7 @@ class AtelierApp:
         snapshot = METER.snapshot()
         snapshot["alarms"] = sorted(set(snapshot["alarms"]) | set(alarm_names()))
         await self._json(send, 200, snapshot)
+
     def _synthetics(self) -> SyntheticsApp:
         """MiniStack has no Synthetics API: the runtime serves it (created on first use)."""
         if self.synthetics is None:

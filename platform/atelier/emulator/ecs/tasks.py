@@ -24,8 +24,8 @@ from atelier.config import Settings
 from atelier.emulator.ecs.executor import Executor, StartError, TaskSpec
 from atelier.emulator.ecs.gpu import GpuInfo
 from atelier.emulator.ecs.taskspec import build_task, essential_container
-from atelier.emulator.meter import METER
 from atelier.emulator.iam import task_role
+from atelier.emulator.meter import METER
 from atelier.emulator.ministack_compat import ecs as bridge
 
 log = logging.getLogger("atelier.ecs")
