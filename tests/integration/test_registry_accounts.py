@@ -143,3 +143,47 @@ def test_rollback_is_the_same_path_backwards(
     result = CliRunner().invoke(registry_group, ["rollback", MODEL, "--env", "prod"])
     assert result.exit_code == 1 and "checksum" in result.output, result.output
     assert model_store.resolve_version(accounts.buckets["prod"], MODEL, "prod", s3=prod) == second
+
+
+@pytest.mark.slow
+def test_a_candidate_is_trained_in_preprod_by_an_ecs_task(
+    accounts: Accounts, runtime: Any
+) -> None:
+    """RunTask of the pipeline's own image with ``train --register``, in the preprod account:
+    the candidate lands in preprod's registry with its lineage, nowhere else."""
+    from atelier.registry import training
+
+    ecs = boto3.client(
+        "ecs",
+        endpoint_url=runtime.endpoint_url,
+        region_name="us-east-1",
+        aws_access_key_id=accounts.keys["preprod"],
+        aws_secret_access_key="test",
+    )
+    ecs.create_cluster(clusterName="atelier-preprod")
+    ecs.register_task_definition(
+        family="atelier-preprod-structured_data",
+        containerDefinitions=[
+            {
+                "name": "structured_data",
+                "image": "atelier/structured_data:abc123",
+                "essential": True,
+                "environment": [{"name": "MODELS_BUCKET", "value": accounts.buckets["preprod"]}],
+            }
+        ],
+        networkMode="awsvpc",
+        cpu="512",
+        memory="1024",
+        requiresCompatibilities=["FARGATE"],
+    )
+    done = training.train_in(
+        "preprod", "structured_data", code_version="abc123",
+        bucket=accounts.buckets["preprod"], subnets=["subnet-1"], timeout=300,
+    )
+    preprod = accounts.s3("preprod")
+    [entry] = model_store.list_versions(accounts.buckets["preprod"], MODEL, s3=preprod)
+    assert (entry["version"], entry["code_version"]) == (done.version, "abc123")
+    assert entry["metrics"]["roc_auc"] > 0.9 and entry["data_hash"]
+    pointer = model_store.resolve_version(accounts.buckets["preprod"], MODEL, "candidate", s3=preprod)
+    assert pointer == done.version
+    assert accounts.prod_keys() == []
