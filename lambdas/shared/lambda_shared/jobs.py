@@ -27,6 +27,7 @@ PREDECESSORS: dict[str, tuple[str, ...]] = {
     FAILED: (PENDING, RUNNING),
 }
 MAX_ERROR_CHARS = 2000
+OWNER_INDEX = "owner-created"  # topology.yaml tables.jobs.indexes: owner + created_at
 PUBLIC_FIELDS = (
     "job_id",
     "pipeline",
@@ -93,8 +94,11 @@ class JobStore:
             return None
         return {k: _plain(_deserializer.deserialize(v)) for k, v in item.items()}
 
-    def create(self, job_id: str, pipeline: str, request: dict[str, Any]) -> dict[str, Any]:
-        """A new PENDING job; never overwrites an existing one."""
+    def create(
+        self, job_id: str, pipeline: str, request: dict[str, Any], owner: str | None = None
+    ) -> dict[str, Any]:
+        """A new PENDING job; never overwrites an existing one. ``owner`` (the caller) puts it
+        in the owner index that ``GET /jobs`` reads."""
         job = {
             "job_id": job_id,
             "pipeline": pipeline,
@@ -102,12 +106,38 @@ class JobStore:
             "created_at": now_iso(),
             "request": request,
         }
+        if owner:
+            job["owner"] = owner
         self._ddb.put_item(
             TableName=self.table,
             Item={k: _serializer.serialize(v) for k, v in job.items()},
             ConditionExpression="attribute_not_exists(job_id)",
         )
         return job
+
+    def list_owned(
+        self, owner: str, limit: int, start: dict[str, Any] | None = None
+    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+        """One page of ``owner``'s jobs, newest first, and the key to continue from."""
+        request: dict[str, Any] = {
+            "TableName": self.table,
+            "IndexName": OWNER_INDEX,
+            "KeyConditionExpression": "#o = :o",
+            "ExpressionAttributeNames": {"#o": "owner"},
+            "ExpressionAttributeValues": {":o": {"S": owner}},
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        if start:
+            request["ExclusiveStartKey"] = {k: {"S": str(v)} for k, v in start.items()}
+        page = self._ddb.query(**request)
+        items = [
+            {k: _plain(_deserializer.deserialize(v)) for k, v in item.items()}
+            for item in page.get("Items", [])
+        ]
+        last = page.get("LastEvaluatedKey")
+        after = {k: _deserializer.deserialize(v) for k, v in last.items()} if last else None
+        return items, after
 
     def set_task_arn(self, job_id: str, task_arn: str) -> None:
         """Record the ECS task once (whatever the status: a fast task may already run)."""
