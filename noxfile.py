@@ -243,10 +243,16 @@ def build_frontend(session: nox.Session) -> None:
 
 @nox.session(python=False)
 def publish_frontend(session: nox.Session) -> None:
-    """Sync frontend/dist/ to s3://<bucket>/ and invalidate the CloudFront distribution."""
-    if len(session.posargs) != 2:
-        session.error("usage: nox -s publish_frontend -- <bucket> <cloudfront distribution id>")
-    bucket, distribution = session.posargs
+    """Write frontend/dist/config.json from the stage's Terraform outputs (so ``--delete`` never
+    removes it), sync frontend/dist/ to s3://<bucket>/ and invalidate the CloudFront distribution."""
+    if len(session.posargs) != 3:
+        session.error("usage: nox -s publish_frontend -- <stage> <bucket> <cloudfront distribution id>")
+    stage, bucket, distribution = session.posargs
+    session.run("terraform", f"-chdir={ROOT / 'terraform' / 'envs' / stage}", "init",
+                "-input=false", external=True)
+    session.run("python3", "-m", "atelier.deploy.frontend_config", "terraform",
+                str(ROOT / "terraform" / "envs" / stage), external=True,
+                env={"PYTHONPATH": str(ROOT / "platform")})
     session.run("aws", "s3", "sync", str(ROOT / "frontend" / "dist"), f"s3://{bucket}/", "--delete",
                 external=True)
     session.run("aws", "cloudfront", "create-invalidation", "--distribution-id", distribution,

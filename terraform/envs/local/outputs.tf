@@ -7,3 +7,8 @@ output "frontend_url" {
   description = "S3 website URL of the frontend on the local runtime."
   value       = module.stack.frontend_url
 }
+
+output "frontend_config" {
+  description = "The frontend's config.json for this environment (published with the build)."
+  value       = module.stack.frontend_config
+}

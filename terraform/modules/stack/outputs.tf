@@ -27,3 +27,15 @@ output "expansion_prefix" {
   description = "Name prefix of every resource (atelier-<env>-)."
   value       = module.topology.prefix
 }
+
+output "frontend_config" {
+  description = "The frontend's config.json (atelier.deploy.frontend_config writes it into the build before it is published)."
+  value = {
+    apiUrl         = module.api.api_url
+    env            = var.env
+    region         = data.aws_region.current.name
+    inputsBucket   = module.topology.buckets["inputs"].name
+    uploads        = true
+    pollIntervalMs = 2000
+  }
+}
