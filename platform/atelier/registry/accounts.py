@@ -44,6 +44,11 @@ def _var(env: str, name: str) -> str | None:
     return value or None
 
 
+def session(env: str) -> boto3.Session:
+    """A boto3 session in environment ``env``'s account (see the module docstring)."""
+    return _session(env)
+
+
 def _session(env: str) -> boto3.Session:
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
     role = _var(env, "ROLE_ARN")
