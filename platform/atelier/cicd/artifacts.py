@@ -1,6 +1,8 @@
 """The image steps CI runs through nox.
 
-``python -m atelier.cicd.artifacts image <pipeline> --registry R --tag T [--push] [--dry-run]``
+``python -m atelier.cicd.artifacts image <pipeline> --registry R --tag T [--build-arg K=V ...]
+[--push] [--dry-run]`` (the GPU image's workflow passes ``TORCH_INDEX=<CUDA wheel index>``;
+without it the Dockerfile's default, CPU torch, is built, as locally)
 ``python -m atelier.cicd.artifacts check-images --tag T`` (before a Terraform plan: every
 pipeline image must exist at the tag Terraform will put in the task definitions).
 Lambda bundles are built by ``terraform/bundles.py`` (the bundles Terraform deploys).
@@ -16,10 +18,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
 _TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+_BUILD_ARG = re.compile(r"^[A-Z][A-Z0-9_]*=[^\s]*$")
 
 
 def image_commands(
-    root: Path, pipeline: str, registry: str, tags: Sequence[str], *, push: bool
+    root: Path,
+    pipeline: str,
+    registry: str,
+    tags: Sequence[str],
+    *,
+    push: bool,
+    build_args: Sequence[str] = (),
 ) -> list[list[str]]:
     """``docker build`` of pipelines/<pipeline>/Dockerfile with the repository root as context,
     tagged ``<registry>/atelier/<pipeline>:<tag>`` for each tag, then ``docker push`` each."""
@@ -36,6 +45,10 @@ def image_commands(
     build = ["docker", "build", "--file", str(dockerfile.relative_to(root)), "--pull"]
     for ref in refs:
         build += ["--tag", ref]
+    for arg in build_args:
+        if not _BUILD_ARG.match(arg):
+            raise ValueError(f"invalid build argument {arg!r}: expected NAME=value")
+        build += ["--build-arg", arg]
     commands = [[*build, "."]]
     if push:
         commands += [["docker", "push", ref] for ref in refs]
@@ -78,6 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     image.add_argument("pipeline")
     image.add_argument("--registry", default="")
     image.add_argument("--tag", action="append", default=[])
+    image.add_argument("--build-arg", action="append", default=[], dest="build_args")
     image.add_argument("--push", action="store_true")
     image.add_argument("--dry-run", action="store_true", help="print the commands only")
     check = sub.add_parser("check-images", help="fail unless every pipeline image has TAG in ECR")
@@ -95,7 +109,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"every pipeline image has tag {args.tag}")
         return 0
     for command in image_commands(
-        ROOT, args.pipeline, args.registry, args.tag or ["local"], push=args.push
+        ROOT,
+        args.pipeline,
+        args.registry,
+        args.tag or ["local"],
+        push=args.push,
+        build_args=[a for a in args.build_args if not a.endswith("=")],  # empty: the default
     ):
         print("+ " + " ".join(command), flush=True)
         if not args.dry_run:
