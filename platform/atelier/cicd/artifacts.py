@@ -3,14 +3,17 @@
 ``python -m atelier.cicd.artifacts image <pipeline> --registry R --tag T [--build-arg K=V ...]
 [--push] [--dry-run]`` (the GPU image's workflow passes ``TORCH_INDEX=<CUDA wheel index>``;
 without it the Dockerfile's default, CPU torch, is built, as locally)
-``python -m atelier.cicd.artifacts check-images --tag T`` (before a Terraform plan: every
-pipeline image must exist at the tag Terraform will put in the task definitions).
+``python -m atelier.cicd.artifacts image-tags --out FILE`` (before a Terraform plan: the tag of
+each pipeline's last pushed build, as ``{"image_tags": {pipeline: tag}}`` for Terraform; a
+change to one pipeline, to Terraform or to lambdas then deploys without rebuilding the others)
+``python -m atelier.cicd.artifacts check-images --tag T`` (every pipeline image at one tag).
 Lambda bundles are built by ``terraform/bundles.py`` (the bundles Terraform deploys).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import subprocess
 from collections.abc import Callable, Sequence
@@ -62,6 +65,33 @@ def missing_images(
     return [f"atelier/{p}" for p in pipelines if not exists(f"atelier/{p}", tag)]
 
 
+def last_tags(pipelines: Sequence[str], newest: Callable[[str], str | None]) -> dict[str, str]:
+    """Pipeline -> the tag of its newest image; ValueError naming the pipelines with none."""
+    tags = {p: newest(f"atelier/{p}") for p in pipelines}
+    missing = sorted(p for p, tag in tags.items() if not tag)
+    if missing:
+        raise ValueError(
+            f"no image pushed yet for {', '.join(missing)}: run its image workflow first"
+        )
+    return {p: str(tag) for p, tag in tags.items()}
+
+
+def ecr_newest_tag(repository: str) -> str | None:
+    """The tag of the most recently pushed image of ``repository`` (None: no image, no repo)."""
+    found = subprocess.run(
+        ["aws", "ecr", "describe-images", "--repository-name", repository,
+         "--query", "sort_by(imageDetails[?imageTags], &imagePushedAt)[-1].imageTags[0]",
+         "--output", "text"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if found.returncode != 0:
+        if "RepositoryNotFoundException" in found.stderr:
+            return None
+        raise RuntimeError(f"aws ecr describe-images {repository}: {found.stderr.strip()}")
+    tag = found.stdout.strip()
+    return None if tag in ("", "None") else tag
+
+
 def ecr_has_image(repository: str, tag: str) -> bool:
     """``aws ecr describe-images`` (credentials from the environment, as in CI)."""
     found = subprocess.run(
@@ -96,7 +126,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     image.add_argument("--dry-run", action="store_true", help="print the commands only")
     check = sub.add_parser("check-images", help="fail unless every pipeline image has TAG in ECR")
     check.add_argument("--tag", required=True)
+    tags = sub.add_parser("image-tags", help="each pipeline's last pushed tag, for Terraform")
+    tags.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
+    if args.what == "image-tags":
+        try:
+            found = last_tags(pipeline_names(ROOT), ecr_newest_tag)
+        except ValueError as exc:
+            print(f"::error::{exc}")
+            return 1
+        args.out.write_text(json.dumps({"image_tags": found}, indent=2, sort_keys=True) + "\n")
+        for pipeline, tag in sorted(found.items()):
+            print(f"{pipeline}: {tag}")
+        return 0
     if args.what == "check-images":
         missing = missing_images(pipeline_names(ROOT), args.tag, ecr_has_image)
         if missing:

@@ -6,6 +6,7 @@ module "stack" {
   topology_path       = "${path.root}/../../../topology.yaml"
   bundle_dir          = var.bundle_dir
   image_tag           = var.image_tag
+  image_tags          = var.image_tags
   alert_emails        = var.alert_emails
   multi_az            = var.multi_az
   deletion_protection = var.deletion_protection

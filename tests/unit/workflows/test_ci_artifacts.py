@@ -93,3 +93,24 @@ def test_the_gpu_dockerfile_defaults_to_cpu_torch_and_takes_the_index_as_an_argu
     text = (ROOT / "pipelines" / "non_structured_al_data_images" / "Dockerfile").read_text()
     assert "ARG TORCH_INDEX=https://download.pytorch.org/whl/cpu" in text
     assert "--index-url ${TORCH_INDEX} torch==" in text
+
+
+def test_each_pipeline_runs_the_tag_of_its_last_build() -> None:
+    from atelier.cicd.artifacts import last_tags
+
+    newest = {"atelier/a": "sha1", "atelier/b": "sha7"}
+    assert last_tags(["a", "b"], newest.get) == {"a": "sha1", "b": "sha7"}
+    with pytest.raises(ValueError, match="no image pushed yet for c"):
+        last_tags(["a", "c"], newest.get)
+
+
+def test_terraform_takes_a_tag_per_pipeline() -> None:
+    """The task definition image names its own pipeline's tag, image_tag only as a fallback."""
+    main = (ROOT / "terraform" / "modules" / "ecs_task" / "main.tf").read_text()
+    assert "lookup(var.image_tags, each.key, var.image_tag)" in main
+    for env in ("qa", "preprod", "prod"):
+        root = (ROOT / "terraform" / "envs" / env / "main.tf").read_text()
+        assert "image_tags          = var.image_tags" in root, env
+    nox = (ROOT / "noxfile.py").read_text()
+    plan = nox[nox.index("def terraform_plan") :]
+    assert plan.index("image-tags") < plan.index('"plan"')
