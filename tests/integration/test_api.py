@@ -138,6 +138,29 @@ def test_image_job_succeeds_with_its_outputs(api: Api, stack: dict[str, Any]) ->
         assert s3.head_object(Bucket=bucket, Key=key)["ContentLength"] > 0
 
 
+def test_the_service_serves_a_promoted_model_without_a_restart(
+    api: Api, stack: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new prod version reaches the running service within its poll (MODEL_POLL_SECONDS)."""
+    from ml_common import model_store
+    from structured_data.train import train
+
+    before = api.expect(200, "POST", "/structured_data", {"id": "1789"})["model_version"]
+    monkeypatch.setenv("AWS_ENDPOINT_URL", stack["outputs"]["endpoint_url"])
+    result = train(params={"C": 0.5})
+    promoted = model_store.save_model(
+        stack["outputs"]["buckets"]["models"], "structured_data", result.model_bytes,
+        result.metrics, result.data_hash, "test", result.params, ext="json", stage="prod",
+    )
+    assert promoted != before
+    deadline = time.monotonic() + 40
+    served = before
+    while served != promoted and time.monotonic() < deadline:
+        time.sleep(1)
+        served = api.expect(200, "POST", "/structured_data", {"id": "1789"})["model_version"]
+    assert served == promoted, "the running service did not pick up the new prod version"
+
+
 def test_results_come_as_presigned_links_and_the_list_has_the_job(
     api: Api, stack: dict[str, Any]
 ) -> None:
