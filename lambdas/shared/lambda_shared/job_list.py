@@ -15,7 +15,7 @@ from typing import Any
 
 from lambda_shared import settings
 from lambda_shared.errors import BadRequest, Unauthorized
-from lambda_shared.jobs import JobStore, public_view
+from ml_common.jobs import JobStore, public_view
 from lambda_shared.presign import result_links
 from lambda_shared.validation import JobList, JobListRequest, parse
 

@@ -40,8 +40,8 @@ from lambda_shared.errors import (
     InvalidIdempotencyKey,
     ServiceUnavailable,
 )
-from lambda_shared.jobs import PENDING, JobStateError, JobStore, new_job_id
 from lambda_shared.tasks import Launch, TaskStartError, run_task
+from ml_common.jobs import PENDING, JobStateError, JobStore, new_job_id
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600
@@ -106,7 +106,7 @@ def start_job(
 ) -> dict[str, Any]:
     """Create the job (owned by ``owner``), start its task; ``{"job_id", "status": "PENDING"}``."""
     launch = _launch(pipeline)
-    store = JobStore(settings.jobs_settings().jobs_table)
+    store = JobStore(settings.jobs_settings().jobs_table, client("dynamodb"))
     job_id = new_job_id()
     store.create(job_id, pipeline.name, request, owner)
     try:

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from lambda_testkit import Cloud, assert_error, invoke, load_event, load_handler
 
-from lambda_shared.jobs import JobStore
+from ml_common.jobs import JobStore
 
 GET_EVENT = load_event("apigw_rest_get_job.json")
 POST_EVENT = load_event("apigw_rest_post_non_structured_data_images.json")
