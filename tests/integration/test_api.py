@@ -149,8 +149,15 @@ def test_the_service_serves_a_promoted_model_without_a_restart(
     monkeypatch.setenv("AWS_ENDPOINT_URL", stack["outputs"]["endpoint_url"])
     result = train(params={"C": 0.5})
     promoted = model_store.save_model(
-        stack["outputs"]["buckets"]["models"], "structured_data", result.model_bytes,
-        result.metrics, result.data_hash, "test", result.params, ext="json", stage="prod",
+        stack["outputs"]["buckets"]["models"],
+        "structured_data",
+        result.model_bytes,
+        result.metrics,
+        result.data_hash,
+        "test",
+        result.params,
+        ext="json",
+        stage="prod",
     )
     assert promoted != before
     deadline = time.monotonic() + 40
@@ -186,12 +193,17 @@ def test_an_upload_through_the_presigned_form_starts_an_image_job(
     bucket, _, key = stack["seed"]["image_link"].removeprefix("s3://").partition("/")
     png = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
     sent = requests.post(
-        target["url"], data=target["fields"], files={"file": ("d.png", png, "image/png")}, timeout=30
+        target["url"],
+        data=target["fields"],
+        files={"file": ("d.png", png, "image/png")},
+        timeout=30,
     )
     assert sent.status_code in (200, 201, 204), sent.text
     too_big = requests.post(
-        target["url"], data=target["fields"],
-        files={"file": ("d.png", b"x" * (target["max_bytes"] + 1), "image/png")}, timeout=60,
+        target["url"],
+        data=target["fields"],
+        files={"file": ("d.png", b"x" * (target["max_bytes"] + 1), "image/png")},
+        timeout=60,
     )
     assert too_big.status_code == 400 and "EntityTooLarge" in too_big.text
     api.expect(202, "POST", "/non_structured_data_images", {"link": target["link"]})

@@ -7,6 +7,7 @@ from __future__ import annotations
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
 
 
 @pytest.fixture
-def storage(runtime: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+def storage(runtime: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     suffix = uuid.uuid4().hex[:8]
     names = {"INPUTS_BUCKET": f"inputs-{suffix}", "RESULTS_BUCKET": f"results-{suffix}"}
     s3 = runtime.client("s3")

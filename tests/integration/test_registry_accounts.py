@@ -48,8 +48,14 @@ class Accounts:
             m.setenv("AWS_ACCESS_KEY_ID", self.keys["preprod"])
             m.setattr(boto3, "DEFAULT_SESSION", None)  # it caches the first credentials it saw
             return model_store.save_model(
-                self.buckets["preprod"], MODEL, payload, {"accuracy": 0.91},
-                "data-hash-1", "code-abc", {"C": 1.0}, ext="json",
+                self.buckets["preprod"],
+                MODEL,
+                payload,
+                {"accuracy": 0.91},
+                "data-hash-1",
+                "code-abc",
+                {"C": 1.0},
+                ext="json",
             )
 
     def prod_keys(self) -> list[str]:
@@ -146,9 +152,7 @@ def test_rollback_is_the_same_path_backwards(
 
 
 @pytest.mark.slow
-def test_a_candidate_is_trained_in_preprod_by_an_ecs_task(
-    accounts: Accounts, runtime: Any
-) -> None:
+def test_a_candidate_is_trained_in_preprod_by_an_ecs_task(accounts: Accounts, runtime: Any) -> None:
     """RunTask of the pipeline's own image with ``train --register``, in the preprod account:
     the candidate lands in preprod's registry with its lineage, nowhere else."""
     from atelier.registry import training
@@ -177,13 +181,19 @@ def test_a_candidate_is_trained_in_preprod_by_an_ecs_task(
         requiresCompatibilities=["FARGATE"],
     )
     done = training.train_in(
-        "preprod", "structured_data", code_version="abc123",
-        bucket=accounts.buckets["preprod"], subnets=["subnet-1"], timeout=300,
+        "preprod",
+        "structured_data",
+        code_version="abc123",
+        bucket=accounts.buckets["preprod"],
+        subnets=["subnet-1"],
+        timeout=300,
     )
     preprod = accounts.s3("preprod")
     [entry] = model_store.list_versions(accounts.buckets["preprod"], MODEL, s3=preprod)
     assert (entry["version"], entry["code_version"]) == (done.version, "abc123")
     assert entry["metrics"]["roc_auc"] > 0.9 and entry["data_hash"]
-    pointer = model_store.resolve_version(accounts.buckets["preprod"], MODEL, "candidate", s3=preprod)
+    pointer = model_store.resolve_version(
+        accounts.buckets["preprod"], MODEL, "candidate", s3=preprod
+    )
     assert pointer == done.version
     assert accounts.prod_keys() == []

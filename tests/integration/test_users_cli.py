@@ -31,8 +31,11 @@ def qa(runtime: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setenv("AWS_ENDPOINT_URL", runtime.endpoint_url)
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     ddb = boto3.client(
-        "dynamodb", endpoint_url=runtime.endpoint_url, region_name="us-east-1",
-        aws_access_key_id=key, aws_secret_access_key="test",
+        "dynamodb",
+        endpoint_url=runtime.endpoint_url,
+        region_name="us-east-1",
+        aws_access_key_id=key,
+        aws_secret_access_key="test",
     )
     ddb.create_table(
         TableName=table,
@@ -78,9 +81,7 @@ def test_add_list_disable_in_another_account(qa: Any, caplog: pytest.LogCaptureF
     assert missing.exit_code == 1 and "no user" in missing.output
 
 
-def test_a_password_file_is_0600_and_the_password_is_not_printed(
-    qa: Any, tmp_path: Path
-) -> None:
+def test_a_password_file_is_0600_and_the_password_is_not_printed(qa: Any, tmp_path: Path) -> None:
     target = tmp_path / "dave.txt"
     result = CliRunner().invoke(
         users_group, ["add", "dave", "--env", "qa", "--password-file", str(target)]

@@ -15,9 +15,9 @@ from typing import Any
 
 from lambda_shared import settings
 from lambda_shared.errors import BadRequest, Unauthorized
-from ml_common.jobs import JobStore, public_view
 from lambda_shared.presign import result_links
 from lambda_shared.validation import JobList, JobListRequest, parse
+from ml_common.jobs import JobStore, public_view
 
 _CURSOR_KEYS = {"job_id", "owner", "created_at"}
 

@@ -36,7 +36,9 @@ def train_cli(
     parser = argparse.ArgumentParser(description=description)
     target = parser.add_mutually_exclusive_group(required=True)
     target.add_argument("--out", type=Path)
-    target.add_argument("--register", action="store_true", help="store a candidate in MODELS_BUCKET")
+    target.add_argument(
+        "--register", action="store_true", help="store a candidate in MODELS_BUCKET"
+    )
     args = parser.parse_args(argv)
     if args.register and not model_name:
         parser.error("this pipeline does not register models")

@@ -52,10 +52,13 @@ def test_config_from_terraform_outputs(tmp_path: Path) -> None:
     root.mkdir()
     (root / "main.tf").write_text(
         'output "frontend_config" {\n  value = { apiUrl = "https://x/v1", env = "qa", '
-        'uploads = true }\n}\n'
+        "uploads = true }\n}\n"
     )
-    subprocess.run(["terraform", f"-chdir={root}", "apply", "-auto-approve", "-input=false"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["terraform", f"-chdir={root}", "apply", "-auto-approve", "-input=false"],
+        check=True,
+        capture_output=True,
+    )
     dist = tmp_path / "dist"
     dist.mkdir()
     assert frontend_config.main(["terraform", str(root), "--out", str(dist)]) == 0

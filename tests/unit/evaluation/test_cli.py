@@ -94,8 +94,15 @@ def test_the_active_learning_model_is_evaluated_on_its_pools_split(
         result = train_al(*split, params={"epochs": 1, "seed": seed})
         stored.append(
             model_store.save_model(
-                BUCKET, "al_digits_cnn", result.model_bytes, result.metrics,
-                result.data_hash, "test", result.params, ext="pt", stage=stage,
+                BUCKET,
+                "al_digits_cnn",
+                result.model_bytes,
+                result.metrics,
+                result.data_hash,
+                "test",
+                result.params,
+                ext="pt",
+                stage=stage,
             )
         )
     outcome = CliRunner().invoke(

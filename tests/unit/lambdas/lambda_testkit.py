@@ -140,13 +140,16 @@ class Cloud:
 
 def create_cloud() -> Cloud:
     # The tables as the deployer makes them from topology.yaml (the jobs owner index included).
+    from atelier.deploy.clients import Clients
     from atelier.deploy.dynamodb import ensure_table
     from atelier.topology import load
 
     tables = load(ROOT / "topology.yaml").tables
     for name in ("jobs", "idempotency", "users"):
         ensure_table(
-            client, f"atelier-test-{name}", tables[name].hash_key,
+            Clients(None, REGION),  # moto's in-process AWS
+            f"atelier-test-{name}",
+            tables[name].hash_key,
             indexes={i: ix.model_dump() for i, ix in tables[name].indexes.items()},
         )
     secret_arn = client("secretsmanager").create_secret(

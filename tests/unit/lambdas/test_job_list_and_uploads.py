@@ -125,7 +125,11 @@ def test_uploads_answer_a_form_whose_policy_carries_the_limits(cloud: Cloud) -> 
 @pytest.mark.parametrize(
     ("body", "status", "code"),
     [
-        ({"filename": "x.exe", "content_type": "application/x-msdownload"}, 422, "validation_error"),
+        (
+            {"filename": "x.exe", "content_type": "application/x-msdownload"},
+            422,
+            "validation_error",
+        ),
         ({"filename": "", "content_type": "image/png"}, 422, "validation_error"),
         ({"content_type": "image/png"}, 422, "validation_error"),
         ({"filename": "a.png", "content_type": "image/png", "size": 5}, 422, "validation_error"),

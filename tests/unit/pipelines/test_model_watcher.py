@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ml_common import model_store
+from ml_common.aws import client
 from structured_data.app import create_app
 from structured_data.db import Prediction
 from structured_data.features import load_dataset
@@ -40,7 +41,9 @@ def models() -> list[bytes]:
 
 def _save(data: bytes, stage: str) -> str:
     bucket = os.environ["MODELS_BUCKET"]
-    return model_store.save_model(bucket, "structured_data", data, {}, "d", "c", {}, ext="json", stage=stage)
+    return model_store.save_model(
+        bucket, "structured_data", data, {}, "d", "c", {}, ext="json", stage=stage
+    )
 
 
 def test_a_promotion_reaches_the_running_service(aws: dict[str, Any], models: list[bytes]) -> None:
@@ -67,7 +70,7 @@ def test_a_broken_new_version_keeps_the_current_one(
     first = _save(models[0], "prod")
     watcher = ModelWatcher(bucket, "structured_data")
     second = _save(models[1], "prod")
-    s3 = model_store.client("s3")
+    s3 = client("s3")
     s3.put_object(Bucket=bucket, Key=f"models/structured_data/{second}/model.json", Body=b"{}")
     assert watcher.check() is False
     body = TestClient(create_app(MemoryRepo(), watcher)).get("/version").json()
@@ -83,9 +86,7 @@ def test_a_pinned_version_is_never_replaced(aws: dict[str, Any], models: list[by
     assert watcher.current.version == first
 
 
-def test_the_watcher_thread_picks_up_a_promotion(
-    aws: dict[str, Any], models: list[bytes]
-) -> None:
+def test_the_watcher_thread_picks_up_a_promotion(aws: dict[str, Any], models: list[bytes]) -> None:
     import time
 
     _save(models[0], "prod")
