@@ -73,7 +73,16 @@ def _session(env: str) -> boto3.Session:
     return boto3.Session(region_name=region)
 
 
+def _endpoint() -> dict[str, Any]:
+    """The endpoint of the command's explicit session (the local runtime), if it set one;
+    otherwise boto3 resolves it (``AWS_ENDPOINT_URL`` or AWS itself)."""
+    from ml_common.aws import _SESSION
+
+    current = _SESSION.get()
+    return {"endpoint_url": current.endpoint_url} if current and current.endpoint_url else {}
+
+
 def account(env: str, bucket: str | None = None) -> Account:
     """The registry of environment ``env`` (see the module docstring for the resolution)."""
     chosen = bucket or _var(env, "MODELS_BUCKET") or f"atelier-{env}-models"
-    return Account(env, chosen, _session(env).client("s3", config=_CONFIG))
+    return Account(env, chosen, _session(env).client("s3", config=_CONFIG, **_endpoint()))

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from atelier.registry.accounts import _session
+from atelier.registry.accounts import _endpoint, _session
 from ml_common import model_store
 
 #: pipeline -> the model its train.py registers
@@ -63,7 +63,7 @@ def train_in(
         raise TrainingFailed(f"{pipeline!r} has no training entry point: {sorted(TRAINABLE)}")
     model = TRAINABLE[pipeline]
     session = _session(env)
-    ecs, s3 = session.client("ecs"), session.client("s3")
+    ecs, s3 = session.client("ecs", **_endpoint()), session.client("s3", **_endpoint())
     models_bucket = bucket or f"atelier-{env}-models"
     before = {v["version"] for v in model_store.list_versions(models_bucket, model, s3=s3)}
     cluster, family = f"atelier-{env}", f"atelier-{env}-{pipeline}"
