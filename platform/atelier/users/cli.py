@@ -34,8 +34,9 @@ def _table(env: str) -> str:
 
 
 def _ddb(env: str) -> Any:
-    if env == "local":  # the local runtime's endpoint, from the one settings object
-        os.environ.setdefault("AWS_ENDPOINT_URL", get_settings().endpoint_url)
+    if env == "local" and not os.environ.get("AWS_ENDPOINT_URL"):
+        # the local runtime's endpoint from the one settings object, for this client only
+        return session(env).client("dynamodb", endpoint_url=get_settings().endpoint_url)
     return session(env).client("dynamodb")
 
 
