@@ -342,10 +342,16 @@ def build_frontend(session: nox.Session) -> None:
 
 @nox.session(python=False)
 def publish_frontend(session: nox.Session) -> None:
-    """Sync frontend/dist/ to s3://<bucket>/ and invalidate the CloudFront distribution."""
-    if len(session.posargs) != 2:
-        session.error("usage: nox -s publish_frontend -- <bucket> <cloudfront distribution id>")
-    bucket, distribution = session.posargs
+    """Write frontend/dist/config.json from the stage's Terraform outputs (so ``--delete`` never
+    removes it), sync frontend/dist/ to s3://<bucket>/ and invalidate the CloudFront distribution."""
+    if len(session.posargs) != 3:
+        session.error("usage: nox -s publish_frontend -- <stage> <bucket> <cloudfront distribution id>")
+    stage, bucket, distribution = session.posargs
+    session.run("terraform", f"-chdir={ROOT / 'terraform' / 'envs' / stage}", "init",
+                "-input=false", external=True)
+    session.run("python3", "-m", "atelier.deploy.frontend_config", "terraform",
+                str(ROOT / "terraform" / "envs" / stage), external=True,
+                env={"PYTHONPATH": str(ROOT / "platform")})
     session.run("aws", "s3", "sync", str(ROOT / "frontend" / "dist"), f"s3://{bucket}/", "--delete",
                 external=True)
     session.run("aws", "cloudfront", "create-invalidation", "--distribution-id", distribution,
@@ -354,17 +360,19 @@ def publish_frontend(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def terraform_plan(session: nox.Session) -> None:
-    """``nox -s terraform_plan -- <stage> <image tag>``: check that every pipeline image has the
-    tag in ECR, build the bundles Terraform deploys into dist/, then terraform init + plan of
-    terraform/envs/<stage> into its tfplan file (``-var image_tag=<tag>``)."""
+    """``nox -s terraform_plan -- <stage> <image tag>``: the tag of each pipeline's last pushed
+    image from ECR (image_tags.auto.tfvars.json), build the bundles Terraform deploys into dist/,
+    then terraform init + plan of terraform/envs/<stage> into its tfplan file."""
     stage = _stage(session)
     if len(session.posargs) != 2:
         session.error("usage: nox -s terraform_plan -- <stage> <image tag (the commit SHA)>")
     tag = session.posargs[1]
     _install(session)
-    session.run("python", "-m", "atelier.cicd.artifacts", "check-images", "--tag", tag)
-    session.run("python", "terraform/bundles.py", "--env", stage, "--deps", "--out", "dist")
     env_dir = ROOT / "terraform" / "envs" / stage
+    # Each pipeline runs the tag of its last build (not every image at this commit's SHA).
+    session.run("python", "-m", "atelier.cicd.artifacts", "image-tags",
+                "--out", str(env_dir / "image_tags.auto.tfvars.json"))
+    session.run("python", "terraform/bundles.py", "--env", stage, "--deps", "--out", "dist")
     session.run("terraform", f"-chdir={env_dir}", "init", "-input=false", external=True)
     session.run("terraform", f"-chdir={env_dir}", "plan", "-input=false", f"-var=image_tag={tag}",
                 "-out=tfplan", external=True)

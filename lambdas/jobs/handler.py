@@ -1,11 +1,14 @@
-"""``GET /jobs/{job_id}``: the job (status, timings, outputs, error, progress)."""
+"""``GET /jobs/{job_id}``: the job (status, timings, outputs with presigned links, error,
+progress); ``GET /jobs``: the caller's jobs, newest first, paged (``limit``, ``next``)."""
 
 from __future__ import annotations
 
 from aws_lambda_powertools.event_handler import Response
 
 from lambda_shared.api import entry, json_response, make_app
+from lambda_shared.job_list import list_jobs
 from lambda_shared.job_status import get_job
+from lambda_shared.submit import caller
 
 app = make_app()
 
@@ -16,6 +19,12 @@ app = make_app()
 def get_job_route() -> Response[str]:
     job_id = (app.current_event.path_parameters or {}).get("job_id")
     return json_response(200, get_job(job_id))
+
+
+@app.get("/jobs")
+def list_jobs_route() -> Response[str]:
+    event = app.current_event
+    return json_response(200, list_jobs(caller(event.raw_event), event.query_string_parameters))
 
 
 handler = entry(app)

@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "cost": "atelier.cost.cli:cost",
     "alerts": "atelier.monitor.cli:alerts",
     "logs": "atelier.monitor.logs_cli:logs",
+    "users": "atelier.users.cli:users_group",
 }
 
 

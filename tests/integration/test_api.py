@@ -138,6 +138,77 @@ def test_image_job_succeeds_with_its_outputs(api: Api, stack: dict[str, Any]) ->
         assert s3.head_object(Bucket=bucket, Key=key)["ContentLength"] > 0
 
 
+def test_the_service_serves_a_promoted_model_without_a_restart(
+    api: Api, stack: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new prod version reaches the running service within its poll (MODEL_POLL_SECONDS)."""
+    from ml_common import model_store
+    from structured_data.train import train
+
+    before = api.expect(200, "POST", "/structured_data", {"id": "1789"})["model_version"]
+    monkeypatch.setenv("AWS_ENDPOINT_URL", stack["outputs"]["endpoint_url"])
+    result = train(params={"C": 0.5})
+    promoted = model_store.save_model(
+        stack["outputs"]["buckets"]["models"],
+        "structured_data",
+        result.model_bytes,
+        result.metrics,
+        result.data_hash,
+        "test",
+        result.params,
+        ext="json",
+        stage="prod",
+    )
+    assert promoted != before
+    deadline = time.monotonic() + 40
+    served = before
+    while served != promoted and time.monotonic() < deadline:
+        time.sleep(1)
+        served = api.expect(200, "POST", "/structured_data", {"id": "1789"})["model_version"]
+    assert served == promoted, "the running service did not pick up the new prod version"
+
+
+def test_results_come_as_presigned_links_and_the_list_has_the_job(
+    api: Api, stack: dict[str, Any]
+) -> None:
+    accepted = api.expect(
+        202, "POST", "/non_structured_data_images", {"link": stack["seed"]["image_link"]}
+    )
+    job = api.wait_job(accepted["job_id"], timeout=300)
+    assert job["status"] == "SUCCEEDED", job
+    with urllib.request.urlopen(job["outputs"]["overlay_url"], timeout=30) as resp:
+        assert resp.status == 200 and resp.read(8) == b"\x89PNG\r\n\x1a\n"
+    listed = api.expect(200, "GET", "/jobs?limit=5")
+    assert listed["jobs"][0]["job_id"] == accepted["job_id"], "newest first"
+    assert listed["jobs"][0]["outputs"]["overlay_url"].startswith("http")
+
+
+def test_an_upload_through_the_presigned_form_starts_an_image_job(
+    api: Api, stack: dict[str, Any]
+) -> None:
+    import requests
+
+    target = api.expect(200, "POST", "/uploads", {"filename": "d.png", "content_type": "image/png"})
+    s3 = stack["client"]("s3")
+    bucket, _, key = stack["seed"]["image_link"].removeprefix("s3://").partition("/")
+    png = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    sent = requests.post(
+        target["url"],
+        data=target["fields"],
+        files={"file": ("d.png", png, "image/png")},
+        timeout=30,
+    )
+    assert sent.status_code in (200, 201, 204), sent.text
+    too_big = requests.post(
+        target["url"],
+        data=target["fields"],
+        files={"file": ("d.png", b"x" * (target["max_bytes"] + 1), "image/png")},
+        timeout=60,
+    )
+    assert too_big.status_code == 400 and "EntityTooLarge" in too_big.text
+    api.expect(202, "POST", "/non_structured_data_images", {"link": target["link"]})
+
+
 def test_active_learning_job_runs_on_cpu_fallback(api: Api, stack: dict[str, Any]) -> None:
     accepted = api.expect(
         202, "POST", "/non_structured_al_data_images", {"ids": stack["seed"]["dataset_ids"]}

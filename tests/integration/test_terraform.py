@@ -498,9 +498,8 @@ def test_the_permissions_module_grants_what_the_deployer_grants(env: str, tmp_pa
     assert jobs["DescribeOwnTasks"]["Resource"] == [
         f"arn:aws:ecs:{exp.region}:123456789012:task/{exp.cluster}/*"
     ]
-    assert jobs["TablesWrite"]["Resource"] == [
-        f"arn:aws:dynamodb:{exp.region}:123456789012:table/{exp.prefix}jobs"
-    ]
+    table = f"arn:aws:dynamodb:{exp.region}:123456789012:table/{exp.prefix}jobs"
+    assert jobs["TablesWrite"]["Resource"] == [table, f"{table}/index/*"]  # GET /jobs: the index
     assert "RunOwnTasks" not in jobs and "PassTaskRoles" not in jobs
 
 

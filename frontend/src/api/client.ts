@@ -1,5 +1,5 @@
 import { ApiError, messageFromBody } from "./errors";
-import type { AuthResponse, Job, JobCreated, UploadTarget } from "./types";
+import type { AuthResponse, Job, JobCreated, JobPage, UploadTarget } from "./types";
 import { uuid4 } from "../lib/uuid";
 
 export interface ApiClientOptions {
@@ -71,6 +71,12 @@ export class ApiClient {
   /** GET /jobs/{job_id}. */
   getJob(jobId: string): Promise<Job> {
     return this.request<Job>(`/jobs/${encodeURIComponent(jobId)}`, { method: "GET" });
+  }
+
+  /** GET /jobs: one page of the caller's jobs, newest first (`next` continues the list). */
+  listJobs(limit = 20, next?: string): Promise<JobPage> {
+    const query = new URLSearchParams({ limit: String(limit), ...(next ? { next } : {}) });
+    return this.request<JobPage>(`/jobs?${query.toString()}`, { method: "GET" });
   }
 
   /** POST /uploads: where to send a file (presigned POST or PUT) and the link to submit after. */

@@ -42,6 +42,12 @@ export interface UploadTarget {
   headers?: Record<string, string>;
 }
 
+/** GET /jobs: a page of the caller's jobs, newest first; `next` is null on the last page. */
+export interface JobPage {
+  jobs: Job[];
+  next: string | null;
+}
+
 /** The 202 answer of a job-starting route. */
 export interface JobCreated {
   job_id: string;

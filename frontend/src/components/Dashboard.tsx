@@ -4,6 +4,7 @@ import type { ApiClient } from "../api/client";
 import type { PipelineName } from "../api/types";
 import type { AppConfig } from "../config";
 import type { JobsAction, JobsState } from "../jobs/reducer";
+import { useJobHistory } from "../jobs/history";
 import { useJobPolling } from "../jobs/usePolling";
 import { ActiveLearningForm } from "./ActiveLearningForm";
 import { ImageForm } from "./ImageForm";
@@ -19,6 +20,7 @@ interface Props {
 }
 
 export function Dashboard({ client, config, jobs, dispatch }: Props) {
+  useJobHistory(client, dispatch);
   useJobPolling(jobs, dispatch, client, config.pollIntervalMs);
   const started = useCallback(
     (pipeline: PipelineName) => (jobId: string, label: string, status?: string) =>

@@ -1,5 +1,6 @@
 import type { Job, PipelineName } from "../api/types";
 import { isTerminal } from "../api/types";
+import { restoreJobs } from "./history";
 
 /** A job started from this browser, and what polling has learnt about it. */
 export interface JobEntry {
@@ -28,6 +29,7 @@ export type JobsAction =
   | { type: "polled"; job: Job }
   | { type: "pollFailed"; jobId: string; message: string; httpStatus: number }
   | { type: "select"; jobId: string | null }
+  | { type: "restored"; jobs: Job[] }
   | { type: "clear" };
 
 export const initialJobsState: JobsState = { order: [], byId: {}, selected: null };
@@ -103,6 +105,8 @@ export function jobsReducer(state: JobsState, action: JobsAction): JobsState {
         byId: { ...state.byId, [entry.jobId]: { ...entry, consecutiveErrors, pollError, done } },
       };
     }
+    case "restored":
+      return restoreJobs(state, action.jobs);
     case "select":
       return { ...state, selected: action.jobId };
     case "clear":

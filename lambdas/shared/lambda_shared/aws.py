@@ -17,9 +17,17 @@ def client(service: str) -> Any:
     return boto3.client(service, config=_CONFIG)
 
 
+@cache
+def signing_s3() -> Any:
+    """The S3 client that presigns: SigV4 always (every region takes it, newer ones only it),
+    virtual-host or path style as the endpoint needs."""
+    return boto3.client("s3", config=_CONFIG.merge(Config(signature_version="s3v4")))
+
+
 def reset() -> None:
     """Forget the cached clients (tests switch between mocked accounts)."""
     client.cache_clear()
+    signing_s3.cache_clear()
 
 
 def error_code(exc: BaseException) -> str:

@@ -61,6 +61,11 @@ class InvalidCredentials(ApiError):
     code = "invalid_credentials"
 
 
+class Unauthorized(ApiError):
+    status = 401
+    code = "unauthorized"
+
+
 class NotFound(ApiError):
     status = 404
     code = "not_found"

@@ -20,6 +20,7 @@ from lambda_shared import settings
 from lambda_shared.api import logger
 from lambda_shared.aws import client
 from lambda_shared.errors import BadRequest, NotFound
+from lambda_shared.presign import result_links
 from lambda_shared.tasks import task_end
 from ml_common.jobs import PENDING, RUNNING, JobStateError, JobStore, public_view
 
@@ -84,4 +85,7 @@ def get_job(raw_id: str | None, now: datetime | None = None) -> dict[str, Any]:
     if job is None:
         raise NotFound(f"no job {job_id}")
     job = reconcile(store, job, conf.ecs_cluster, now or datetime.now(UTC))
-    return public_view(job)
+    view = public_view(job)
+    if isinstance(view.get("outputs"), dict):
+        view["outputs"] = result_links(view["outputs"])
+    return view

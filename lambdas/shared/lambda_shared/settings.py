@@ -79,6 +79,16 @@ class LinkSettings(_Env):
     link_allowlist: str = ""  # comma-separated; unset: only public addresses
 
 
+class StorageSettings(_Env):
+    """The buckets the browser reaches through presigned URLs (never made public)."""
+
+    results_bucket: str = ""
+    inputs_bucket: str = ""
+    result_url_seconds: int = Field(default=900, ge=1, le=3600)  # GET /jobs: result links
+    upload_url_seconds: int = Field(default=300, ge=1, le=3600)  # POST /uploads: the form
+    upload_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
+
+
 def _split(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
@@ -109,6 +119,7 @@ service_settings = _loader(ServiceSettings)
 jobs_settings = _loader(JobsSettings)
 launch_settings = _loader(LaunchSettings)
 link_settings = _loader(LinkSettings)
+storage_settings = _loader(StorageSettings)
 
 
 def reset() -> None:

@@ -101,12 +101,14 @@ def _launch(pipeline: Pipeline) -> Launch:
     )
 
 
-def start_job(pipeline: Pipeline, request: dict[str, Any]) -> dict[str, Any]:
-    """Create the job, start its task; ``{"job_id", "status": "PENDING"}``."""
+def start_job(
+    pipeline: Pipeline, request: dict[str, Any], owner: str | None = None
+) -> dict[str, Any]:
+    """Create the job (owned by ``owner``), start its task; ``{"job_id", "status": "PENDING"}``."""
     launch = _launch(pipeline)
     store = JobStore(settings.jobs_settings().jobs_table, client("dynamodb"))
     job_id = new_job_id()
-    store.create(job_id, pipeline.name, request)
+    store.create(job_id, pipeline.name, request, owner)
     try:
         task_arn = run_task(
             launch, {"JOB_ID": job_id, **pipeline.task_env(request)}, started_by=job_id
@@ -149,7 +151,7 @@ def _idempotent_start() -> tuple[IdempotencyConfig, Callable[..., dict[str, Any]
 
 
 def _start_submission(*, submission: dict[str, Any], pipeline: Pipeline) -> dict[str, Any]:
-    return start_job(pipeline, submission["request"])
+    return start_job(pipeline, submission["request"], submission.get("caller"))
 
 
 def submit(
@@ -162,7 +164,7 @@ def submit(
     """Start a job, or with ``key`` return the job that key already started for ``caller``
     (the authorizer's principal: one caller's key never returns another caller's job)."""
     if key is None:
-        return start_job(pipeline, request)
+        return start_job(pipeline, request, caller)
     config, start = _idempotent_start()
     if context is not None:
         config.register_lambda_context(context)  # in-progress records expire with the call

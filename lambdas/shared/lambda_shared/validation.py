@@ -18,7 +18,7 @@ still checks again when it fetches, as DNS may answer differently by then.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -69,6 +69,42 @@ class LoginRequest(_Request):
     password: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
 
 
+#: what an upload may be: the image types the image task reads (PIL), nothing else
+UPLOAD_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp")
+
+
+class UploadRequest(_Request):
+    """``POST /uploads``: the file the browser is about to send."""
+
+    filename: Annotated[str, StringConstraints(min_length=1, max_length=255)]
+    content_type: Literal["image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp"]
+
+
+class UploadTarget(BaseModel):
+    """``POST /uploads`` answer: a presigned POST form for S3 and the link to submit after."""
+
+    url: str
+    fields: dict[str, str]
+    link: str
+    key: str
+    max_bytes: int
+    expires_in: int
+
+
+class JobListRequest(_Request):
+    """``GET /jobs?limit=&next=``: one page of the caller's jobs, newest first."""
+
+    limit: Annotated[int, Field(ge=1, le=100)] = 20
+    next: Annotated[str, StringConstraints(min_length=1, max_length=2048)] | None = None
+
+
+class JobList(BaseModel):
+    """``GET /jobs`` answer: ``jobs`` (public views) and ``next`` (a cursor, or null)."""
+
+    jobs: list[dict[str, Any]]
+    next: str | None
+
+
 M = TypeVar("M", bound=_Request)
 
 _PROBLEMS = {
@@ -79,6 +115,7 @@ _PROBLEMS = {
     "string_pattern_mismatch": f"must be {ID_RULE}",
     "string_too_short": "must not be empty",
     "too_short": "must not be empty",
+    "literal_error": "must be one of " + ", ".join(UPLOAD_TYPES),
 }
 
 

@@ -45,6 +45,7 @@ PROGRESS_FROM = (RUNNING,)  # progress is recorded on a running job only
 EXIT_OK, EXIT_CRASH, EXIT_BAD_INPUT, EXIT_JOB_STATE, EXIT_STOPPED = 0, 1, 2, 3, 143
 
 MAX_ERROR_CHARS = 2000
+OWNER_INDEX = "owner-created"  # topology.yaml tables.jobs.indexes: owner + created_at
 PUBLIC_FIELDS = (
     "job_id",
     "pipeline",
@@ -146,8 +147,11 @@ class JobStore:
         ).get("Item")
         return _item(item) if item else None
 
-    def create(self, job_id: str, pipeline: str, request: dict[str, Any]) -> dict[str, Any]:
-        """A new PENDING job; never overwrites an existing one (ClientError if it exists)."""
+    def create(
+        self, job_id: str, pipeline: str, request: dict[str, Any], owner: str | None = None
+    ) -> dict[str, Any]:
+        """A new PENDING job; never overwrites an existing one (ClientError if it exists).
+        ``owner`` (the caller) puts it in the owner index that ``GET /jobs`` reads."""
         job = {
             "job_id": job_id,
             "pipeline": pipeline,
@@ -155,12 +159,35 @@ class JobStore:
             "created_at": now_iso(),
             "request": request,
         }
+        if owner:
+            job["owner"] = owner
         self._ddb.put_item(
             TableName=self.table,
             Item={k: _attr(v) for k, v in job.items()},
             ConditionExpression="attribute_not_exists(job_id)",
         )
         return job
+
+    def list_owned(
+        self, owner: str, limit: int, start: dict[str, Any] | None = None
+    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+        """One page of ``owner``'s jobs, newest first, and the key to continue from."""
+        request: dict[str, Any] = {
+            "TableName": self.table,
+            "IndexName": OWNER_INDEX,
+            "KeyConditionExpression": "#o = :o",
+            "ExpressionAttributeNames": {"#o": "owner"},
+            "ExpressionAttributeValues": {":o": {"S": owner}},
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        if start:
+            request["ExclusiveStartKey"] = {k: {"S": str(v)} for k, v in start.items()}
+        page = self._ddb.query(**request)
+        items = [_item(raw) for raw in page.get("Items", [])]
+        last = page.get("LastEvaluatedKey")
+        after = {k: _deserializer.deserialize(v) for k, v in last.items()} if last else None
+        return items, after
 
     def set_task_arn(self, job_id: str, task_arn: str) -> None:
         """Record the ECS task once (whatever the status: a fast task may already run)."""

@@ -128,11 +128,35 @@ def save_model(
     return version
 
 
-def set_stage(bucket: str, name: str, version: str, stage: str) -> None:
-    """Point ``stage`` of model ``name`` at ``version`` (which must exist)."""
+def import_version(bucket: str, metadata: dict[str, Any], data: bytes, *, s3: Any) -> None:
+    """Store a version made elsewhere (another account's registry) under its own version id:
+    the artifact, its metadata and its index entry. The caller has verified the checksum."""
+    name, version = str(metadata["name"]), str(metadata["version"])
+    if hashlib.sha256(data).hexdigest() != metadata["sha256"]:
+        raise ValueError(f"model {name!r} version {version!r}: artifact checksum mismatch")
+    s3.put_object(Bucket=bucket, Key=metadata["artifact"], Body=data)
+    _put_json(s3, bucket, f"{_prefix(name)}/{version}/metadata.json", metadata)
+
+    def add(doc: dict[str, Any]) -> None:
+        doc["versions"] = [v for v in doc["versions"] if v["version"] != version] + [metadata]
+
+    _update_index(s3, bucket, name, add)
+
+
+def set_stage(
+    bucket: str,
+    name: str,
+    version: str,
+    stage: str,
+    *,
+    s3: Any = None,
+    note: dict[str, Any] | None = None,
+) -> None:
+    """Point ``stage`` of model ``name`` at ``version`` (which must exist). ``s3`` is a client
+    for another account (default: the environment's); ``note`` is kept in the stage history."""
     if stage not in STAGES:
         raise ValueError(f"stage must be one of {STAGES}, not {stage!r}")
-    s3 = client("s3")
+    s3 = s3 or client("s3")
     meta, _ = _get_json(s3, bucket, f"{_prefix(name)}/{version}/metadata.json")
     if meta is None:
         raise ModelNotFound(f"model {name!r} has no version {version!r}")
@@ -144,7 +168,7 @@ def set_stage(bucket: str, name: str, version: str, stage: str) -> None:
         doc.setdefault("stages", {})[stage] = version
         # Every move of a stage pointer is kept, so a rollback knows where the stage was before.
         doc.setdefault("history", {}).setdefault(stage, []).append(
-            {"version": version, "at": _now()}
+            {"version": version, "at": _now(), **(note or {})}
         )
         for entry in doc["versions"]:
             if entry["version"] == version:
@@ -153,21 +177,21 @@ def set_stage(bucket: str, name: str, version: str, stage: str) -> None:
     _update_index(s3, bucket, name, move)
 
 
-def resolve_version(bucket: str, name: str, stage: str = "prod") -> str:
+def resolve_version(bucket: str, name: str, stage: str = "prod", *, s3: Any = None) -> str:
     """The version a stage points at, or ModelNotFound."""
-    pointer, _ = _get_json(client("s3"), bucket, f"{_prefix(name)}/stages/{stage}.json")
+    pointer, _ = _get_json(s3 or client("s3"), bucket, f"{_prefix(name)}/stages/{stage}.json")
     if pointer is None:
         raise ModelNotFound(f"model {name!r} has no {stage!r} version in s3://{bucket}")
     return str(pointer["version"])
 
 
 def load_model(
-    bucket: str, name: str, stage: str = "prod", version: str | None = None
+    bucket: str, name: str, stage: str = "prod", version: str | None = None, *, s3: Any = None
 ) -> LoadedModel:
     """Load a pinned ``version``, or the version ``stage`` points at (``prod`` by default).
     The artifact's checksum is verified against its metadata."""
-    s3 = client("s3")
-    chosen = version or resolve_version(bucket, name, stage)
+    s3 = s3 or client("s3")
+    chosen = version or resolve_version(bucket, name, stage, s3=s3)
     meta, _ = _get_json(s3, bucket, f"{_prefix(name)}/{chosen}/metadata.json")
     if meta is None:
         raise ModelNotFound(f"model {name!r} has no version {chosen!r} in s3://{bucket}")
@@ -177,6 +201,6 @@ def load_model(
     return LoadedModel(name=name, version=chosen, data=data, metadata=meta)
 
 
-def list_versions(bucket: str, name: str) -> list[dict[str, Any]]:
-    index, _ = _get_json(client("s3"), bucket, f"{_prefix(name)}/index.json")
+def list_versions(bucket: str, name: str, *, s3: Any = None) -> list[dict[str, Any]]:
+    index, _ = _get_json(s3 or client("s3"), bucket, f"{_prefix(name)}/index.json")
     return list(index["versions"]) if index else []

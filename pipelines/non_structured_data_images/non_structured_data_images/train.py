@@ -107,7 +107,7 @@ def train(params: dict[str, Any] | None = None) -> TrainResult:
 
 
 def main(argv: list[str] | None = None) -> None:
-    train_cli(__doc__, train, "model.pt", argv)
+    train_cli(__doc__, train, "model.pt", argv, model_name=MODEL_NAME)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""The HTTP API: ``POST /predict {"id"}`` and ``GET /health``. Every error is a JSON body."""
+"""The HTTP API: ``POST /predict {"id"}``, ``GET /health`` and ``GET /version`` (the model version
+served now: it follows the registry's prod pointer, see ``serving``). Every error is a JSON body."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from structured_data.db import Prediction, Repository
 from structured_data.model import Classifier
+from structured_data.serving import ModelWatcher, Served
 
 log = logging.getLogger("structured_data")
 MAX_BODY_BYTES = 4096
@@ -31,8 +33,29 @@ def _error(status: int, message: str, **extra: Any) -> JSONResponse:
     return JSONResponse(status_code=status, content={"message": message, **extra})
 
 
-def create_app(repo: Repository, classifier: Classifier, model_version: str) -> FastAPI:
+class VersionResponse(BaseModel):
+    model_name: str
+    model_version: str
+    stage: str | None
+    pinned: bool
+    loaded_at: str
+    last_reload_error: str | None
+
+
+def create_app(
+    repo: Repository, model: Classifier | ModelWatcher, model_version: str = ""
+) -> FastAPI:
+    """``model`` is a fixed classifier (with ``model_version``) or a watcher that follows the
+    registry; every answer names the version that produced it."""
     app = FastAPI(title="structured_data", docs_url=None, redoc_url=None)
+    fixed = (
+        Served(model, model_version, datetime.now(UTC).isoformat(timespec="seconds"))
+        if isinstance(model, Classifier)
+        else None
+    )
+
+    def current() -> Served:
+        return fixed if fixed is not None else model.current  # type: ignore[union-attr]
 
     @app.middleware("http")
     async def limit_body(request: Request, call_next: Any) -> Any:
@@ -65,11 +88,26 @@ def create_app(repo: Repository, classifier: Classifier, model_version: str) -> 
 
     @app.get("/health")
     def health() -> dict[str, str]:
-        return {"status": "ok", "model_version": model_version}
+        return {"status": "ok", "model_version": current().version}
+
+    @app.get("/version")
+    def version() -> VersionResponse:
+        served = current()
+        watcher = model if isinstance(model, ModelWatcher) else None
+        return VersionResponse(
+            model_name=watcher.name if watcher else "structured_data",
+            model_version=served.version,
+            stage=watcher.stage if watcher else None,
+            pinned=bool(watcher.pinned) if watcher else True,
+            loaded_at=served.loaded_at,
+            last_reload_error=watcher.last_error if watcher else None,
+        )
 
     @app.post("/predict", response_model=None)
     def predict(body: PredictRequest) -> dict[str, Any] | JSONResponse:
         start = time.perf_counter()
+        served = current()  # one version for the whole request, even if a reload happens now
+        classifier = served.classifier
         features = repo.features(body.id, classifier.columns)
         if features is None:
             return _error(404, f"no record with id {body.id!r}")
@@ -80,7 +118,7 @@ def create_app(repo: Repository, classifier: Classifier, model_version: str) -> 
             prediction=label_index,
             label=classifier.target_names[label_index],
             probabilities=probabilities,
-            model_version=model_version,
+            model_version=served.version,
             latency_ms=latency_ms,
             created_at=datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         )

@@ -1,7 +1,9 @@
 """Service entry point (the Dockerfile's CMD): load the prod model, then serve on $HOST:$PORT.
 
 Environment: ``MODELS_BUCKET``, ``MODEL_NAME`` (default ``structured_data``), optional
-``MODEL_VERSION`` (pin), ``DB_SECRET_ARN``, ``HOST`` / ``PORT`` (default 0.0.0.0:8080).
+``MODEL_VERSION`` (pin), ``MODEL_STAGE`` (default ``prod``), ``MODEL_POLL_SECONDS`` (default 30;
+how often the stage pointer is checked for a new version, 0 = never), ``DB_SECRET_ARN``,
+``HOST`` / ``PORT`` (default 0.0.0.0:8080).
 """
 
 from __future__ import annotations
@@ -13,10 +15,9 @@ import sys
 import uvicorn
 
 from ml_common.aws import require_env
-from ml_common.model_store import load_model
 from structured_data.app import create_app
 from structured_data.db import PostgresRepository, conninfo_from_secret_arn
-from structured_data.model import Classifier
+from structured_data.serving import ModelWatcher
 
 log = logging.getLogger("structured_data")
 
@@ -24,12 +25,16 @@ log = logging.getLogger("structured_data")
 def build_app() -> object:
     bucket = require_env("MODELS_BUCKET")
     name = os.environ.get("MODEL_NAME", "structured_data")
-    loaded = load_model(bucket, name, version=os.environ.get("MODEL_VERSION") or None)
-    classifier = Classifier.from_json(loaded.data)
-    log.info("loaded model %s version %s", name, loaded.version)
+    watcher = ModelWatcher(
+        bucket,
+        name,
+        stage=os.environ.get("MODEL_STAGE", "prod"),
+        pinned=os.environ.get("MODEL_VERSION") or None,
+    )
     repo = PostgresRepository(conninfo_from_secret_arn(require_env("DB_SECRET_ARN")))
     repo.ensure_predictions()
-    return create_app(repo, classifier, loaded.version)
+    watcher.start(float(os.environ.get("MODEL_POLL_SECONDS", "30")))
+    return create_app(repo, watcher)
 
 
 def main() -> None:

@@ -51,7 +51,7 @@ def train(dataset: Dataset | None = None, params: dict[str, Any] | None = None) 
 
 
 def main(argv: list[str] | None = None) -> None:
-    train_cli(__doc__, train, "model.json", argv)
+    train_cli(__doc__, train, "model.json", argv, model_name=MODEL_NAME)
 
 
 if __name__ == "__main__":

@@ -362,12 +362,15 @@ def check_image_per_pipeline(root: Path) -> list[str]:
     return out + check_component("image-per-pipeline")(root)
 
 
+from atelier.cicd.gpu import check_gpu_image  # noqa: E402 - rules first, then their checks
+
 CHECKS: dict[str, Callable[[Path], list[str]]] = {
     "pr-gate": check_pr_gate,
     "qa-on-pr-to-develop": check_qa,
     "preprod-when-needed": check_preprod,
     "prod-on-master-gated": check_prod,
     "image-per-pipeline": check_image_per_pipeline,
+    "gpu-image-cuda": check_gpu_image,
     "lambdas-to-s3": check_component("lambdas-to-s3"),
     "terraform-plan-apply": check_component("terraform-plan-apply"),
     "frontend-to-s3-cdn": check_component("frontend-to-s3-cdn"),

@@ -130,6 +130,9 @@ def promote_commands(
             "prod",
             "--verdict",
             str(path),
+            # The candidate lives in the preprod account's registry: copied across, verified.
+            "--from-env",
+            "preprod",
         ]
         if environment == PROD_MANUAL_APPROVAL:
             command.append("--approved")

@@ -103,6 +103,13 @@ _RULES = (
         "pipelines/common/ changes and not for another pipeline's folder.",
     ),
     Rule(
+        "gpu-image-cuda",
+        "the GPU pipeline's image has CUDA torch on AWS",
+        "Every job that builds a gpu_task pipeline (topology.yaml) through reusable-image.yml "
+        "passes a CUDA wheel index as torch_index; no other pipeline gets one (the Dockerfile's "
+        "default, CPU torch, is what runs locally).",
+    ),
+    Rule(
         "lambdas-to-s3",
         "lambdas are zipped and synced to S3 when lambdas/ changes",
         "lambdas.yml calls reusable-lambdas.yml (nox -s package_lambdas, publish_lambdas) "

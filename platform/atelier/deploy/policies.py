@@ -41,6 +41,10 @@ class Arns:
     def table(self, name: str) -> str:
         return f"arn:aws:dynamodb:{self.region}:{self.account}:table/{name}"
 
+    def tables(self, name: str) -> list[str]:
+        """The table and its indexes (a Query on an index names the index's ARN)."""
+        return [self.table(name), f"{self.table(name)}/index/*"]
+
     def secret(self, name: str) -> str:  # AWS appends a random 6-character suffix
         return f"arn:aws:secretsmanager:{self.region}:{self.account}:secret:{name}-??????"
 
@@ -54,10 +58,16 @@ class Arns:
 def _data_statements(perms: Permissions, arns: Arns) -> list[Document]:
     out: list[Document] = []
     if perms.tables_read:
-        out.append(statement(TABLE_READ, [arns.table(t) for t in perms.tables_read], "TablesRead"))
+        out.append(
+            statement(
+                TABLE_READ, [a for t in perms.tables_read for a in arns.tables(t)], "TablesRead"
+            )
+        )
     if perms.tables_write:
         out.append(
-            statement(TABLE_WRITE, [arns.table(t) for t in perms.tables_write], "TablesWrite")
+            statement(
+                TABLE_WRITE, [a for t in perms.tables_write for a in arns.tables(t)], "TablesWrite"
+            )
         )
     buckets = sorted({*perms.buckets_read, *perms.buckets_write})
     if buckets:

@@ -61,7 +61,19 @@ def _digits_set() -> ValidationSet:
     )
 
 
+def _al_set() -> ValidationSet:
+    """The active-learning pools' held-out split (the one the seed's reference model uses)."""
+    from atelier.seed.models import al_split
+
+    _, _, x_test, y_test = al_split()
+    return np.asarray(x_test, dtype=np.float64).reshape(len(x_test), 64), np.asarray(
+        y_test, dtype=np.int64
+    )
+
+
 KINDS: dict[str, ModelKind] = {
     "structured_data": ModelKind(_structured, _structured_set),
     "digits_cnn": ModelKind(_digits, _digits_set),
+    # The active-learning model is the same CNN, judged on its own pools' held-out images.
+    "al_digits_cnn": ModelKind(_digits, _al_set),
 }

@@ -48,10 +48,11 @@ def _digits() -> tuple[Any, str]:
     return train(), "pt"
 
 
-def _al_reference() -> tuple[Any, str]:
+def al_split() -> tuple[Any, Any, Any, Any]:
+    """The active-learning pools' fixed split: (x_fit, y_fit, x_test, y_test). The reference
+    model trains on the first pair; the evaluation judges every al_digits_cnn on the second."""
     from atelier.seed.images import pool_items
     from non_structured_al_data_images.main import TEST_FRACTION
-    from non_structured_al_data_images.train import train
     from non_structured_data_images.tiles import digits
 
     grids, labels = digits()
@@ -59,7 +60,13 @@ def _al_reference() -> tuple[Any, str]:
     order = np.random.default_rng(0).permutation(len(index))
     n_test = int(len(order) * TEST_FRACTION)
     test, fit = index[order[:n_test]], index[order[n_test:]]
-    return train(grids[fit], labels[fit], grids[test], labels[test]), "pt"
+    return grids[fit], labels[fit], grids[test], labels[test]
+
+
+def _al_reference() -> tuple[Any, str]:
+    from non_structured_al_data_images.train import train
+
+    return train(*al_split()), "pt"
 
 
 def _digits_fingerprint() -> str:

@@ -214,7 +214,12 @@ def expand(top: Topology, env: str) -> Expansion:
         services=services,
         repositories={name: f"{top.project}/{name}" for name in top.pipelines},
         tables={
-            name: Table(name=f"{p}{name}", hash_key=t.hash_key, ttl_attribute=t.ttl_attribute)
+            name: Table(
+                name=f"{p}{name}",
+                hash_key=t.hash_key,
+                ttl_attribute=t.ttl_attribute,
+                indexes={i: ix.model_dump() for i, ix in t.indexes.items()},
+            )
             for name, t in top.tables.items()
         },
         buckets={

@@ -85,6 +85,7 @@ class Table(Out):
     name: str
     hash_key: str
     ttl_attribute: str | None
+    indexes: dict[str, dict[str, str | None]] = {}  # name -> {hash_key, range_key}
 
 
 class Bucket(Out):

@@ -202,9 +202,19 @@ class Lambda(Strict):
         return self
 
 
+class Index(Strict):
+    """A global secondary index (all attributes projected); string keys."""
+
+    hash_key: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    range_key: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
 class Table(Strict):
     hash_key: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     ttl_attribute: str | None = None
+    indexes: dict[Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{3,255}$")], Index] = Field(
+        default_factory=dict, description="global secondary indexes by name"
+    )
 
 
 class Bucket(Strict):

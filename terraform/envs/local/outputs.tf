@@ -12,3 +12,8 @@ output "deployment" {
   description = "What the stack made, read by `atelier deploy --engine terraform` (outputs.json)."
   value       = module.stack.deployment
 }
+
+output "frontend_config" {
+  description = "The frontend's config.json for this environment (published with the build)."
+  value       = module.stack.frontend_config
+}

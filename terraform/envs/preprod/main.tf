@@ -6,6 +6,7 @@ module "stack" {
   topology_path       = "${path.root}/../../../topology.yaml"
   bundle_dir          = var.bundle_dir
   image_tag           = var.image_tag
+  image_tags          = var.image_tags
   alert_emails        = var.alert_emails
   alert_webhooks      = var.alert_webhooks
   multi_az            = var.multi_az

@@ -17,3 +17,8 @@ output "repository_urls" {
   description = "Pipeline => ECR repository URL."
   value       = module.stack.repository_urls
 }
+
+output "frontend_config" {
+  description = "The frontend's config.json for this environment (published with the build)."
+  value       = module.stack.frontend_config
+}

@@ -24,8 +24,14 @@ variable "deploy_role_arn" {
 }
 
 variable "image_tag" {
-  description = "Image tag of every pipeline: the release's git SHA (set by CI: -var image_tag=...)."
+  description = "Image tag of a pipeline that image_tags does not name: the release's git SHA (set by CI: -var image_tag=...)."
   type        = string
+}
+
+variable "image_tags" {
+  description = "Pipeline => tag of its last pushed build (CI writes image_tags.auto.tfvars.json from ECR before the plan)."
+  type        = map(string)
+  default     = {}
 }
 
 variable "bundle_dir" {

@@ -56,9 +56,26 @@ resource "aws_dynamodb_table" "this" {
   hash_key                    = each.value.hash_key
   deletion_protection_enabled = var.deletion_protection
 
-  attribute {
-    name = each.value.hash_key
-    type = "S"
+  # Every key attribute of the table and of its global secondary indexes (strings).
+  dynamic "attribute" {
+    for_each = toset(compact(concat(
+      [each.value.hash_key],
+      flatten([for ix in values(each.value.indexes) : [ix.hash_key, ix.range_key == null ? "" : ix.range_key]]),
+    )))
+    content {
+      name = attribute.value
+      type = "S"
+    }
+  }
+
+  dynamic "global_secondary_index" {
+    for_each = each.value.indexes
+    content {
+      name            = global_secondary_index.key
+      hash_key        = global_secondary_index.value.hash_key
+      range_key       = global_secondary_index.value.range_key
+      projection_type = "ALL"
+    }
   }
 
   dynamic "ttl" {

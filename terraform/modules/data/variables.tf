@@ -4,11 +4,15 @@ variable "name_prefix" {
 }
 
 variable "tables" {
-  description = "The topology module's tables output: key => {name, hash_key, ttl_attribute}."
+  description = "The topology module's tables output: key => {name, hash_key, ttl_attribute, indexes}."
   type = map(object({
     name          = string
     hash_key      = string
     ttl_attribute = optional(string)
+    indexes = optional(map(object({
+      hash_key  = string
+      range_key = optional(string)
+    })), {})
   }))
 }
 

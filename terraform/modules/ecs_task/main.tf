@@ -125,7 +125,7 @@ resource "aws_ecs_task_definition" "this" {
 
   container_definitions = jsonencode([{
     name                   = each.value.container_name
-    image                  = "${aws_ecr_repository.this[each.key].repository_url}:${var.image_tag}"
+    image                  = "${aws_ecr_repository.this[each.key].repository_url}:${lookup(var.image_tags, each.key, var.image_tag)}"
     essential              = true
     readonlyRootFilesystem = true
     environment            = [for k in sort(keys(local.environment[each.key])) : { name = k, value = local.environment[each.key][k] }]

@@ -33,8 +33,14 @@ variable "repositories" {
 }
 
 variable "image_tag" {
-  description = "Image tag every task definition runs (the release's git SHA; tags are immutable)."
+  description = "Image tag of a pipeline that image_tags does not name (the release's git SHA; tags are immutable)."
   type        = string
+}
+
+variable "image_tags" {
+  description = "Pipeline => tag of its last build (CI: atelier.cicd.artifacts image-tags), so a change to one pipeline, to Terraform or to lambdas deploys without rebuilding the other images."
+  type        = map(string)
+  default     = {}
 }
 
 variable "ref_values" {

@@ -27,11 +27,11 @@ locals {
       }) },
       { keep = length(r.permissions.tables_read) > 0, doc = jsonencode({
         Sid      = "TablesRead", Effect = "Allow", Action = local.table_read
-        Resource = [for t in r.permissions.tables_read : "${local.table_arn}${t}"]
+        Resource = flatten([for t in r.permissions.tables_read : ["${local.table_arn}${t}", "${local.table_arn}${t}/index/*"]])
       }) },
       { keep = length(r.permissions.tables_write) > 0, doc = jsonencode({
         Sid      = "TablesWrite", Effect = "Allow", Action = local.table_write
-        Resource = [for t in r.permissions.tables_write : "${local.table_arn}${t}"]
+        Resource = flatten([for t in r.permissions.tables_write : ["${local.table_arn}${t}", "${local.table_arn}${t}/index/*"]])
       }) },
       { keep = length(concat(r.permissions.buckets_read, r.permissions.buckets_write)) > 0, doc = jsonencode({
         Sid      = "BucketsList", Effect = "Allow", Action = ["s3:ListBucket"]

@@ -112,6 +112,7 @@ module "ecs_task" {
   pipelines     = local.t.pipelines
   repositories  = local.t.repositories
   image_tag     = var.image_tag
+  image_tags    = var.image_tags
   ref_values    = local.ref_values
   task_policies = module.task_permissions.policies
   log_groups    = module.monitoring.log_groups

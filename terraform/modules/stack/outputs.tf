@@ -44,3 +44,15 @@ output "deployment" {
     alerts_topic_arn     = module.monitoring.alerts_topic_arn
   }
 }
+
+output "frontend_config" {
+  description = "The frontend's config.json (atelier.deploy.frontend_config writes it into the build before it is published)."
+  value = {
+    apiUrl         = module.api.api_url
+    env            = var.env
+    region         = data.aws_region.current.name
+    inputsBucket   = module.topology.buckets["inputs"].name
+    uploads        = true
+    pollIntervalMs = 2000
+  }
+}

@@ -14,8 +14,14 @@ variable "bundle_dir" {
 }
 
 variable "image_tag" {
-  description = "Image tag of every pipeline (the release's git SHA)."
+  description = "Image tag of a pipeline that image_tags does not name (the release's git SHA)."
   type        = string
+}
+
+variable "image_tags" {
+  description = "Pipeline => tag of its last build; wins over image_tag for the pipelines it names."
+  type        = map(string)
+  default     = {}
 }
 
 variable "alert_emails" {

@@ -103,6 +103,12 @@ output "tables" {
       name          = "${local.p}${n}"
       hash_key      = tb.hash_key
       ttl_attribute = try(tb.ttl_attribute, null)
+      indexes = {
+        for i, ix in try(tb.indexes, {}) : i => {
+          hash_key  = ix.hash_key
+          range_key = try(ix.range_key, null)
+        }
+      }
     }
   }
 }

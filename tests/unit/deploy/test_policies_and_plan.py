@@ -30,7 +30,7 @@ def test_auth_lambda_reads_users_and_the_jwt_key_only(exp: Any) -> None:
     granted = {a for s in doc["Statement"] for a in s["Action"]}
     assert "dynamodb:PutItem" not in granted and "ecs:RunTask" not in granted
     by_sid = _actions(doc)
-    assert by_sid["TablesRead"] == [ARNS.table("atelier-local-users")]
+    assert by_sid["TablesRead"] == ARNS.tables("atelier-local-users")
     assert by_sid["Secrets"] == [ARNS.secret("atelier-local-jwt")]
     assert by_sid["OwnLogs"] == [ARNS.log_group("/aws/lambda/atelier-local-auth")]
 
@@ -49,11 +49,15 @@ def test_a_task_starting_lambda_runs_and_passes_only_its_own_pipeline(exp: Any) 
 
 
 def test_the_jobs_lambda_writes_jobs_and_describes_the_clusters_tasks_only(exp: Any) -> None:
-    """GET /jobs marks a job FAILED when its task is STOPPED: jobs write + ecs:DescribeTasks."""
+    """GET /jobs marks a job FAILED when its task is STOPPED: jobs write + ecs:DescribeTasks;
+    it presigns links to results, so it reads the results bucket (and nothing else)."""
     doc = lambda_policies(exp, exp.lambdas["jobs"], ARNS)["least-privilege"]
     by_sid = _actions(doc)
-    assert set(by_sid) == {"OwnLogs", "TablesWrite", "DescribeOwnTasks"}
-    assert by_sid["TablesWrite"] == [ARNS.table("atelier-local-jobs")]
+    assert set(by_sid) == {
+        "OwnLogs", "TablesWrite", "DescribeOwnTasks", "BucketsList", "ObjectsRead"
+    }  # fmt: skip
+    assert by_sid["ObjectsRead"] == ["arn:aws:s3:::atelier-local-results/*"]
+    assert by_sid["TablesWrite"] == ARNS.tables("atelier-local-jobs")
     assert by_sid["DescribeOwnTasks"] == ["arn:aws:ecs:us-east-1:000000000000:task/atelier-local/*"]
     granted = {a for s in doc["Statement"] for a in s["Action"]}
     assert {"dynamodb:UpdateItem", "ecs:DescribeTasks"} <= granted

@@ -77,3 +77,40 @@ def test_a_degraded_registered_candidate_is_blocked_with_exit_1(
     outcome = CliRunner().invoke(evaluate, ["--candidate", candidate, "--bucket", BUCKET])
     assert outcome.exit_code == 1
     assert "block" in outcome.output
+
+
+@pytest.mark.slow
+def test_the_active_learning_model_is_evaluated_on_its_pools_split(
+    registry: None, tmp_path: Path
+) -> None:
+    from atelier.evaluation.adapters import KINDS
+    from atelier.seed.models import al_split
+    from non_structured_al_data_images.train import train as train_al
+
+    assert "al_digits_cnn" in KINDS
+    stored = []
+    split = al_split()
+    for stage, seed in (("prod", 0), ("candidate", 1)):  # one epoch each: speed, not quality
+        result = train_al(*split, params={"epochs": 1, "seed": seed})
+        stored.append(
+            model_store.save_model(
+                BUCKET,
+                "al_digits_cnn",
+                result.model_bytes,
+                result.metrics,
+                result.data_hash,
+                "test",
+                result.params,
+                ext="pt",
+                stage=stage,
+            )
+        )
+    outcome = CliRunner().invoke(
+        evaluate, ["--candidate", stored[1], "--model", "al_digits_cnn", "--bucket", BUCKET]
+    )
+    assert outcome.exit_code in (0, 1), outcome.output
+    verdict = json.loads(
+        (tmp_path / "reports" / "evaluation" / stored[1] / "verdict.json").read_text()
+    )
+    assert (verdict["model"], verdict["baseline"]) == ("al_digits_cnn", stored[0])
+    assert verdict["rows"] == len(split[3]), "not judged on the active-learning pools' split"

@@ -139,13 +139,18 @@ class Cloud:
 
 
 def create_cloud() -> Cloud:
-    ddb = client("dynamodb")
-    for name, key in (("jobs", "job_id"), ("idempotency", "id"), ("users", "username")):
-        ddb.create_table(
-            TableName=f"atelier-test-{name}",
-            KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
+    # The tables as the deployer makes them from topology.yaml (the jobs owner index included).
+    from atelier.deploy.clients import Clients
+    from atelier.deploy.dynamodb import ensure_table
+    from atelier.topology import load
+
+    tables = load(ROOT / "topology.yaml").tables
+    for name in ("jobs", "idempotency", "users"):
+        ensure_table(
+            Clients(None, REGION),  # moto's in-process AWS
+            f"atelier-test-{name}",
+            tables[name].hash_key,
+            indexes={i: ix.model_dump() for i, ix in tables[name].indexes.items()},
         )
     secret_arn = client("secretsmanager").create_secret(
         Name="atelier-test-jwt", SecretString=JWT_KEY

@@ -206,10 +206,12 @@ def test_concurrent_duplicate_is_409_not_a_second_task(
     real = submit.start_job
     answers: dict[str, Any] = {}
 
-    def slow_start(pipeline: Any, request: dict[str, Any]) -> dict[str, Any]:
+    def slow_start(
+        pipeline: Any, request: dict[str, Any], owner: str | None = None
+    ) -> dict[str, Any]:
         entered.set()
         release.wait(10)
-        return real(pipeline, request)
+        return real(pipeline, request, owner)
 
     monkeypatch.setattr(submit, "start_job", slow_start)
     worker = threading.Thread(target=lambda: answers.setdefault("first", images(IMAGES_EVENT)))

@@ -45,6 +45,8 @@ def test_routes_and_the_authorizer(exp: Expansion) -> None:
         "POST /non_structured_data_images",
         "POST /non_structured_al_data_images",
         "GET /jobs/{job_id}",
+        "GET /jobs",
+        "POST /uploads",
     }
     unauthorized = {key for key, r in exp.routes.items() if not r.authorized}
     assert unauthorized == {"POST /auth"}
@@ -137,3 +139,10 @@ def test_prod_is_bigger_than_local() -> None:
     assert local.services["structured_data"].max_count == 1
     assert local.account_id == "000000000000"
     assert prod.region == "eu-west-3"
+
+
+def test_the_jobs_table_has_the_owner_index_get_jobs_reads(exp: Expansion) -> None:
+    assert exp.tables["jobs"].indexes == {
+        "owner-created": {"hash_key": "owner", "range_key": "created_at"}
+    }
+    assert exp.routes["GET /jobs"].lambda_name == "job_list"

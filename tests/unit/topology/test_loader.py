@@ -87,14 +87,14 @@ MUTATIONS = [
         "versioned: maybe",
     ),
     (
-        "access: {tables: {jobs: write}, tasks: read}",
-        "access: {tables: {jobz: write}, tasks: read}",
+        "access: {tables: {jobs: write}, tasks: read, buckets: {results: read}}",
+        "access: {tables: {jobz: write}, tasks: read, buckets: {results: read}}",
         "lambdas.jobs.access.tables.jobz",
         "jobz: write",
     ),
     (
-        "access: {tables: {jobs: write}, tasks: read}",
-        "access: {tables: {jobs: write}, tasks: write}",
+        "access: {tables: {jobs: write}, tasks: read, buckets: {results: read}}",
+        "access: {tables: {jobs: write}, tasks: write, buckets: {results: read}}",
         "lambdas.jobs.access.tasks",
         "tasks: write",
     ),

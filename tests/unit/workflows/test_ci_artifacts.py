@@ -77,3 +77,40 @@ def test_pipeline_names_are_folders_with_a_dockerfile(tmp_path: Path) -> None:
         (tmp_path / "pipelines" / name / "Dockerfile").write_text("FROM scratch\n")
     (tmp_path / "pipelines" / "c").mkdir()
     assert pipeline_names(tmp_path) == ["a", "b"]
+
+
+def test_a_build_argument_reaches_docker_build_and_a_bad_one_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "pipelines" / "gpu").mkdir(parents=True)
+    (tmp_path / "pipelines" / "gpu" / "Dockerfile").write_text("FROM scratch\n")
+    cuda = "TORCH_INDEX=https://download.pytorch.org/whl/cu128"
+    [build] = image_commands(tmp_path, "gpu", "", ["t"], push=False, build_args=[cuda])
+    assert build[build.index("--build-arg") + 1] == cuda
+    with pytest.raises(ValueError, match="build argument"):
+        image_commands(tmp_path, "gpu", "", ["t"], push=False, build_args=["x; rm -rf /"])
+
+
+def test_the_gpu_dockerfile_defaults_to_cpu_torch_and_takes_the_index_as_an_argument() -> None:
+    text = (ROOT / "pipelines" / "non_structured_al_data_images" / "Dockerfile").read_text()
+    assert "ARG TORCH_INDEX=https://download.pytorch.org/whl/cpu" in text
+    assert "--index-url ${TORCH_INDEX} torch==" in text
+
+
+def test_each_pipeline_runs_the_tag_of_its_last_build() -> None:
+    from atelier.cicd.artifacts import last_tags
+
+    newest = {"atelier/a": "sha1", "atelier/b": "sha7"}
+    assert last_tags(["a", "b"], newest.get) == {"a": "sha1", "b": "sha7"}
+    with pytest.raises(ValueError, match="no image pushed yet for c"):
+        last_tags(["a", "c"], newest.get)
+
+
+def test_terraform_takes_a_tag_per_pipeline() -> None:
+    """The task definition image names its own pipeline's tag, image_tag only as a fallback."""
+    main = (ROOT / "terraform" / "modules" / "ecs_task" / "main.tf").read_text()
+    assert "lookup(var.image_tags, each.key, var.image_tag)" in main
+    for env in ("qa", "preprod", "prod"):
+        root = (ROOT / "terraform" / "envs" / env / "main.tf").read_text()
+        assert "image_tags          = var.image_tags" in root, env
+    nox = (ROOT / "noxfile.py").read_text()
+    plan = nox[nox.index("def terraform_plan") :]
+    assert plan.index("image-tags") < plan.index('"plan"')

@@ -103,6 +103,8 @@ def test_promotion_commands_need_the_approval_environment_for_manual_review(tmp_
         "prod",
     ]
     assert "--approved" in command and command[-2:] == ["--bucket", "models-bucket"]
+    # prod takes the candidate from the preprod account's registry, not its own
+    assert command[command.index("--from-env") + 1] == "preprod"
 
 
 def test_promotion_from_prod_is_not_marked_approved_and_block_never_promotes(

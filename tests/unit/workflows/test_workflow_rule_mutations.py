@@ -36,6 +36,27 @@ def edit(root: Path, name: str, old: str, new: str, count: int = 1) -> None:
 MUTATIONS = [
     # (rule that must fail, file, old text, new text, how many occurrences)
     (
+        "gpu-image-cuda",
+        "image-non_structured_al_data_images.yml",
+        "      torch_index: https://download.pytorch.org/whl/cu128\n",
+        "",
+        1,
+    ),
+    (
+        "gpu-image-cuda",
+        "deploy-preprod.yml",
+        "'https://download.pytorch.org/whl/cu128'",
+        "''",
+        1,
+    ),
+    (
+        "gpu-image-cuda",
+        "image-structured_data.yml",
+        "      pipeline: structured_data\n",
+        "      pipeline: structured_data\n      torch_index: https://download.pytorch.org/whl/cu128\n",
+        1,
+    ),
+    (
         "image-per-pipeline",
         "image-structured_data.yml",
         "- pipelines/structured_data/**",

@@ -70,6 +70,7 @@ def tables_step(d: Deployment) -> Result:
             t.name,
             t.hash_key,
             ttl_attribute=t.ttl_attribute,
+            indexes=t.indexes,
             tags=d.tags,
         )
         for t in d.exp.tables.values()

@@ -78,6 +78,17 @@ def _localize(argv: list[str], host_path: Any) -> list[str]:
     return out
 
 
+def task_access_key(task: dict[str, Any], settings: Settings) -> str:
+    """The key a task's AWS calls use: a task started in another account (its ARN says which)
+    acts in that account, as its task role would on AWS; the runtime keys requests by a
+    12-digit access key. The default account keeps the plain test key."""
+    parts = str(task.get("taskArn", "")).split(":")
+    account = parts[4] if len(parts) > 5 else ""
+    if re.fullmatch(r"\d{12}", account) and account != settings.account_id:
+        return account
+    return "test"
+
+
 def build_task(
     task: dict[str, Any],
     td: dict[str, Any],
@@ -114,7 +125,7 @@ def build_task(
     env.update(
         {
             "AWS_ENDPOINT_URL": settings.endpoint_url,
-            "AWS_ACCESS_KEY_ID": "test",
+            "AWS_ACCESS_KEY_ID": task_access_key(task, settings),
             "AWS_SECRET_ACCESS_KEY": "test",
             "AWS_DEFAULT_REGION": settings.region,
             "AWS_REGION": settings.region,

@@ -82,3 +82,9 @@ def test_unknown_image_is_cannot_pull(tmp_path: Path) -> None:
             "127.0.1.2",
             NO_GPU,
         )
+
+
+def test_a_task_in_another_account_acts_in_that_account(tmp_path: Path) -> None:
+    other = {"taskArn": "arn:aws:ecs:us-east-1:222233334444:task/c/abc", "overrides": {}}
+    built = build_task(other, td(), Settings(home=tmp_path, port=4999), "127.0.3.4", NO_GPU)
+    assert built.spec.env["AWS_ACCESS_KEY_ID"] == "222233334444"

@@ -1,0 +1,113 @@
+"""Train a candidate in an environment the way production does: an ECS RunTask of the pipeline's
+own image and task definition, with the command ``python -m <pipeline>.train --register``.
+
+The task writes the candidate into that account's registry (``MODELS_BUCKET`` of its task
+definition) with its lineage; this module starts it, waits for it to stop, checks its exit
+code and returns the version it registered.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from atelier.registry.accounts import _endpoint, _session
+from ml_common import model_store
+
+#: pipeline -> the model its train.py registers
+TRAINABLE = {"structured_data": "structured_data", "non_structured_data_images": "digits_cnn"}
+
+
+class TrainingFailed(Exception):
+    """The training task did not register a candidate; the message says why."""
+
+
+@dataclass(frozen=True)
+class Trained:
+    pipeline: str
+    model: str
+    version: str
+    task_arn: str
+    seconds: float
+
+
+def _network(ecs: Any, cluster: str, subnets: list[str], groups: list[str]) -> dict[str, Any]:
+    if not subnets:
+        return {}
+    return {
+        "networkConfiguration": {
+            "awsvpcConfiguration": {
+                "subnets": subnets,
+                "securityGroups": groups,
+                "assignPublicIp": "DISABLED",
+            }
+        }
+    }
+
+
+def train_in(
+    env: str,
+    pipeline: str,
+    *,
+    code_version: str,
+    bucket: str | None = None,
+    subnets: list[str] | None = None,
+    security_groups: list[str] | None = None,
+    timeout: float = 900.0,
+    progress: Callable[[str], None] = lambda _: None,
+) -> Trained:
+    """RunTask ``<pipeline>.train --register`` in ``env``'s account; wait; return the candidate."""
+    if pipeline not in TRAINABLE:
+        raise TrainingFailed(f"{pipeline!r} has no training entry point: {sorted(TRAINABLE)}")
+    model = TRAINABLE[pipeline]
+    session = _session(env)
+    ecs, s3 = session.client("ecs", **_endpoint()), session.client("s3", **_endpoint())
+    models_bucket = bucket or f"atelier-{env}-models"
+    before = {v["version"] for v in model_store.list_versions(models_bucket, model, s3=s3)}
+    cluster, family = f"atelier-{env}", f"atelier-{env}-{pipeline}"
+    started = time.monotonic()
+    response = ecs.run_task(
+        cluster=cluster,
+        taskDefinition=family,
+        count=1,
+        launchType="FARGATE",
+        startedBy=f"atelier-train-{pipeline}"[:36],
+        overrides={
+            "containerOverrides": [
+                {
+                    "name": pipeline,
+                    "command": ["python", "-m", f"{pipeline}.train", "--register"],
+                    "environment": [
+                        {"name": "CODE_VERSION", "value": code_version},
+                        {"name": "MODELS_BUCKET", "value": models_bucket},
+                    ],
+                }
+            ]
+        },
+        **_network(ecs, cluster, subnets or [], security_groups or []),
+    )
+    if response.get("failures") or not response.get("tasks"):
+        raise TrainingFailed(f"RunTask refused the training task: {response.get('failures')}")
+    arn = response["tasks"][0]["taskArn"]
+    progress(f"training task {arn.rsplit('/', 1)[-1]} started in {env}")
+    while True:
+        task = ecs.describe_tasks(cluster=cluster, tasks=[arn])["tasks"][0]
+        if task["lastStatus"] == "STOPPED":
+            break
+        if time.monotonic() - started > timeout:
+            ecs.stop_task(cluster=cluster, task=arn, reason="training timed out")
+            raise TrainingFailed(f"the training task ran longer than {timeout:.0f} s")
+        time.sleep(1.0)
+    exit_code = next((c.get("exitCode") for c in task.get("containers", [])), None)
+    if exit_code != 0:
+        raise TrainingFailed(
+            f"the training task stopped with exit code {exit_code}: {task.get('stoppedReason')}"
+        )
+    after = model_store.list_versions(models_bucket, model, s3=s3)
+    new = [v for v in after if v["version"] not in before and v.get("code_version") == code_version]
+    if not new:
+        raise TrainingFailed(f"the training task exited 0 but registered no {model} candidate")
+    version = str(sorted(new, key=lambda v: str(v["created_at"]))[-1]["version"])
+    return Trained(pipeline, model, version, arn, time.monotonic() - started)
