@@ -114,10 +114,15 @@ def _print_status(data: dict[str, Any]) -> None:
             t["device"] or "-",
         )
     console.print(tasks)
-    services = Table("service", "desired", "running", "targets", title="ECS services")
+    services = Table("service", "desired", "running", "health", "targets", title="ECS services")
     for s in data.get("services") or []:
         targets = "; ".join(f"{tg}: {', '.join(ts) or '-'}" for tg, ts in s["targets"].items())
-        services.add_row(s["service"], str(s["desired"]), str(s["running"]), targets or "-")
+        health = s.get("health", "-")
+        if health == "unhealthy":
+            health = f"[red]unhealthy[/] ({s['failures']} failures, next try in {s['next_start_in_s']}s)"
+        services.add_row(
+            s["service"], str(s["desired"]), str(s["running"]), health, targets or "-"
+        )
     console.print(services)
     rds = Table("instance", "status", "endpoint", title="RDS instances")
     for r in data.get("rds") or []:

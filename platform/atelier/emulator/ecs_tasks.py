@@ -22,8 +22,10 @@ from typing import Any
 
 from atelier.config import Settings
 from atelier.emulator import ministack_bridge as bridge
+from atelier.emulator.ecs.backoff import HEALTHY_AFTER_S, ServiceBackoff
 from atelier.emulator.executor import Executor, StartError, TaskSpec
 from atelier.emulator.gpu import GpuInfo
+from atelier.emulator.persistence.orphans import PidRecords
 from atelier.emulator.taskspec import build_task, essential_container
 
 log = logging.getLogger("atelier.ecs")
@@ -65,12 +67,17 @@ class RunningTask:
     started: float = field(default_factory=time.time)
     stopping: bool = False
     ip_published: bool = False
+    healthy: bool = False  # its port answered once
 
 
 def _port_open(ip: str, port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(0.05)
         return sock.connect_ex((ip, port)) == 0
+
+
+def _service_key(ref: bridge.TaskRef) -> tuple[str, str]:
+    return (str(ref.task.get("clusterArn", "")), str(ref.task.get("group", "")))
 
 
 class EcsTaskExecutor:
@@ -82,6 +89,10 @@ class EcsTaskExecutor:
         self.running: dict[str, RunningTask] = {}
         self.ips = LoopbackPool()
         self._lock = threading.RLock()
+        # processes of tasks a crashed runtime left behind die before this one serves
+        self.pids = PidRecords(settings.home)
+        self.pids.reap()
+        self.backoff = ServiceBackoff()
 
     @property
     def gpu(self) -> GpuInfo:
@@ -97,6 +108,8 @@ class EcsTaskExecutor:
                 if ref.created_epoch < self.started_at - 1.0:
                     bridge.mark_stopped(ref, RESTART_REASON, "TerminationNotice", None)
                     continue
+                if not self.backoff.may_start(_service_key(ref)):
+                    continue  # stays PENDING until the service's back-off has passed
                 self._start(ref)
             for arn, run in list(self.running.items()):
                 self._watch(arn, run)
@@ -123,6 +136,8 @@ class EcsTaskExecutor:
             return
         run = RunningTask(ref, handle, built.spec, built.container, built.device)
         self.running[ref.arn] = run
+        if isinstance(getattr(handle, "pid", None), int):
+            self.pids.record(ref.task_id, handle.pid)
         bridge.mark_running(ref, getattr(handle, "pid", "container"))
         if built.device is not None:
             tags = {"atelier:device": built.device}
@@ -159,7 +174,15 @@ class EcsTaskExecutor:
         log.warning("task %s failed to start: %s", ref.task_id, reason)
         with contextlib.suppress(StartError):
             bridge.put_logs(ref, essential_container(td), [f"[atelier] {reason}"])
+        self._service_failed(ref, f"task {ref.task_id} failed to start: {reason}")
         bridge.mark_stopped(ref, reason, "TaskFailedToStart", None)
+
+    def _service_failed(self, ref: bridge.TaskRef, what: str) -> None:
+        """A service task failed before it was healthy: back off, say so in the events."""
+        if not str(ref.task.get("group", "")).startswith("service:"):
+            return
+        delay = self.backoff.failed(_service_key(ref), what)
+        bridge.add_service_event(ref, f"{what}; next task in {delay:g}s (back-off)")
 
     def _watch(self, arn: str, run: RunningTask) -> None:
         self._ship_logs(run)
@@ -167,7 +190,16 @@ class EcsTaskExecutor:
         if code is not None:
             self._ship_logs(run)
             del self.running[arn]
+            self.pids.forget(run.ref.task_id)
             self.ips.give_back(run.spec.host_ip)
+            lived = time.time() - run.started
+            early = bool(run.spec.port_mappings) or lived < HEALTHY_AFTER_S
+            if bridge.is_active(run.ref) and not run.healthy and early:
+                self._service_failed(
+                    run.ref, f"task {run.ref.task_id} exited with code {code} after {lived:.1f}s"
+                )
+            elif not early:
+                self.backoff.healthy(_service_key(run.ref))
             if bridge.is_active(run.ref):
                 bridge.mark_stopped(
                     run.ref, "Essential container in task exited", "EssentialContainerExited", code
@@ -184,7 +216,8 @@ class EcsTaskExecutor:
             port = run.spec.port_mappings[0].container_port
             if _port_open(run.spec.host_ip, port):
                 bridge.set_private_ip(run.ref, run.spec.host_ip)
-                run.ip_published = True
+                run.ip_published = run.healthy = True
+                self.backoff.healthy(_service_key(run.ref))
 
     def _ship_logs(self, run: RunningTask) -> None:
         lines = list(self.executor.logs(run.handle))
@@ -210,6 +243,7 @@ class EcsTaskExecutor:
                 bridge.mark_stopped(
                     run.ref, "Task stopped: the Atelier runtime stopped", "TerminationNotice", code
                 )
+                self.pids.forget(run.ref.task_id)
                 log.info("task %s stopped with the runtime (exit %s)", run.ref.task_id, code)
             self.running.clear()
 

@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from ministack.core.concurrency import resource_lock
-from ministack.core.responses import request_scope
+from ministack.core.responses import new_uuid, request_scope
 from ministack.services import alb, cloudwatch_logs, ecs
 
 REQUIRED_INTERNALS: dict[str, tuple[str, ...]] = {
@@ -40,13 +40,14 @@ REQUIRED_INTERNALS: dict[str, tuple[str, ...]] = {
         "_ensure_awslogs_stream",
         "_task_ip",
         "_get_docker",
+        "_iso",
     ),
     "ministack.services.rds": ("_get_docker",),
     "ministack.app": ("app", "SERVICE_HANDLERS"),
     "ministack.services.alb": ("set_targets_for_group", "_targets", "_tgs"),
     "ministack.services.cloudwatch_logs": ("_put_log_events", "_log_groups"),
     "ministack.services.s3": ("_bucket_websites",),
-    "ministack.core.responses": ("request_scope", "AccountRegionScopedDict"),
+    "ministack.core.responses": ("request_scope", "AccountRegionScopedDict", "new_uuid"),
     "ministack.core.concurrency": ("resource_lock",),
     "ministack.core.lambda_runtime": ("Worker", "_PYTHON_WORKER_SCRIPT"),
 }
@@ -242,6 +243,21 @@ def pipe_pending(fd: int) -> int:
     except OSError:
         return 0
     return int(struct.unpack("i", raw)[0])
+
+
+def add_service_event(ref: TaskRef, message: str) -> None:
+    """An event on the task's service (DescribeServices ``events``, newest first)."""
+    group = str(ref.task.get("group", ""))
+    if not group.startswith("service:"):
+        return
+    name = group.split(":", 1)[1]
+    with scope(ref.account, ref.region):
+        svc = ecs._services.get(f"{ref.cluster}/{name}")
+        if svc is None:
+            return
+        event = {"id": new_uuid(), "createdAt": ecs._iso(), "message": f"(service {name}) {message}"}
+        svc.setdefault("events", []).insert(0, event)
+        del svc["events"][100:]
 
 
 def service_of(ref: TaskRef) -> dict[str, Any] | None:

@@ -174,6 +174,10 @@ class RdsEngine:
         """Start managing ``ref``; ``fresh``: a new instance, else one restored from disk."""
         home = self._home_of(ref)
         restored = not fresh and (home / "data" / "PG_VERSION").exists()
+        if restored:
+            # a PostgreSQL left by a crashed runtime holds the port: stop it first, so the
+            # instance keeps its endpoint (clients and secrets keep working)
+            stop_stale_postmaster(home / "data")
         managed = _Managed(ref, home, free_port(ref.port if restored else None), fresh=not restored)
         self._managed[ref.key] = managed
         bridge.publish(ref, "creating", managed.port)

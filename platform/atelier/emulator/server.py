@@ -79,6 +79,11 @@ async def _serve(settings: Settings) -> None:
     from atelier.emulator.middleware import AtelierApp
 
     bridge.disable_docker_backends()
+    snapshotter = None
+    if settings.persist:
+        from atelier.emulator.ministack_compat import persistence
+
+        snapshotter = persistence.install(settings.state_dir)
     if os.environ.get("ATELIER_LAMBDA_TUNING", "1") == "1":
         from atelier.emulator import lambda_tuning
 
@@ -87,7 +92,7 @@ async def _serve(settings: Settings) -> None:
         agent = Agent(settings)
     except RuntimeError as exc:
         raise StartupError(str(exc)) from exc
-    app = AtelierApp(ministack.app.app, agent, version("ministack"))
+    app = AtelierApp(ministack.app.app, agent, version("ministack"), snapshotter)
 
     config = Config()
     config.bind = [f"{settings.host}:{settings.port}"]

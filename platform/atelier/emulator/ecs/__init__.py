@@ -1,0 +1,1 @@
+"""ECS tasks and services on the local runtime."""
