@@ -118,6 +118,16 @@ def bench(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def soak(session: nox.Session) -> None:
+    """Crash safety at length: the runtime SIGKILLed and restarted 100 times during writes."""
+    _install(session, "app", "gates", "test")
+    session.run(
+        "pytest", "tests/integration/test_persist_crash.py", "-q", "-x", *session.posargs,
+        env={"CRASH_REPETITIONS": os.environ.get("CRASH_REPETITIONS", "100")},
+    )  # fmt: skip
+
+
+@nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
     """Ruff over the Python code."""
     session.install("ruff>=0.5")

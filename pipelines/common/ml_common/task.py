@@ -1,12 +1,16 @@
 """The life of a job-driven task: RUNNING, work, SUCCEEDED or FAILED, and a non-zero exit.
 
 A task that is stopped (SIGTERM from ECS StopTask or the local agent) marks its job FAILED with
-"stopped" before exiting, so no job stays RUNNING after its task died.
+"stopped" before exiting, so no job stays RUNNING after its task died. A job that runs past
+``JOB_TIMEOUT_SECONDS`` (ECS has no task timeout: the task keeps its own) is marked FAILED
+"timed out after N s" and the task exits 124. A task killed outright (SIGKILL, out of memory)
+cannot write anything: ``GET /jobs/{id}`` then marks the job FAILED with the task's stop reason.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 from collections.abc import Callable
@@ -20,14 +24,34 @@ log = logging.getLogger("ml_common.task")
 EXIT_BAD_INPUT = 2
 EXIT_JOB_STATE = 3
 EXIT_STOPPED = 143
+EXIT_TIMED_OUT = 124
+TIMEOUT_ENV = "JOB_TIMEOUT_SECONDS"
 
 
 class Stopped(BaseException):
     """Raised in the main thread by the SIGTERM handler (BaseException: not swallowed)."""
 
 
+class TimedOut(BaseException):
+    """Raised in the main thread when the job's time is up."""
+
+
 def _on_sigterm(signum: int, frame: FrameType | None) -> None:
     raise Stopped()
+
+
+def _on_alarm(signum: int, frame: FrameType | None) -> None:
+    raise TimedOut()
+
+
+def timeout_from_env() -> float | None:
+    raw = os.environ.get(TIMEOUT_ENV, "").strip()
+    try:
+        value = float(raw) if raw else 0.0
+    except ValueError:
+        log.warning("%s=%r is not a number: no timeout", TIMEOUT_ENV, raw)
+        return None
+    return value if value > 0 else None
 
 
 def _fail(jobs: Jobs, job_id: str, message: str) -> None:
@@ -43,10 +67,15 @@ def run_job(
     *,
     jobs: Jobs | None = None,
     device: str | None = None,
+    timeout_s: float | None = None,
 ) -> int:
     """Run ``work`` for ``job_id``; return the process exit code (0 on success)."""
     table = jobs or Jobs()
+    limit = timeout_s if timeout_s is not None else timeout_from_env()
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    previous_alarm = signal.signal(signal.SIGALRM, _on_alarm)
+    if limit:
+        signal.setitimer(signal.ITIMER_REAL, limit)
     try:
         try:
             table.running(job_id, device=device)
@@ -67,6 +96,10 @@ def run_job(
             log.error("job %s stopped by SIGTERM", job_id)
             _fail(table, job_id, "stopped")
             return EXIT_STOPPED
+        except TimedOut:
+            log.error("job %s timed out after %gs", job_id, limit)
+            _fail(table, job_id, f"timed out after {limit:g} s")
+            return EXIT_TIMED_OUT
         except Exception as exc:
             log.exception("job %s crashed", job_id)
             _fail(table, job_id, f"internal error ({type(exc).__name__}); see the task logs")
@@ -74,6 +107,8 @@ def run_job(
         log.info("job %s succeeded: %s", job_id, outputs)
         return 0
     finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous_alarm)
         signal.signal(signal.SIGTERM, previous)
 
 

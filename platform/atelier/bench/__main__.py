@@ -14,6 +14,7 @@ GROUPS: dict[str, str] = {
     "runtime": "atelier.bench.runtime:main",
     "deploy": "atelier.bench.deploy:main",
     "e2e": "atelier.bench.e2e:main",
+    "persistence": "atelier.bench.persistence:main",
 }
 
 

@@ -103,6 +103,11 @@ def _print_status(data: dict[str, Any]) -> None:
         f"executor={data['executor']}  persist={data['persist']}  "
         f"gpu={gpu.get('name') or 'none'}  uptime={data['uptime_s']}s"
     )
+    for item in (data.get("persistence") or {}).get("quarantined") or []:
+        console.print(
+            f"[bold red]state file {item['name']} could not be read[/] ({item['reason']}): "
+            f"kept at {item['kept_at']}; that service started empty"
+        )
     tasks = Table("task", "group", "image", "pid", "address", "device", title="ECS tasks")
     for t in data.get("tasks") or []:
         tasks.add_row(

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import signal
 import socket
 import threading
 import time
@@ -22,6 +24,7 @@ from typing import Any
 
 from atelier.config import Settings
 from atelier.emulator import ministack_bridge as bridge
+from atelier.emulator.ecs import memory
 from atelier.emulator.ecs.backoff import HEALTHY_AFTER_S, ServiceBackoff
 from atelier.emulator.executor import Executor, StartError, TaskSpec
 from atelier.emulator.gpu import GpuInfo
@@ -68,6 +71,7 @@ class RunningTask:
     stopping: bool = False
     ip_published: bool = False
     healthy: bool = False  # its port answered once
+    oom: bool = False  # killed for exceeding the task definition's memory
 
 
 def _port_open(ip: str, port: int) -> bool:
@@ -184,8 +188,26 @@ class EcsTaskExecutor:
         delay = self.backoff.failed(_service_key(ref), what)
         bridge.add_service_event(ref, f"{what}; next task in {delay:g}s (back-off)")
 
+    def _over_memory(self, run: RunningTask) -> bool:
+        pid = getattr(run.handle, "pid", None)
+        if run.oom or not run.spec.memory_mib or not isinstance(pid, int):
+            return False
+        used = memory.tree_rss_bytes(pid)
+        if used <= run.spec.memory_mib * 1024 * 1024:
+            return False
+        run.oom = True
+        log.warning(
+            "task %s uses %d MiB, over its %d MiB: killed",
+            run.ref.task_id, used >> 20, run.spec.memory_mib,
+        )  # fmt: skip
+        bridge.put_logs(run.ref, run.container, [f"[atelier] {memory.OOM_REASON}"])
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGKILL)  # as the kernel's OOM killer: no SIGTERM first
+        return True
+
     def _watch(self, arn: str, run: RunningTask) -> None:
         self._ship_logs(run)
+        self._over_memory(run)
         code = self.executor.poll(run.handle)
         if code is not None:
             self._ship_logs(run)
@@ -201,9 +223,8 @@ class EcsTaskExecutor:
             elif not early:
                 self.backoff.healthy(_service_key(run.ref))
             if bridge.is_active(run.ref):
-                bridge.mark_stopped(
-                    run.ref, "Essential container in task exited", "EssentialContainerExited", code
-                )
+                reason = memory.OOM_REASON if run.oom else "Essential container in task exited"
+                bridge.mark_stopped(run.ref, reason, "EssentialContainerExited", code)
             else:
                 bridge.set_exit_code(run.ref, code)
             log.info("task %s exited with %s", run.ref.task_id, code)

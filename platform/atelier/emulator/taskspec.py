@@ -23,6 +23,7 @@ from atelier.emulator.dockerfile import (
     find_dockerfile,
     parse_dockerfile,
 )
+from atelier.emulator.ecs import memory
 from atelier.emulator.executor import PortMapping, StartError, TaskSpec
 from atelier.emulator.gpu import GpuInfo, wants_gpu
 
@@ -157,5 +158,6 @@ def build_task(
         dockerfile=cfg.dockerfile,
         build_context=cfg.context,
         log_path=settings.logs_dir / "tasks" / f"{task_id}.log",
+        memory_mib=memory.limit_mib(td, cdef),
     )
     return BuiltTask(spec=spec, container=cdef, device=device, gpu_fallback=fallback)
