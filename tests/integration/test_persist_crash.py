@@ -21,7 +21,7 @@ import pytest
 from botocore.config import Config
 
 from atelier.emulator.launcher import pid_alive
-from atelier.emulator.testing import Runtime, free_port, start_runtime
+from atelier_devtools.runtime import Runtime, free_port, start_runtime
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 REPETITIONS = int(os.environ.get("CRASH_REPETITIONS", "20"))

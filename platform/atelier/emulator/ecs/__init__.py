@@ -1,1 +1,1 @@
-"""ECS tasks and services on the local runtime."""
+"""ECS on the runtime: tasks and services MiniStack records, run by the compute agent."""
