@@ -269,3 +269,58 @@ def test_missing_forged_and_expired_tokens_are_refused(
     assert status in (401, 403), (status, body)
     assert "message" in body or "Message" in body, body
     assert _jobs(stack) == before
+
+
+# -- the OpenAPI contract, fuzzed (schemathesis) --------------------------------------------------
+
+CONTRACT = REPO_ROOT / "lambdas" / "openapi.json"
+SCHEMATHESIS_CASES = int(__import__("os").environ.get("ATELIER_SCHEMATHESIS_CASES", "1000"))
+
+
+def _schemathesis(api: Api, tmp: Path, name: str, *args: str) -> dict[str, Any]:
+    """``st run`` against the deployed API with a token; returns its JSON report."""
+    import shutil
+    import subprocess
+    import sys
+
+    st = shutil.which("st", path=str(Path(sys.executable).parent)) or "st"
+    report = tmp / f"{name}.json"
+    cmd = [
+        st, "run", str(CONTRACT), "--url", api.base_url,
+        "-H", f"Authorization: Bearer {api.token}",
+        "--checks", "all", "--rate-limit", "40/s", "--request-timeout", "20",
+        "--seed", "13", "--no-color", "--report", "json", "--report-json-path", str(report),
+        *args,
+    ]  # fmt: skip
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=False)
+    assert report.exists(), done.stdout[-3000:] + done.stderr[-2000:]
+    assert done.returncode == 0, done.stdout[-6000:]
+    data: dict[str, Any] = json.loads(report.read_text())
+    return data
+
+
+def test_the_api_conforms_to_its_openapi_contract_under_fuzzing(
+    api: Api, stack: dict[str, Any], tmp_path: Path
+) -> None:
+    """Examples, coverage and fuzzing phases, authenticated: no 5xx, every answer conforming.
+    Job submissions are fuzzed with invalid inputs only (a valid one starts a real task each)."""
+    per_operation = max(SCHEMATHESIS_CASES // 3, 50)
+    reads = _schemathesis(
+        api, tmp_path, "reads",
+        "--phases", "examples,coverage,fuzzing", "-n", str(per_operation),
+        "--exclude-path-regex", "^/non_structured",
+    )  # fmt: skip
+    jobs = _schemathesis(
+        api, tmp_path, "jobs",
+        "--phases", "coverage,fuzzing", "-n", "60", "--mode", "negative",
+        "--include-path-regex", "^/non_structured",
+    )  # fmt: skip
+    cases = sum(_case_count(r) for r in (reads, jobs))
+    assert cases >= SCHEMATHESIS_CASES, f"only {cases} generated cases ran"
+
+
+def _case_count(report: dict[str, Any]) -> int:
+    cases = report["test_cases"]
+    assert cases["with_failures"] == 0 and not report["failures"], report["failures"]
+    assert not report["errors"], report["errors"]
+    return int(cases["generated"])

@@ -79,6 +79,9 @@ async def _serve(settings: Settings) -> None:
     from atelier.emulator.ministack_compat import app as bridge
 
     bridge.disable_docker_backends()
+    from atelier.emulator.ministack_compat import alb as alb_compat
+
+    alb_compat.apply()
     snapshotter = None
     if settings.persist:
         from atelier.emulator.ministack_compat import persistence

@@ -40,8 +40,11 @@ RESTART_REASON = (
 class LoopbackPool:
     """Hands out 127.0.x.y addresses (x >= 1), one per live task, like awsvpc ENIs."""
 
-    def __init__(self) -> None:
-        self._free = (f"127.0.{x}.{y}" for x in range(1, 255) for y in range(2, 255))
+    def __init__(self, first_block: int = 1) -> None:
+        # each runtime starts in its own 127.0.x.0/24 (from its port), so two runtimes on one
+        # machine do not hand the same address (and port) to their tasks
+        blocks = [*range(first_block, 255), *range(1, first_block)]
+        self._free = (f"127.0.{x}.{y}" for x in blocks for y in range(2, 255))
         self._released: list[str] = []
         self._lock = threading.Lock()
 
@@ -91,7 +94,7 @@ class EcsTaskExecutor:
         self._gpu = gpu
         self.started_at = time.time()
         self.running: dict[str, RunningTask] = {}
-        self.ips = LoopbackPool()
+        self.ips = LoopbackPool(1 + settings.port % 254)
         self._lock = threading.RLock()
         # processes of tasks a crashed runtime left behind die before this one serves
         self.pids = PidRecords(settings.home)

@@ -7,9 +7,9 @@ import inspect
 
 import pytest
 
-from atelier.emulator.ministack_compat import app, ecs, lambda_, s3
+from atelier.emulator.ministack_compat import alb, app, ecs, lambda_, s3
 
-COMPAT = (app, ecs, lambda_, s3)
+COMPAT = (alb, app, ecs, lambda_, s3)
 
 
 @pytest.mark.parametrize(
