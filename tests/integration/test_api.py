@@ -289,6 +289,9 @@ def _schemathesis(api: Api, tmp: Path, name: str, *args: str) -> dict[str, Any]:
         st, "run", str(CONTRACT), "--url", api.base_url,
         "-H", f"Authorization: Bearer {api.token}",
         "--checks", "all", "--rate-limit", "40/s", "--request-timeout", "20",
+        # an undeclared method (TRACE /auth) gets API Gateway's 403 MissingAuthenticationToken,
+        # as on AWS, not the 405 this check wants
+        "--exclude-checks", "unsupported_method",
         "--seed", "13", "--no-color", "--report", "json", "--report-json-path", str(report),
         *args,
     ]  # fmt: skip

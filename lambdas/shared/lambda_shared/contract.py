@@ -109,7 +109,9 @@ class Models:
     request: type[BaseModel] | None = None
     errors: tuple[int, ...] = ()
     idempotency_key: bool = False
-    path_params: dict[str, str] = field(default_factory=dict)
+    # name -> (description, JSON schema) of each path parameter
+    path_params: dict[str, tuple[str, dict[str, object]]] = field(default_factory=dict)
+    example: dict[str, object] | None = None  # a request that succeeds on a seeded stack
 
 
 _COMMON = (400, 413, 422, 500)
@@ -122,6 +124,7 @@ MODELS: dict[tuple[str, str], Models] = {
     ("POST", "/structured_data"): Models(
         "Predict one record",
         ok=(200, Prediction), request=PredictRequest, errors=(*_COMMON, 404, 502, 503, 504),
+        example={"id": "1789"},
     ),
     ("POST", "/non_structured_data_images"): Models(
         "Start an image job", ok=(202, JobAccepted), request=ImageJobRequest,
@@ -134,6 +137,9 @@ MODELS: dict[tuple[str, str], Models] = {
     ("GET", "/jobs/{job_id}"): Models(
         "A job: status, timings, outputs, error, progress",
         ok=(200, Job), errors=(400, 404, 500),
-        path_params={"job_id": "the job id (a UUID) answered by a job route"},
+        path_params={"job_id": ("the job id answered by a job route", {
+            "type": "string", "format": "uuid",
+            "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-4[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$",
+        })},
     ),
 }  # fmt: skip

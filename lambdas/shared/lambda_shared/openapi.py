@@ -79,10 +79,10 @@ def _operation(route: Route, schemas: dict[str, Any]) -> dict[str, Any]:
         "responses": dict(sorted(responses.items())),
     }
     params = [
-        {"name": name, "in": "path", "required": True, "description": text,
-         "schema": {"type": "string"}}
-        for name, text in {
-            **{n: n for n in re.findall(r"\{([^}]+)\}", route.path)}, **models.path_params
+        {"name": name, "in": "path", "required": True, "description": text, "schema": schema}
+        for name, (text, schema) in {
+            **{n: (n, {"type": "string"}) for n in re.findall(r"\{([^}]+)\}", route.path)},
+            **models.path_params,
         }.items()
     ]  # fmt: skip
     if models.idempotency_key:
@@ -96,7 +96,10 @@ def _operation(route: Route, schemas: dict[str, Any]) -> dict[str, Any]:
     if models.request is not None:
         op["requestBody"] = {
             "required": True,
-            "content": {"application/json": {"schema": _ref(models.request, schemas)}},
+            "content": {"application/json": {
+                "schema": _ref(models.request, schemas),
+                **({"example": models.example} if models.example else {}),
+            }},
         }
     op["security"] = [{"bearer": []}] if route.authorized else []
     return op
