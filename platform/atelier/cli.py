@@ -16,6 +16,7 @@ COMMANDS: dict[str, str] = {
     "validate": "atelier.validation.cli:validate",
     "evaluate": "atelier.evaluation.cli:evaluate",
     "registry": "atelier.registry.cli:registry_group",
+    "faults": "atelier.emulator.faults.cli:faults",
 }
 
 
