@@ -96,10 +96,12 @@ def _operation(route: Route, schemas: dict[str, Any]) -> dict[str, Any]:
     if models.request is not None:
         op["requestBody"] = {
             "required": True,
-            "content": {"application/json": {
-                "schema": _ref(models.request, schemas),
-                **({"example": models.example} if models.example else {}),
-            }},
+            "content": {
+                "application/json": {
+                    "schema": _ref(models.request, schemas),
+                    **({"example": models.example} if models.example else {}),
+                }
+            },
         }
     op["security"] = [{"bearer": []}] if route.authorized else []
     return op
@@ -116,7 +118,9 @@ def build(topology: Path = TOPOLOGY) -> dict[str, Any]:
         "paths": paths,
         "components": {
             "schemas": dict(sorted(schemas.items())),
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+            },
         },
     }
 
@@ -150,7 +154,9 @@ def main(argv: list[str] | None = None) -> int:
         committed = json.loads(args.path.read_text()) if args.path.exists() else {}
         changed = drift(committed, built)
         if changed:
-            print(f"{args.path} is out of date ({', '.join(changed)}): run python -m lambda_shared.openapi")
+            print(
+                f"{args.path} is out of date ({', '.join(changed)}): run python -m lambda_shared.openapi"
+            )
             return 1
         return 0
     args.path.write_text(render(built))

@@ -124,10 +124,10 @@ def _print_status(data: dict[str, Any]) -> None:
         targets = "; ".join(f"{tg}: {', '.join(ts) or '-'}" for tg, ts in s["targets"].items())
         health = s.get("health", "-")
         if health == "unhealthy":
-            health = f"[red]unhealthy[/] ({s['failures']} failures, next try in {s['next_start_in_s']}s)"
-        services.add_row(
-            s["service"], str(s["desired"]), str(s["running"]), health, targets or "-"
-        )
+            health = (
+                f"[red]unhealthy[/] ({s['failures']} failures, next try in {s['next_start_in_s']}s)"
+            )
+        services.add_row(s["service"], str(s["desired"]), str(s["running"]), health, targets or "-")
     console.print(services)
     rds = Table("instance", "status", "endpoint", title="RDS instances")
     for r in data.get("rds") or []:

@@ -62,7 +62,11 @@ def test_the_check_command_fails_on_a_stale_file(tmp_path: Path) -> None:
 
 
 def test_every_route_has_its_models() -> None:
-    missing = [f"{r.method} {r.path}" for r in openapi.routes() if (r.method, r.path) not in contract.MODELS]
+    missing = [
+        f"{r.method} {r.path}"
+        for r in openapi.routes()
+        if (r.method, r.path) not in contract.MODELS
+    ]
     assert not missing, f"routes without models in lambda_shared.contract.MODELS: {missing}"
 
 
@@ -73,7 +77,11 @@ def test_the_frontend_calls_only_routes_of_the_contract() -> None:
     client = (ROOT / "frontend" / "src" / "api" / "client.ts").read_text()
     called = set(re.findall(r"(?:request(?:<[^>]*>)?|startJob)\(\s*['\"`](/[^'\"`]*)", client))
     assert called, "no API paths found in frontend/src/api/client.ts"
-    paths = [re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", p) + "$") for p in openapi.build()["paths"]]
+    paths = [
+        re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", p) + "$") for p in openapi.build()["paths"]
+    ]
     for path in called:
         concrete = re.sub(r"\$\{[^}]+\}", "x", path)
-        assert any(p.match(concrete) for p in paths), f"the frontend calls {path}: not in the contract"
+        assert any(p.match(concrete) for p in paths), (
+            f"the frontend calls {path}: not in the contract"
+        )

@@ -40,7 +40,7 @@ class ServiceBackoff:
         """Record a failure; returns the delay before the next start."""
         state = self._states.setdefault(key, _State())
         state.failures += 1
-        delay = min(BASE_S * 2 ** (state.failures - 1), CAP_S)
+        delay = float(min(BASE_S * 2 ** (state.failures - 1), CAP_S))
         state.next_start, state.reason = self.clock() + delay, reason
         return delay
 

@@ -73,7 +73,9 @@ class ServiceSupervisor:
                     "desired": svc.get("desiredCount", 0),
                     "running": svc.get("runningCount", 0),
                     **(
-                        self.health((str(svc.get("clusterArn", "")), f"service:{svc.get('serviceName')}"))
+                        self.health(
+                            (str(svc.get("clusterArn", "")), f"service:{svc.get('serviceName')}")
+                        )
                         if self.health
                         else {}
                     ),

@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from atelier.config import Settings
-from atelier.emulator.ecs.executor import Executor, StartError, TaskSpec
-from atelier.emulator.ecs.gpu import GpuInfo
 from atelier.emulator.ecs import memory
 from atelier.emulator.ecs.backoff import HEALTHY_AFTER_S, ServiceBackoff
+from atelier.emulator.ecs.executor import Executor, StartError, TaskSpec
+from atelier.emulator.ecs.gpu import GpuInfo
 from atelier.emulator.ecs.taskspec import build_task, essential_container
 from atelier.emulator.ministack_compat import ecs as bridge
 from atelier.emulator.persistence.orphans import PidRecords

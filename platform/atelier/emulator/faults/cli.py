@@ -16,7 +16,9 @@ def faults() -> None:
 
 @faults.command()
 @click.argument("upstream")
-@click.option("--listen", "listen_port", type=int, default=0, help="port on 127.0.0.1 (default: free)")
+@click.option(
+    "--listen", "listen_port", type=int, default=0, help="port on 127.0.0.1 (default: free)"
+)
 @click.option(
     "--mode", type=click.Choice(["pass", "latency", "reset", "timeout"]), default="latency"
 )
@@ -31,7 +33,9 @@ def proxy(upstream: str, listen_port: int, mode: str, latency_s: float) -> None:
         raise click.BadParameter("UPSTREAM must be host:port", param_hint="UPSTREAM")
     fault = Fault(mode=mode, latency_s=latency_s)  # type: ignore[arg-type]
     with FaultProxy(host or "127.0.0.1", int(port), fault, listen_port) as running:
-        click.echo(f"{running.url} -> {upstream} ({mode}{f' {latency_s}s' if mode == 'latency' else ''}); Ctrl-C stops")
+        click.echo(
+            f"{running.url} -> {upstream} ({mode}{f' {latency_s}s' if mode == 'latency' else ''}); Ctrl-C stops"
+        )
         try:
             while True:
                 time.sleep(1)

@@ -82,7 +82,9 @@ def action_of(headers: dict[str, Any], body: bytes, query_params: dict[str, Any]
     return action
 
 
-def is_mutation(method: str, path: str, headers: dict[str, Any], body: bytes, qp: dict[str, Any]) -> bool:
+def is_mutation(
+    method: str, path: str, headers: dict[str, Any], body: bytes, qp: dict[str, Any]
+) -> bool:
     """Whether a call may change control-plane state (unknown calls count as changes)."""
     if method.upper() in READ_METHODS:
         return False
@@ -196,7 +198,10 @@ class Snapshotter:
                 raw = path.read_bytes()
                 data = json.loads(raw, object_hook=ms_persistence._json_object_hook)
                 if isinstance(data, dict) and "__ministack_format__" in data:
-                    found, known = data["__ministack_format__"], ms_persistence._state_format_version(key)
+                    found, known = (
+                        data["__ministack_format__"],
+                        ms_persistence._state_format_version(key),
+                    )
                     if not isinstance(found, int) or found > known:
                         raise ValueError(f"format v{found}, this MiniStack reads up to v{known}")
                     data = data.get("payload")
@@ -257,8 +262,10 @@ def _wrap(service: str, handler: Handler, snapshotter: Snapshotter) -> Handler:
     ) -> Any:
         result = await handler(method, path, headers, body, query_params)
         status = result[0] if isinstance(result, tuple) and result else 200
-        if isinstance(status, int) and status < 400 and is_mutation(
-            method, path, headers, body or b"", query_params or {}
+        if (
+            isinstance(status, int)
+            and status < 400
+            and is_mutation(method, path, headers, body or b"", query_params or {})
         ):
             await snapshotter.persist(service)
         return result

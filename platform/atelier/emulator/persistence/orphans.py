@@ -60,6 +60,8 @@ class PidRecords:
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.killpg(pid, signal.SIGKILL)
                 reaped.append(path.name)
-                log.warning("task %s: killed its process %s left by an earlier runtime", path.name, pid)
+                log.warning(
+                    "task %s: killed its process %s left by an earlier runtime", path.name, pid
+                )
             path.unlink(missing_ok=True)
         return reaped

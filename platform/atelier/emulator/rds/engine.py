@@ -193,7 +193,12 @@ class RdsEngine:
             # a PostgreSQL left by a crashed runtime holds the port: stop it first, so the
             # instance keeps its endpoint (clients and secrets keep working)
             stop_stale_postmaster(home / "data")
-        managed = _Managed(ref, home, free_port(ref.port, wait_s=5.0) if restored else free_port(), fresh=not restored)
+        managed = _Managed(
+            ref,
+            home,
+            free_port(ref.port, wait_s=5.0) if restored else free_port(),
+            fresh=not restored,
+        )
         self._managed[ref.key] = managed
         bridge.publish(ref, "creating", managed.port)
         if ref.status in bridge.STOPPED_STATUSES:

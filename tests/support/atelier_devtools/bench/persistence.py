@@ -16,10 +16,9 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
-from atelier_devtools.bench.report import header, machine, table, write_section
 from atelier.emulator.persistence.durable import write_atomic
+from atelier_devtools.bench.report import header, machine, table, write_section
 from atelier_devtools.runtime import start_runtime
 
 CALLS = 300
@@ -91,7 +90,12 @@ def main(argv: list[str], write: bool = True) -> int:
     for size in SIZES:
         snap, journal = _designs(size)
         design_rows.append(
-            (f"{size:,} items", f"{snap * 1e3:.2f}", f"{journal * 1e3:.2f}", f"{snap / journal:.1f}x")
+            (
+                f"{size:,} items",
+                f"{snap * 1e3:.2f}",
+                f"{journal * 1e3:.2f}",
+                f"{snap / journal:.1f}x",
+            )
         )
     lines = header(
         "Persistence", "persistence", host,
@@ -103,7 +107,11 @@ def main(argv: list[str], write: bool = True) -> int:
         "Durability designs alone (ms per acknowledged write, median; fsync on this disk):",
         "",
     ]
-    lines += table(("service state", "snapshot (write+fsync+rename)", "journal append+fsync", "snapshot / journal"), design_rows)  # fmt: skip
+    design_headers = (
+        "service state", "snapshot (write+fsync+rename)", "journal append+fsync",
+        "snapshot / journal",
+    )  # fmt: skip
+    lines += table(design_headers, design_rows)
     text = write_section("Persistence", lines, write=write)
     print(text)
     return 0

@@ -6,9 +6,9 @@ import json
 import random
 import sys
 import time
-from collections.abc import Callable
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,14 +19,16 @@ RETRY_BASE_S = 0.5
 RETRY_CAP_S = 8.0
 
 
-def retry_delay(attempt: int, retry_after: str | None, rand: Callable[[], float] = random.random) -> float:
+def retry_delay(
+    attempt: int, retry_after: str | None, rand: Callable[[], float] = random.random
+) -> float:
     """Full-jitter exponential back-off (capped), or the server's Retry-After seconds."""
     try:
         if retry_after is not None and float(retry_after) >= 0:
             return min(float(retry_after), RETRY_CAP_S)
     except ValueError:
         pass
-    return rand() * min(RETRY_CAP_S, RETRY_BASE_S * 2 ** (attempt - 1))
+    return float(rand() * min(RETRY_CAP_S, RETRY_BASE_S * 2 ** (attempt - 1)))
 
 
 def _say(message: str) -> None:
@@ -58,9 +60,7 @@ class Api:
             self.sleep(delay)
         raise AssertionError("unreachable")
 
-    def _once(
-        self, method: str, path: str, body: Any
-    ) -> tuple[int, dict[str, Any], str | None]:
+    def _once(self, method: str, path: str, body: Any) -> tuple[int, dict[str, Any], str | None]:
         data = None if body is None else json.dumps(body).encode()
         url = self.base_url.rstrip("/") + path
         if not url.startswith(("http://", "https://")):
