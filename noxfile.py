@@ -118,8 +118,9 @@ def validate(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
-    """Benchmarks (not tests): ``nox -s bench -- runtime|deploy|e2e``; writes docs/benchmarks.md."""
-    _install(session, "app", "gates", "test", devtools=True)
+    """Benchmarks (not tests): ``nox -s bench -- runtime|deploy|e2e|persistence|load``; writes
+    docs/benchmarks.md."""
+    _install(session, "app", "gates", "test", "bench", devtools=True)
     session.run("python", "-m", "atelier_devtools.bench", *session.posargs)
 
 

@@ -15,6 +15,7 @@ GROUPS: dict[str, str] = {
     "deploy": "atelier_devtools.bench.deploy:main",
     "e2e": "atelier_devtools.bench.e2e:main",
     "persistence": "atelier_devtools.bench.persistence:main",
+    "load": "atelier_devtools.bench.load:main",
 }
 
 
