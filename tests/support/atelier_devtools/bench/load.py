@@ -54,6 +54,7 @@ def _cli(env: dict[str, str], *args: str) -> None:
 
 
 def _stack(rt: Runtime, work: Path) -> tuple[dict[str, Any], dict[str, str]]:
+    (work / "repo").mkdir()
     root = stage_sources(REPO_ROOT, work / "repo", ENV)
     url = urlparse(rt.endpoint_url)
     env = {
