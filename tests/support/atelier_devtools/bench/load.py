@@ -89,12 +89,15 @@ def _locust(
         "-u", str(users), "-r", str(users), "--host", host, "--csv", str(prefix),
         "--run-time", f"{seconds}s", "--stop-timeout", "5", "--loglevel", "ERROR",
     ]  # fmt: skip
-    if requests:
-        argv += ["-i", str(requests)]  # stop after this many requests (locust >= 2.20)
+    if requests:  # locust has no request budget: pace users x rate for requests / rate s
+        argv[argv.index("--run-time") + 1] = f"{round(requests / (users * user_rps))}s"
     run_env = {**os.environ, **env, "LOAD_USER_RPS": str(user_rps)}
-    subprocess.run(argv, env=run_env, check=False, capture_output=True, timeout=seconds + 120)
+    done = subprocess.run(argv, env=run_env, check=False, capture_output=True, text=True,
+                          timeout=seconds + 120)  # fmt: skip
     with open(f"{prefix}_stats.csv") as fh:
         row = next(r for r in csv.DictReader(fh) if r["Name"] == "Aggregated")
+    if int(row["Request Count"]) == 0:
+        raise RuntimeError(f"locust made no request in {name!r}: {done.stderr[-2000:]}")
     kinds = ""
     failures_csv = Path(f"{prefix}_failures.csv")
     if failures_csv.exists():
@@ -140,7 +143,7 @@ def main(argv: list[str], write: bool = True) -> int:
                                    {**env, "LOAD_SCENARIO": "structured"}, work))  # fmt: skip
             _raise_limits(rt, outputs, 1000, 2000)
             time.sleep(1.0)
-            results.append(_locust("limits raised: 100 req/s, 10,000 requests", api, 100, 1.0, 140,
+            results.append(_locust("limits raised: 100 req/s, 10,000 requests", api, 100, 1.0, 100,
                                    {**env, "LOAD_SCENARIO": "structured"}, work, requests=10_000))  # fmt: skip
         finally:
             rt.stop()
