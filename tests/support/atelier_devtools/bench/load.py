@@ -86,8 +86,8 @@ def _locust(
     prefix = work / name
     argv = [
         sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "--only-summary",
-        "-u", str(users), "-r", str(users), "--host", host, "--csv", str(prefix),
-        "--run-time", f"{seconds}s", "--stop-timeout", "5", "--loglevel", "ERROR",
+        "-u", str(users), "-r", str(max(users // 10, 1)), "--host", host, "--csv", str(prefix),
+        "--run-time", f"{seconds}s", "--stop-timeout", "30", "--loglevel", "ERROR",
     ]  # fmt: skip
     if requests:  # locust has no request budget: pace users x rate for requests / rate s
         argv[argv.index("--run-time") + 1] = f"{round(requests / (users * user_rps))}s"
