@@ -16,6 +16,8 @@ from atelier.evaluation.cli import evaluate
 from ml_common import model_store
 from structured_data.train import train
 
+pytestmark = pytest.mark.slow  # trains and plots candidate models
+
 BUCKET = "atelier-test-models"
 
 
