@@ -17,13 +17,13 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from atelier.config import Settings
+from atelier.emulator.ecs import memory
 from atelier.emulator.ecs.dockerfile import (
     DockerfileError,
     container_argv,
     find_dockerfile,
     parse_dockerfile,
 )
-from atelier.emulator.ecs import memory
 from atelier.emulator.ecs.executor import PortMapping, StartError, TaskSpec
 from atelier.emulator.ecs.gpu import GpuInfo, wants_gpu
 

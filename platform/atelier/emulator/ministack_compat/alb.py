@@ -18,7 +18,7 @@ import time
 from typing import Any
 
 REQUIRED_INTERNALS: dict[str, tuple[str, ...]] = {
-    "ministack.services.alb": ("_proxy_http_target", "_targets"),
+    "ministack.services.alb": ("_proxy_http_target", "_targets.get"),
 }
 DOWN_FOR_S = 10.0
 _down: dict[tuple[str, int], float] = {}

@@ -25,13 +25,14 @@ from ministack.services import alb, cloudwatch_logs, ecs
 
 REQUIRED_INTERNALS: dict[str, tuple[str, ...]] = {
     "ministack.core.concurrency": ("resource_lock",),
-    "ministack.core.responses": ("request_scope",),
+    "ministack.core.responses": ("new_uuid", "request_scope"),
     "ministack.services.alb": ("_targets.get",),
     "ministack.services.cloudwatch_logs": ("_put_log_events",),
     "ministack.services.ecs": (
         "_awslogs_config",
         "_cluster_name_from_arn",
         "_ensure_awslogs_stream",
+        "_iso",
         "_mark_task_running",
         "_mark_task_stopped",
         "_reconcile_service_tasks",
@@ -209,7 +210,11 @@ def add_service_event(ref: TaskRef, message: str) -> None:
         svc = ecs._services.get(f"{ref.cluster}/{name}")
         if svc is None:
             return
-        event = {"id": new_uuid(), "createdAt": ecs._iso(), "message": f"(service {name}) {message}"}
+        event = {
+            "id": new_uuid(),
+            "createdAt": ecs._iso(),
+            "message": f"(service {name}) {message}",
+        }
         svc.setdefault("events", []).insert(0, event)
         del svc["events"][100:]
 

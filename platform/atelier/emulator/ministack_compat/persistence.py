@@ -49,14 +49,16 @@ READ_VERBS = (
 )  # fmt: skip
 REQUIRED_INTERNALS: dict[str, tuple[str, ...]] = {
     "ministack.app": (
-        "SERVICE_HANDLERS", "SERVICE_REGISTRY", "SERVICE_NAME_ALIASES", "_state_map",
-        "_loaded_modules", "_get_module", "_load_persisted_state",
+        "SERVICE_HANDLERS", "SERVICE_HANDLERS.items", "SERVICE_NAME_ALIASES.get",
+        "SERVICE_REGISTRY.get", "_get_module", "_load_persisted_state", "_loaded_modules.get",
+        "_state_map.items",
     ),
     "ministack.core.persistence": ("_json_default", "_json_object_hook", "_state_format_version"),
     "ministack.services.s3": ("_atomic_write",),
-    "ministack.services.ecs": ("_tasks", "_iso"),
+    "ministack.services.ecs": ("_iso", "_tasks._data.get"),
 }  # fmt: skip
 
+_patched: list[str] = []
 Handler = Callable[[str, str, dict[str, Any], bytes, dict[str, Any]], Awaitable[Any]]
 
 
@@ -225,7 +227,8 @@ class Snapshotter:
 def _explain_restored_tasks(data: dict[str, Any]) -> None:
     """MiniStack restores a task that was live as STOPPED with no reason; give it one (a job
     whose task it was then ends FAILED saying why), as ECS does when a host goes away."""
-    ecs = sys.modules["ministack.services.ecs"]
+    from ministack.services import ecs
+
     tasks = data.get("tasks")
     saved = getattr(tasks, "_data", tasks) or {}
     for scoped_key, before in saved.items():
@@ -244,16 +247,17 @@ def _explain_restored_tasks(data: dict[str, Any]) -> None:
 
 def _durable_s3_writes(durable: bool) -> None:
     """MiniStack writes S3 object files atomically but without fsync: add it."""
-    s3 = ms_app._get_module("s3")
-    if getattr(s3._atomic_write, "_atelier_durable", False):
+    from ministack.services import s3
+
+    if _patched:
         return
 
     def atomic_write(fpath: str, data: bytes | str, *, text: bool = False) -> None:
         raw = data.encode() if isinstance(data, str) else bytes(data)
         write_atomic(Path(fpath), raw, durable=durable)
 
-    atomic_write._atelier_durable = True  # type: ignore[attr-defined]
     s3._atomic_write = atomic_write
+    _patched.append("s3._atomic_write")
 
 
 def _wrap(service: str, handler: Handler, snapshotter: Snapshotter) -> Handler:

@@ -24,7 +24,9 @@ class ApiUser(HttpUser):
     def one(self) -> None:
         headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
         if SCENARIO == "structured":
-            self.client.post("/structured_data", json={"id": RECORD}, headers=headers, name="structured")
+            self.client.post(
+                "/structured_data", json={"id": RECORD}, headers=headers, name="structured"
+            )
         elif SCENARIO == "structured_alb":
             self.client.post("/predict", json={"id": RECORD}, name="structured_alb")
         elif SCENARIO == "poll":
