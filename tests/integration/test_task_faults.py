@@ -31,7 +31,7 @@ TABLE = "fault-jobs"
 def store(runtime: Any) -> Iterator[Any]:
     """The lambdas' own job store and reconcile, pointed at the runtime."""
     from lambda_shared import aws
-    from lambda_shared.jobs import JobStore
+    from ml_common.jobs import JobStore
 
     saved = {k: os.environ.get(k) for k in ("AWS_ENDPOINT_URL", "AWS_DEFAULT_REGION")}
     os.environ.update(AWS_ENDPOINT_URL=runtime.endpoint_url, AWS_DEFAULT_REGION=runtime.region)
