@@ -185,9 +185,20 @@ def validate(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
-    """Benchmarks (not tests): ``nox -s bench -- runtime|deploy|e2e|cost``; writes docs/benchmarks.md."""
-    _install(session, "app", "gates", "test", devtools=True)
+    """Benchmarks (not tests): ``nox -s bench -- runtime|deploy|e2e|cost|persistence|load``;
+    writes docs/benchmarks.md."""
+    _install(session, "app", "gates", "test", "bench", devtools=True)
     session.run("python", "-m", "atelier_devtools.bench", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def soak(session: nox.Session) -> None:
+    """Crash safety at length: the runtime SIGKILLed and restarted 100 times during writes."""
+    _install(session, "app", "gates", "test", devtools=True)
+    session.run(
+        "pytest", "tests/integration/test_persist_crash.py", "-q", "-x", *session.posargs,
+        env={"CRASH_REPETITIONS": os.environ.get("CRASH_REPETITIONS", "100")},
+    )  # fmt: skip
 
 
 @nox.session(python=PYTHON)

@@ -19,10 +19,14 @@ starts a private one (stop it with ``.stop()``).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from atelier.emulator.faults.proxy import FaultProxy
 
 from atelier_devtools.runtime import Runtime, start_runtime
 
@@ -52,3 +56,23 @@ def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
         yield rt
     finally:
         rt.stop()
+
+
+@pytest.fixture
+def fault_proxy() -> Iterator[Callable[[str, int], FaultProxy]]:
+    """A factory: ``fault_proxy(host, port)`` starts a :class:`FaultProxy` on loopback in front
+    of ``host:port`` (set ``.fault`` to inject latency, resets or timeouts); all stop at the end."""
+    from atelier.emulator.faults.proxy import FaultProxy
+
+    started: list[FaultProxy] = []
+
+    def make(host: str, port: int) -> FaultProxy:
+        proxy = FaultProxy(host, port).start()
+        started.append(proxy)
+        return proxy
+
+    try:
+        yield make
+    finally:
+        for proxy in started:
+            proxy.stop()

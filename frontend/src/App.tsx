@@ -39,6 +39,12 @@ export function App({ configLoader = loadConfig }: { configLoader?: () => Promis
 export function Workspace({ config }: { config: AppConfig }) {
   const [session, setSession] = useState<Session | null>(() => loadSession());
   const [notice, setNotice] = useState<string | null>(null);
+  const [busy, setBusy] = useState<string | null>(null);
+  useEffect(() => {
+    if (!busy) return undefined;
+    const timer = setTimeout(() => setBusy(null), 10_000);
+    return () => clearTimeout(timer);
+  }, [busy]);
   const [jobs, dispatch] = useReducer(jobsReducer, undefined, loadJobs);
   useEffect(() => saveJobs(jobs), [jobs]);
   const tokenRef = useRef<string | null>(session?.token ?? null);
@@ -57,6 +63,11 @@ export function Workspace({ config }: { config: AppConfig }) {
         baseUrl: config.apiUrl,
         getToken: () => tokenRef.current,
         onUnauthorized: (err) => logout(`Your session has ended (${err.message}). Log in again.`),
+        onRetry: (r) =>
+          setBusy(
+            `The API is ${r.status === 429 ? "busy (too many requests)" : "briefly unavailable"}: ` +
+              `retrying ${r.method} ${r.path} in ${(r.delayMs / 1000).toFixed(1)} s (attempt ${r.attempt} of ${r.of})`,
+          ),
       }),
     [config.apiUrl, logout],
   );
@@ -75,9 +86,14 @@ export function Workspace({ config }: { config: AppConfig }) {
     setSession(next);
   };
 
-  if (!session) return <LoginPage client={client} env={config.env} notice={notice} onLoggedIn={loggedIn} />;
+  if (!session) return <LoginPage client={client} env={config.env} notice={busy ?? notice} onLoggedIn={loggedIn} />;
   return (
     <>
+      {busy && (
+        <p role="status" className="notice">
+          {busy}
+        </p>
+      )}
       <Header
         env={config.env}
         session={session}

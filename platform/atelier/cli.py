@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "alerts": "atelier.monitor.cli:alerts",
     "logs": "atelier.monitor.logs_cli:logs",
     "users": "atelier.users.cli:users_group",
+    "faults": "atelier.emulator.faults.cli:faults",
 }
 
 

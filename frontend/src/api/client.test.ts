@@ -117,3 +117,50 @@ describe("ApiClient", () => {
     await expect(api.createUpload("a.png", "image/png")).rejects.toThrow('without "link"');
   });
 });
+
+describe("ApiClient retries", () => {
+  it("retries a 429 and a 503 with jittered back-off, tells the caller, then answers", async () => {
+    const answers = [{ status: 429, json: { message: "Too Many Requests" } }, { status: 503, json: { message: "down", error: "service_unavailable" } }, { status: 200, json: { prediction: 1 } }];
+    const sleeps: number[] = [];
+    const retries: unknown[] = [];
+    const { api, calls } = client(() => answers.shift()!, {
+      sleep: async (ms) => void sleeps.push(ms),
+      random: () => 0.5,
+      onRetry: (info) => retries.push(info),
+    });
+    await expect(api.predictStructured("1789")).resolves.toEqual({ prediction: 1 });
+    expect(calls).toHaveLength(3);
+    expect(sleeps).toEqual([250, 500]); // half (jitter 0.5) of 500 ms, then of 1 s
+    expect(retries).toEqual([
+      { method: "POST", path: "/structured_data", status: 429, attempt: 1, of: 3, delayMs: 250 },
+      { method: "POST", path: "/structured_data", status: 503, attempt: 2, of: 3, delayMs: 500 },
+    ]);
+  });
+
+  it("gives up after maxRetries with the last error", async () => {
+    const { api, calls } = client(() => ({ status: 429, json: { message: "Too Many Requests" } }), { sleep: async () => {}, maxRetries: 2 });
+    await expect(api.getJob("j")).rejects.toMatchObject({ status: 429 });
+    expect(calls).toHaveLength(3);
+  });
+
+  it("keeps the Idempotency-Key of a job start across retries", async () => {
+    const answers = [{ status: 503, json: { message: "x" } }, { status: 202, json: { job_id: "j1", status: "PENDING" } }];
+    let n = 0;
+    const { api, calls } = client(() => answers.shift()!, { sleep: async () => {}, newKey: () => `key-${++n}` });
+    await api.startImageJob("s3://b/k");
+    expect(calls.map((c) => c.headers["Idempotency-Key"])).toEqual(["key-1", "key-1"]);
+  });
+
+  it("does not retry other errors", async () => {
+    const { api, calls } = client(() => ({ status: 500, json: { message: "boom" } }), { sleep: async () => {} });
+    await expect(api.getJob("j")).rejects.toMatchObject({ status: 500 });
+    expect(calls).toHaveLength(1);
+  });
+
+  it("the back-off is bounded and honours Retry-After", async () => {
+    const { retryDelayMs } = await import("./client");
+    expect(retryDelayMs(20, null, () => 0.999)).toBeLessThanOrEqual(8_000);
+    expect(retryDelayMs(1, "2", () => 0)).toBe(2_000);
+    expect(retryDelayMs(1, "3600", () => 0)).toBe(8_000);
+  });
+});

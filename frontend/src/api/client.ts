@@ -13,6 +13,34 @@ export interface ApiClientOptions {
   timeoutMs?: number;
   /** Source of Idempotency-Key values for job-starting calls. */
   newKey?: () => string;
+  /** Retries of a 429 or 503 (throttled, or briefly unavailable); 0 turns them off. */
+  maxRetries?: number;
+  /** Told before each retry, so the user sees why the answer is slow. */
+  onRetry?: (info: RetryInfo) => void;
+  /** Waits `ms` (tests replace it). */
+  sleep?: (ms: number) => Promise<void>;
+  /** A number in [0, 1) for the jitter (tests replace it). */
+  random?: () => number;
+}
+
+export interface RetryInfo {
+  method: string;
+  path: string;
+  status: number;
+  attempt: number; // the retry about to be made: 1, 2, ...
+  of: number;
+  delayMs: number;
+}
+
+export const RETRY_STATUSES = new Set([429, 503]);
+const RETRY_BASE_MS = 500;
+const RETRY_CAP_MS = 8_000;
+
+/** Full-jitter exponential back-off, or the server's Retry-After (seconds) when it gives one. */
+export function retryDelayMs(attempt: number, retryAfter: string | null, random: () => number): number {
+  const seconds = retryAfter === null ? NaN : Number(retryAfter);
+  if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds * 1000, RETRY_CAP_MS);
+  return Math.round(random() * Math.min(RETRY_CAP_MS, RETRY_BASE_MS * 2 ** (attempt - 1)));
 }
 
 interface RequestOptions {
@@ -30,6 +58,10 @@ export class ApiClient {
   private readonly fetchImpl: typeof fetch;
   private readonly timeoutMs: number;
   private readonly newKey: () => string;
+  private readonly maxRetries: number;
+  private readonly onRetry?: (info: RetryInfo) => void;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly random: () => number;
 
   constructor(options: ApiClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, "");
@@ -38,6 +70,10 @@ export class ApiClient {
     this.fetchImpl = options.fetchImpl ?? ((input, init) => globalThis.fetch(input, init));
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.newKey = options.newKey ?? uuid4;
+    this.maxRetries = options.maxRetries ?? 3;
+    this.onRetry = options.onRetry;
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.random = options.random ?? Math.random;
   }
 
   /** POST /auth: exchange credentials for a bearer token. A 401 here is "bad credentials". */
@@ -126,15 +162,32 @@ export class ApiClient {
     return { ...answer, job_id: jobId };
   }
 
+  /** One call, retried on 429/503 with back-off (a job start keeps its Idempotency-Key, so a
+   * retry never starts a second job). */
   private async request<T>(path: string, options: RequestOptions): Promise<T> {
-    const { method = "GET", body, auth = true, idempotent = false } = options;
+    const key = options.idempotent ? this.newKey() : undefined;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.once<T>(path, options, key);
+      } catch (err) {
+        const retryable = err instanceof ApiError && RETRY_STATUSES.has(err.status) && attempt <= this.maxRetries;
+        if (!retryable) throw err;
+        const delayMs = retryDelayMs(attempt, (err as ApiError & { retryAfter?: string | null }).retryAfter ?? null, this.random);
+        this.onRetry?.({ method: options.method ?? "GET", path, status: err.status, attempt, of: this.maxRetries, delayMs });
+        await this.sleep(delayMs);
+      }
+    }
+  }
+
+  private async once<T>(path: string, options: RequestOptions, key: string | undefined): Promise<T> {
+    const { method = "GET", body, auth = true } = options;
     const headers: Record<string, string> = { Accept: "application/json" };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     if (auth) {
       const token = this.getToken();
       if (token) headers.Authorization = `Bearer ${token}`;
     }
-    if (idempotent) headers["Idempotency-Key"] = this.newKey();
+    if (key) headers["Idempotency-Key"] = key;
 
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.timeoutMs);
@@ -166,6 +219,7 @@ export class ApiClient {
     }
     if (!response.ok) {
       const error = new ApiError(response.status, messageFromBody(response.status, response.statusText, parsed), parsed);
+      (error as ApiError & { retryAfter?: string | null }).retryAfter = response.headers.get("Retry-After");
       if (auth && error.isAuthError) this.onUnauthorized?.(error);
       throw error;
     }

@@ -43,6 +43,7 @@ PREDECESSORS: dict[str, tuple[str, ...]] = {
 PROGRESS_FROM = (RUNNING,)  # progress is recorded on a running job only
 
 EXIT_OK, EXIT_CRASH, EXIT_BAD_INPUT, EXIT_JOB_STATE, EXIT_STOPPED = 0, 1, 2, 3, 143
+EXIT_TIMED_OUT = 124  # the job ran past JOB_TIMEOUT_SECONDS (as `timeout(1)` exits)
 
 MAX_ERROR_CHARS = 2000
 OWNER_INDEX = "owner-created"  # topology.yaml tables.jobs.indexes: owner + created_at

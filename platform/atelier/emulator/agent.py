@@ -89,7 +89,7 @@ class Agent:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.ecs = EcsTaskExecutor(settings, make_executor(settings), lambda: detect(settings.gpu))
-        self.services = ServiceSupervisor()
+        self.services = ServiceSupervisor(health=self.ecs.backoff.describe)
         self.rds: Reconciler | None = None
         self._rds_loaded = False
         self._rds_lock = threading.Lock()

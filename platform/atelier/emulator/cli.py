@@ -103,6 +103,11 @@ def _print_status(data: dict[str, Any]) -> None:
         f"executor={data['executor']}  persist={data['persist']}  "
         f"gpu={gpu.get('name') or 'none'}  uptime={data['uptime_s']}s"
     )
+    for item in (data.get("persistence") or {}).get("quarantined") or []:
+        console.print(
+            f"[bold red]state file {item['name']} could not be read[/] ({item['reason']}): "
+            f"kept at {item['kept_at']}; that service started empty"
+        )
     tasks = Table("task", "group", "image", "pid", "address", "device", title="ECS tasks")
     for t in data.get("tasks") or []:
         tasks.add_row(
@@ -114,10 +119,15 @@ def _print_status(data: dict[str, Any]) -> None:
             t["device"] or "-",
         )
     console.print(tasks)
-    services = Table("service", "desired", "running", "targets", title="ECS services")
+    services = Table("service", "desired", "running", "health", "targets", title="ECS services")
     for s in data.get("services") or []:
         targets = "; ".join(f"{tg}: {', '.join(ts) or '-'}" for tg, ts in s["targets"].items())
-        services.add_row(s["service"], str(s["desired"]), str(s["running"]), targets or "-")
+        health = s.get("health", "-")
+        if health == "unhealthy":
+            health = (
+                f"[red]unhealthy[/] ({s['failures']} failures, next try in {s['next_start_in_s']}s)"
+            )
+        services.add_row(s["service"], str(s["desired"]), str(s["running"]), health, targets or "-")
     console.print(services)
     rds = Table("instance", "status", "endpoint", title="RDS instances")
     for r in data.get("rds") or []:

@@ -6,7 +6,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from atelier.emulator.agent import Agent
 from atelier.emulator.meter import METER
@@ -14,6 +14,9 @@ from atelier.emulator.meter.http import observe as meter_observe
 from atelier.emulator.ministack_compat import app as bridge
 from atelier.emulator.s3 import website
 from atelier.emulator.synthetics.responses import SyntheticsApp, signed_service
+
+if TYPE_CHECKING:
+    from atelier.emulator.ministack_compat.persistence import Snapshotter
 
 log = logging.getLogger("atelier.middleware")
 Scope = MutableMapping[str, Any]
@@ -45,11 +48,15 @@ def _header(scope: Scope, name: bytes) -> str:
 
 
 class AtelierApp:
-    def __init__(self, inner: ASGIApp, agent: Agent, version: str) -> None:
+    def __init__(
+        self, inner: ASGIApp, agent: Agent, version: str, snapshotter: Snapshotter | None = None
+    ) -> None:
         self.inner = inner
         self.agent = agent
         self.version = version
         self.synthetics: SyntheticsApp | None = None
+        self.snapshotter = snapshotter
+        self._flusher: asyncio.Task[None] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -64,6 +71,8 @@ class AtelierApp:
             return
         if path == "/_atelier/status":
             status = await asyncio.to_thread(self.agent.status)
+            if self.snapshotter is not None:
+                status["persistence"] = self.snapshotter.status()
             await self._json(send, 200, status)
             return
         if path == "/_atelier/meter":
@@ -168,12 +177,16 @@ class AtelierApp:
             if message.get("type") == "lifespan.shutdown":
                 if self.synthetics is not None:
                     self.synthetics.runner.shutdown()
+                if self._flusher is not None:
+                    self._flusher.cancel()
                 await asyncio.to_thread(self.agent.shutdown)
             return message
 
         async def on_send(message: Message) -> None:
             if message.get("type") == "lifespan.startup.complete":
                 self.agent.start()
+                if self.snapshotter is not None:
+                    self._flusher = asyncio.create_task(self.snapshotter.flush_forever())
             await send(message)
 
         await self.inner(scope, on_receive, on_send)

@@ -84,6 +84,14 @@ async def _serve(settings: Settings) -> None:
     from atelier.emulator.ministack_compat import meter as metering
 
     log.info("metered: %s", ", ".join(metering.install()))
+    from atelier.emulator.ministack_compat import alb as alb_compat
+
+    alb_compat.apply()
+    snapshotter = None
+    if settings.persist:
+        from atelier.emulator.ministack_compat import persistence
+
+        snapshotter = persistence.install(settings.state_dir)
     if os.environ.get("ATELIER_LAMBDA_TUNING", "1") == "1":
         from atelier.emulator.ministack_compat import lambda_ as lambda_tuning
 
@@ -112,7 +120,7 @@ async def _serve(settings: Settings) -> None:
     clock.set_clock(clock.Clock(settings.clock_speed))
     operations = Operations(settings)
     operations.start()
-    app = AtelierApp(ministack_app, agent, version("ministack"))
+    app = AtelierApp(ministack_app, agent, version("ministack"), snapshotter)
 
     config = Config()
     config.bind = [f"{settings.host}:{settings.port}"]

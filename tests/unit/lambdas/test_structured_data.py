@@ -168,3 +168,36 @@ def test_invalid_service_url_is_a_configuration_error(
     monkeypatch.setenv("SERVICE_URL", "file:///etc/passwd")
     reset_caches()
     assert_error(predict(), 500, "configuration_error")
+
+
+@pytest.mark.parametrize(
+    ("mode", "status", "code"),
+    [
+        ("pass", 200, None),
+        ("latency", 504, "upstream_timeout"),  # a slow ALB: 504 within the timeout, no hang
+        ("timeout", 504, "upstream_timeout"),  # an ALB that never answers
+        ("reset", 503, "service_unavailable"),  # connections reset
+    ],
+)
+def test_faults_between_the_lambda_and_the_alb(
+    service: FakeService, fault_proxy: Any, monkeypatch: pytest.MonkeyPatch,
+    mode: str, status: int, code: str | None,
+) -> None:  # fmt: skip
+    from atelier.emulator.faults.proxy import Fault
+
+    host, port = service.url.removeprefix("http://").split(":")
+    proxy = fault_proxy(host, int(port))
+    proxy.fault = Fault(mode, latency_s=6.0)  # type: ignore[arg-type]
+    monkeypatch.setenv("SERVICE_URL", proxy.url + "/")
+    reset_caches()
+    started = time.monotonic()
+    answer = predict()
+    took = time.monotonic() - started
+    if code is None:
+        assert answer.status == 200 and answer.body == PREDICTION
+    else:
+        assert_error(answer, status, code)
+    # its service timeout is 0.5 s; the bound leaves room for a loaded machine, and stays
+    # below the injected latency (6 s) that a lambda without a timeout would wait out
+    assert took < 4.0, f"the lambda took {took:.1f}s"
+    assert proxy.connections >= 1  # the request went through the proxy

@@ -142,3 +142,24 @@ def test_a_job_that_is_not_pending_is_left_alone(
     assert _run("s3://x/y.png", monkeypatch) == EXIT_JOB_STATE
     job = JobStore().get(deployed["job_id"])
     assert job is not None and job["error"] == "cancelled by the user"
+
+
+def test_a_job_past_its_timeout_is_failed_with_the_reason(
+    aws: dict[str, Any], pending_job: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ml_common.jobs import EXIT_TIMED_OUT
+
+    pending_job("job-5")
+    monkeypatch.setenv("JOB_TIMEOUT_SECONDS", "0.2")
+
+    def work(jobs: JobStore) -> dict[str, str]:
+        import time
+
+        time.sleep(5)
+        raise AssertionError("the timeout should have interrupted the work")
+
+    assert run_job("job-5", work) == EXIT_TIMED_OUT
+    job = JobStore().get("job-5")
+    assert job is not None and job["status"] == "FAILED"
+    assert job["error"] == "timed out after 0.2 s"
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)  # no alarm left behind

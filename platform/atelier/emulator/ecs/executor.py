@@ -54,6 +54,8 @@ class TaskSpec:
     dockerfile: Path | None = None
     build_context: Path | None = None
     log_path: Path | None = None
+    # the task definition's memory (MiB): the agent kills a task whose processes exceed it
+    memory_mib: int | None = None
 
 
 @runtime_checkable

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from atelier.emulator.ministack_compat import ecs as bridge
@@ -22,8 +23,13 @@ log = logging.getLogger("atelier.services")
 
 
 class ServiceSupervisor:
-    def __init__(self, min_interval: float = 1.0) -> None:
+    def __init__(
+        self,
+        min_interval: float = 1.0,
+        health: Callable[[tuple[str, str]], dict[str, Any]] | None = None,
+    ) -> None:
         self.min_interval = min_interval
+        self.health = health
         self._last: dict[str, float] = {}
 
     def _active_tasks(self, svc: dict[str, Any]) -> int:
@@ -66,6 +72,13 @@ class ServiceSupervisor:
                     "status": svc.get("status"),
                     "desired": svc.get("desiredCount", 0),
                     "running": svc.get("runningCount", 0),
+                    **(
+                        self.health(
+                            (str(svc.get("clusterArn", "")), f"service:{svc.get('serviceName')}")
+                        )
+                        if self.health
+                        else {}
+                    ),
                     "targets": {
                         arn.rsplit("/", 2)[-2]: [f"{t['Id']}:{t.get('Port')}" for t in tgts]
                         for arn, tgts in targets.items()

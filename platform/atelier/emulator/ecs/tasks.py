@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import signal
 import socket
 import threading
 import time
@@ -21,12 +23,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from atelier.config import Settings
+from atelier.emulator.ecs import memory
+from atelier.emulator.ecs.backoff import HEALTHY_AFTER_S, ServiceBackoff
 from atelier.emulator.ecs.executor import Executor, StartError, TaskSpec
 from atelier.emulator.ecs.gpu import GpuInfo
 from atelier.emulator.ecs.taskspec import build_task, essential_container
 from atelier.emulator.iam import task_role
 from atelier.emulator.meter import METER
 from atelier.emulator.ministack_compat import ecs as bridge
+from atelier.emulator.persistence.orphans import PidRecords
 
 log = logging.getLogger("atelier.ecs")
 RESTART_REASON = (
@@ -37,8 +42,11 @@ RESTART_REASON = (
 class LoopbackPool:
     """Hands out 127.0.x.y addresses (x >= 1), one per live task, like awsvpc ENIs."""
 
-    def __init__(self) -> None:
-        self._free = (f"127.0.{x}.{y}" for x in range(1, 255) for y in range(2, 255))
+    def __init__(self, first_block: int = 1) -> None:
+        # each runtime starts in its own 127.0.x.0/24 (from its port), so two runtimes on one
+        # machine do not hand the same address (and port) to their tasks
+        blocks = [*range(first_block, 255), *range(1, first_block)]
+        self._free = (f"127.0.{x}.{y}" for x in blocks for y in range(2, 255))
         self._released: list[str] = []
         self._lock = threading.Lock()
 
@@ -67,12 +75,18 @@ class RunningTask:
     started: float = field(default_factory=time.time)
     stopping: bool = False
     ip_published: bool = False
+    healthy: bool = False  # its port answered once
+    oom: bool = False  # killed for exceeding the task definition's memory
 
 
 def _port_open(ip: str, port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(0.05)
         return sock.connect_ex((ip, port)) == 0
+
+
+def _service_key(ref: bridge.TaskRef) -> tuple[str, str]:
+    return (str(ref.task.get("clusterArn", "")), str(ref.task.get("group", "")))
 
 
 class EcsTaskExecutor:
@@ -82,8 +96,12 @@ class EcsTaskExecutor:
         self._gpu = gpu
         self.started_at = time.time()
         self.running: dict[str, RunningTask] = {}
-        self.ips = LoopbackPool()
+        self.ips = LoopbackPool(1 + settings.port % 254)
         self._lock = threading.RLock()
+        # processes of tasks a crashed runtime left behind die before this one serves
+        self.pids = PidRecords(settings.home)
+        self.pids.reap()
+        self.backoff = ServiceBackoff()
 
     @property
     def gpu(self) -> GpuInfo:
@@ -99,6 +117,8 @@ class EcsTaskExecutor:
                 if ref.created_epoch < self.started_at - 1.0:
                     bridge.mark_stopped(ref, RESTART_REASON, "TerminationNotice", None)
                     continue
+                if not self.backoff.may_start(_service_key(ref)):
+                    continue  # stays PENDING until the service's back-off has passed
                 self._start(ref)
             for arn, run in list(self.running.items()):
                 self._watch(arn, run)
@@ -129,6 +149,8 @@ class EcsTaskExecutor:
         run = RunningTask(ref, handle, built.spec, built.container, built.device)
         self.running[ref.arn] = run
         METER.task_started(ref.arn, td, built.device)
+        if isinstance(getattr(handle, "pid", None), int):
+            self.pids.record(ref.task_id, handle.pid)
         bridge.mark_running(ref, getattr(handle, "pid", "container"))
         if built.device is not None:
             tags = {"atelier:device": built.device}
@@ -165,20 +187,54 @@ class EcsTaskExecutor:
         log.warning("task %s failed to start: %s", ref.task_id, reason)
         with contextlib.suppress(StartError):
             bridge.put_logs(ref, essential_container(td), [f"[atelier] {reason}"])
+        self._service_failed(ref, f"task {ref.task_id} failed to start: {reason}")
         bridge.mark_stopped(ref, reason, "TaskFailedToStart", None)
+
+    def _service_failed(self, ref: bridge.TaskRef, what: str) -> None:
+        """A service task failed before it was healthy: back off, say so in the events."""
+        if not str(ref.task.get("group", "")).startswith("service:"):
+            return
+        delay = self.backoff.failed(_service_key(ref), what)
+        bridge.add_service_event(ref, f"{what}; next task in {delay:g}s (back-off)")
+
+    def _over_memory(self, run: RunningTask) -> bool:
+        pid = getattr(run.handle, "pid", None)
+        if run.oom or not run.spec.memory_mib or not isinstance(pid, int):
+            return False
+        used = memory.tree_rss_bytes(pid)
+        if used <= run.spec.memory_mib * 1024 * 1024:
+            return False
+        run.oom = True
+        log.warning(
+            "task %s uses %d MiB, over its %d MiB: killed",
+            run.ref.task_id, used >> 20, run.spec.memory_mib,
+        )  # fmt: skip
+        bridge.put_logs(run.ref, run.container, [f"[atelier] {memory.OOM_REASON}"])
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGKILL)  # as the kernel's OOM killer: no SIGTERM first
+        return True
 
     def _watch(self, arn: str, run: RunningTask) -> None:
         self._ship_logs(run)
+        self._over_memory(run)
         code = self.executor.poll(run.handle)
         if code is not None:
             self._ship_logs(run)
             del self.running[arn]
             METER.task_stopped(arn)
+            self.pids.forget(run.ref.task_id)
             self.ips.give_back(run.spec.host_ip)
-            if bridge.is_active(run.ref):
-                bridge.mark_stopped(
-                    run.ref, "Essential container in task exited", "EssentialContainerExited", code
+            lived = time.time() - run.started
+            early = bool(run.spec.port_mappings) or lived < HEALTHY_AFTER_S
+            if bridge.is_active(run.ref) and not run.healthy and early:
+                self._service_failed(
+                    run.ref, f"task {run.ref.task_id} exited with code {code} after {lived:.1f}s"
                 )
+            elif not early:
+                self.backoff.healthy(_service_key(run.ref))
+            if bridge.is_active(run.ref):
+                reason = memory.OOM_REASON if run.oom else "Essential container in task exited"
+                bridge.mark_stopped(run.ref, reason, "EssentialContainerExited", code)
             else:
                 bridge.set_exit_code(run.ref, code)
             log.info("task %s exited with %s", run.ref.task_id, code)
@@ -191,7 +247,8 @@ class EcsTaskExecutor:
             port = run.spec.port_mappings[0].container_port
             if _port_open(run.spec.host_ip, port):
                 bridge.set_private_ip(run.ref, run.spec.host_ip)
-                run.ip_published = True
+                run.ip_published = run.healthy = True
+                self.backoff.healthy(_service_key(run.ref))
 
     def _ship_logs(self, run: RunningTask) -> None:
         lines = list(self.executor.logs(run.handle))
@@ -218,6 +275,7 @@ class EcsTaskExecutor:
                 bridge.mark_stopped(
                     run.ref, "Task stopped: the Atelier runtime stopped", "TerminationNotice", code
                 )
+                self.pids.forget(run.ref.task_id)
                 log.info("task %s stopped with the runtime (exit %s)", run.ref.task_id, code)
             self.running.clear()
 

@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from atelier.config import Settings
+from atelier.emulator.ecs import memory
 from atelier.emulator.ecs.dockerfile import (
     DockerfileError,
     container_argv,
@@ -168,5 +169,6 @@ def build_task(
         dockerfile=cfg.dockerfile,
         build_context=cfg.context,
         log_path=settings.logs_dir / "tasks" / f"{task_id}.log",
+        memory_mib=memory.limit_mib(td, cdef),
     )
     return BuiltTask(spec=spec, container=cdef, device=device, gpu_fallback=fallback)

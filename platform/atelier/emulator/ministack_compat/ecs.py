@@ -20,18 +20,19 @@ from datetime import datetime
 from typing import Any
 
 from ministack.core.concurrency import resource_lock
-from ministack.core.responses import request_scope
+from ministack.core.responses import new_uuid, request_scope
 from ministack.services import alb, cloudwatch_logs, ecs
 
 REQUIRED_INTERNALS: dict[str, tuple[str, ...]] = {
     "ministack.core.concurrency": ("resource_lock",),
-    "ministack.core.responses": ("request_scope",),
+    "ministack.core.responses": ("new_uuid", "request_scope"),
     "ministack.services.alb": ("_targets.get",),
     "ministack.services.cloudwatch_logs": ("_put_log_events",),
     "ministack.services.ecs": (
         "_awslogs_config",
         "_cluster_name_from_arn",
         "_ensure_awslogs_stream",
+        "_iso",
         "_mark_task_running",
         "_mark_task_stopped",
         "_reconcile_service_tasks",
@@ -197,6 +198,25 @@ def target_groups_of(ref: ServiceRef) -> dict[str, list[dict[str, Any]]]:
             if arn:
                 out[arn] = [dict(t) for t in alb._targets.get(arn, [])]
     return out
+
+
+def add_service_event(ref: TaskRef, message: str) -> None:
+    """An event on the task's service (DescribeServices ``events``, newest first)."""
+    group = str(ref.task.get("group", ""))
+    if not group.startswith("service:"):
+        return
+    name = group.split(":", 1)[1]
+    with scope(ref.account, ref.region):
+        svc = ecs._services.get(f"{ref.cluster}/{name}")
+        if svc is None:
+            return
+        event = {
+            "id": new_uuid(),
+            "createdAt": ecs._iso(),
+            "message": f"(service {name}) {message}",
+        }
+        svc.setdefault("events", []).insert(0, event)
+        del svc["events"][100:]
 
 
 def service_of(ref: TaskRef) -> dict[str, Any] | None:

@@ -54,16 +54,31 @@ def restart_delay() -> float:
     return float(os.environ.get("ATELIER_RDS_RESTART_DELAY", "2"))
 
 
-def free_port(preferred: int | None = None) -> int:
-    """``preferred`` when it is free on 127.0.0.1, else a port the OS picks."""
+def free_port(preferred: int | None = None, wait_s: float = 0.0) -> int:
+    """``preferred`` when it is free on 127.0.0.1 (within ``wait_s``), else a port the OS picks."""
+    deadline = time.monotonic() + wait_s
+    while preferred and time.monotonic() < deadline and not _bindable(preferred):
+        time.sleep(0.1)
     for port in ([preferred] if preferred else []) + [0]:
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 sock.bind(("127.0.0.1", port))
             except OSError:
                 continue
             return int(sock.getsockname()[1])
     raise OSError("no free port on 127.0.0.1")
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # as PostgreSQL binds: a closed connection's TIME_WAIT does not hold the port
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 @dataclass
@@ -175,7 +190,16 @@ class RdsEngine:
         """Start managing ``ref``; ``fresh``: a new instance, else one restored from disk."""
         home = self._home_of(ref)
         restored = not fresh and (home / "data" / "PG_VERSION").exists()
-        managed = _Managed(ref, home, free_port(ref.port if restored else None), fresh=not restored)
+        if restored:
+            # a PostgreSQL left by a crashed runtime holds the port: stop it first, so the
+            # instance keeps its endpoint (clients and secrets keep working)
+            stop_stale_postmaster(home / "data")
+        managed = _Managed(
+            ref,
+            home,
+            free_port(ref.port, wait_s=5.0) if restored else free_port(),
+            fresh=not restored,
+        )
         self._managed[ref.key] = managed
         bridge.publish(ref, "creating", managed.port)
         if ref.status in bridge.STOPPED_STATUSES:

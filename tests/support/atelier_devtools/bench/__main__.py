@@ -15,6 +15,8 @@ GROUPS: dict[str, str] = {
     "deploy": "atelier_devtools.bench.deploy:main",
     "e2e": "atelier_devtools.bench.e2e:main",
     "cost": "atelier_devtools.bench.cost:main",
+    "persistence": "atelier_devtools.bench.persistence:main",
+    "load": "atelier_devtools.bench.load:main",
 }
 
 

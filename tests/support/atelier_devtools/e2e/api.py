@@ -3,15 +3,36 @@
 from __future__ import annotations
 
 import json
+import random
+import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from atelier_devtools.e2e.steps import StepFailed
 
 TERMINAL = {"SUCCEEDED", "FAILED"}
+RETRY_BASE_S = 0.5
+RETRY_CAP_S = 8.0
+
+
+def retry_delay(
+    attempt: int, retry_after: str | None, rand: Callable[[], float] = random.random
+) -> float:
+    """Full-jitter exponential back-off (capped), or the server's Retry-After seconds."""
+    try:
+        if retry_after is not None and float(retry_after) >= 0:
+            return min(float(retry_after), RETRY_CAP_S)
+    except ValueError:
+        pass
+    return float(rand() * min(RETRY_CAP_S, RETRY_BASE_S * 2 ** (attempt - 1)))
+
+
+def _say(message: str) -> None:
+    print(f"[api] {message}", file=sys.stderr, flush=True)
 
 
 @dataclass
@@ -19,8 +40,27 @@ class Api:
     base_url: str
     token: str = ""
     timeout: float = 30.0
+    # 429 (throttled before the Lambda ran) is retried for every method; 503 for GET only
+    # (a POST that got 503 may have created a FAILED job: a retry would create another)
+    max_retries: int = 3
+    on_retry: Callable[[str], None] = _say
+    sleep: Callable[[float], None] = time.sleep
 
     def call(self, method: str, path: str, body: Any = None) -> tuple[int, dict[str, Any]]:
+        for attempt in range(1, self.max_retries + 2):
+            status, payload, retry_after = self._once(method, path, body)
+            retryable = status == 429 or (status == 503 and method == "GET")
+            if not retryable or attempt > self.max_retries:
+                return status, payload
+            delay = retry_delay(attempt, retry_after)
+            self.on_retry(
+                f"{method} {path} answered {status}; retrying in {delay:.1f} s "
+                f"(attempt {attempt} of {self.max_retries})"
+            )
+            self.sleep(delay)
+        raise AssertionError("unreachable")
+
+    def _once(self, method: str, path: str, body: Any) -> tuple[int, dict[str, Any], str | None]:
         data = None if body is None else json.dumps(body).encode()
         url = self.base_url.rstrip("/") + path
         if not url.startswith(("http://", "https://")):
@@ -31,9 +71,9 @@ class Api:
             req.add_header("Authorization", f"Bearer {self.token}")
         try:
             with urllib.request.urlopen(req, timeout=self.timeout) as resp:
-                return resp.status, _json(resp.read())
+                return resp.status, _json(resp.read()), None
         except urllib.error.HTTPError as err:
-            return err.code, _json(err.read())
+            return err.code, _json(err.read()), err.headers.get("Retry-After")
 
     def expect(self, status: int, method: str, path: str, body: Any = None) -> dict[str, Any]:
         got, payload = self.call(method, path, body)

@@ -1,0 +1,165 @@
+"""``python -m atelier_devtools.bench load``: the deployed, seeded runtime under locust load.
+
+A private runtime is started, the topology deployed and seeded, then locust (headless, one
+process) drives, one scenario at a time:
+
+1. the structured path through API Gateway (token, Lambda, ALB, service) at 40 req/s for 60 s
+   (under the local stage limit of 50 req/s), side by side with the same path straight to the
+   ALB (no API Gateway, no Lambda), so the API's overhead is visible;
+2. ``GET /jobs/{id}`` polled by 50 clients (0.8 req/s each);
+3. the stage limit raised to 1,000 req/s: 100 req/s on the structured path for 10,000 requests;
+4. a burst above the local limit (100 req/s against 50): only 429s may fail.
+
+Writes the "Load" section of ``docs/benchmarks.md``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from atelier.config import REPO_ROOT
+from atelier_devtools.bench.report import header, machine, table, write_section
+from atelier_devtools.runtime import Runtime, start_runtime
+from atelier_devtools.sandbox import stage_sources
+
+ENV = "loadbench"
+LOCUSTFILE = Path(__file__).with_name("locustfile.py")
+
+
+@dataclass
+class Result:
+    name: str
+    requests: int
+    failures: int
+    rps: float
+    p50: float
+    p99: float
+    max_ms: float
+    failure_kinds: str
+
+
+def _cli(env: dict[str, str], *args: str) -> None:
+    subprocess.run([str(Path(sys.executable).parent / "atelier"), *args], env=env, check=True)
+
+
+def _stack(rt: Runtime, work: Path) -> tuple[dict[str, Any], dict[str, str]]:
+    (work / "repo").mkdir()
+    root = stage_sources(REPO_ROOT, work / "repo", ENV)
+    url = urlparse(rt.endpoint_url)
+    env = {
+        **os.environ, "ATELIER_HOST": url.hostname or "127.0.0.1", "ATELIER_PORT": str(url.port),
+        "ATELIER_HOME": str(root / ".atelier"), "ATELIER_REPO_ROOT": str(root), "ATELIER_ENV": ENV,
+        "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "us-east-1",
+    }  # fmt: skip
+    _cli(env, "deploy", "--topology", str(root / "topology.yaml"), "--service-wait", "120")
+    _cli(env, "seed", "--home", str(root / ".atelier"), "--endpoint-url", rt.endpoint_url)
+    outputs = json.loads((root / ".atelier" / "outputs.json").read_text())
+    creds = json.loads((root / ".atelier" / "credentials.json").read_text())
+    return outputs, creds
+
+
+def _post(url: str, body: dict[str, Any], token: str = "") -> dict[str, Any]:
+    req = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST")
+    req.add_header("Content-Type", "application/json")
+    if token:
+        req.add_header("Authorization", f"Bearer {token}")
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        data: dict[str, Any] = json.loads(resp.read())
+        return data
+
+
+def _locust(
+    name: str, host: str, users: int, user_rps: float, seconds: int, env: dict[str, str],
+    work: Path, requests: int | None = None,
+) -> Result:  # fmt: skip
+    prefix = work / name
+    argv = [
+        sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "--only-summary",
+        "-u", str(users), "-r", str(max(users // 10, 1)), "--host", host, "--csv", str(prefix),
+        "--run-time", f"{seconds}s", "--stop-timeout", "30", "--loglevel", "ERROR",
+    ]  # fmt: skip
+    if requests:  # locust has no request budget: pace users x rate for requests / rate s
+        argv[argv.index("--run-time") + 1] = f"{round(requests / (users * user_rps))}s"
+    run_env = {**os.environ, **env, "LOAD_USER_RPS": str(user_rps)}
+    done = subprocess.run(argv, env=run_env, check=False, capture_output=True, text=True,
+                          timeout=seconds + 120)  # fmt: skip
+    with open(f"{prefix}_stats.csv") as fh:
+        row = next(r for r in csv.DictReader(fh) if r["Name"] == "Aggregated")
+    if int(row["Request Count"]) == 0:
+        raise RuntimeError(f"locust made no request in {name!r}: {done.stderr[-2000:]}")
+    kinds = ""
+    failures_csv = Path(f"{prefix}_failures.csv")
+    if failures_csv.exists():
+        with failures_csv.open() as fh:
+            kinds = "; ".join(f"{r['Occurrences']}x {r['Error'][:60]}" for r in csv.DictReader(fh))
+    return Result(
+        name, int(row["Request Count"]), int(row["Failure Count"]), float(row["Requests/s"]),
+        float(row["50%"]), float(row["99%"]), float(row["Max Response Time"]), kinds,
+    )  # fmt: skip
+
+
+def _raise_limits(rt: Runtime, outputs: dict[str, Any], rate: int, burst: int) -> None:
+    rt.client("apigateway").update_stage(
+        restApiId=outputs["api_id"], stageName=outputs["api_stage"],
+        patchOperations=[
+            {"op": "replace", "path": "/*/*/throttling/rateLimit", "value": str(rate)},
+            {"op": "replace", "path": "/*/*/throttling/burstLimit", "value": str(burst)},
+        ],
+    )  # fmt: skip
+
+
+def main(argv: list[str], write: bool = True) -> int:
+    host_line = machine()
+    results: list[Result] = []
+    with tempfile.TemporaryDirectory(prefix="atelier-load-") as tmp:
+        work = Path(tmp)
+        rt = start_runtime(work / "home")
+        try:
+            outputs, creds = _stack(rt, work)
+            api, alb = outputs["api_url"], outputs["alb_url"]
+            token = _post(
+                f"{api}/auth", {"username": creds["username"], "password": creds["password"]}
+            )["token"]
+            env = {"LOAD_TOKEN": token}
+            results.append(_locust("structured via API (40 req/s, 60 s)", api, 40, 1.0, 60,
+                                   {**env, "LOAD_SCENARIO": "structured"}, work))  # fmt: skip
+            results.append(_locust("structured via ALB only (40 req/s, 60 s)", alb, 40, 1.0, 60,
+                                   {**env, "LOAD_SCENARIO": "structured_alb"}, work))  # fmt: skip
+            job = _post(f"{api}/non_structured_data_images",
+                        {"link": f"s3://{outputs['buckets']['inputs']}/none.png"}, token)  # fmt: skip
+            results.append(_locust("GET /jobs/{id}, 50 clients (40 req/s, 60 s)", api, 50, 0.8, 60,
+                                   {**env, "LOAD_SCENARIO": "poll", "LOAD_JOB_ID": job["job_id"]},
+                                   work))  # fmt: skip
+            results.append(_locust("burst above the limit (100 req/s vs 50, 30 s)", api, 100, 1.0, 30,
+                                   {**env, "LOAD_SCENARIO": "structured"}, work))  # fmt: skip
+            _raise_limits(rt, outputs, 1000, 2000)
+            time.sleep(1.0)
+            results.append(_locust("limits raised: 100 req/s, 10,000 requests", api, 100, 1.0, 100,
+                                   {**env, "LOAD_SCENARIO": "structured"}, work, requests=10_000))  # fmt: skip
+        finally:
+            rt.stop()
+    rows = [
+        (r.name, f"{r.requests:,}", f"{r.rps:.1f}", f"{r.p50:.0f}", f"{r.p99:.0f}", f"{r.max_ms:.0f}",
+         f"{r.failures}" + (f" ({r.failure_kinds})" if r.failure_kinds else ""))
+        for r in results
+    ]  # fmt: skip
+    lines = header(
+        "Load", "load", host_line,
+        "locust (headless, one process) against a deployed, seeded runtime; latencies in ms. "
+        "The machine is shared: see the load average.",
+    )  # fmt: skip
+    lines += table(("scenario", "requests", "req/s", "p50", "p99", "max", "failures"), rows)
+    text = write_section("Load", lines, write=write)
+    print(text)
+    return 0
