@@ -13,6 +13,7 @@ from typing import Any
 import boto3
 
 from atelier.config import Settings
+from atelier.e2e.answers import al_problems, digits_problems
 from atelier.e2e.api import Api
 from atelier.e2e.frontend import build_is_current, node_modules_mismatch, write_build_stamp
 from atelier.e2e.steps import Run, StepFailed
@@ -114,7 +115,12 @@ class Flow:
         accepted = self.api.expect(202, "POST", "/non_structured_data_images", {"link": link})
         job = self.api.wait_job(accepted["job_id"], PIPELINE_TIMEOUT)
         self._check_job(job, ("result", "overlay"))
-        return f"job {job['job_id']} SUCCEEDED"
+        result = self._read_json(str(job["outputs"]["result"]))
+        truth = self._read_json(str(link).removesuffix(".png") + ".json")
+        problems = digits_problems(result, truth)
+        if problems:
+            raise StepFailed("wrong answer from the image job: " + "; ".join(problems))
+        return f"job {job['job_id']} SUCCEEDED, read {result.get('digits_read')!r} = answer key"
 
     def active_learning(self) -> str:
         ids = self._seed_info()["dataset_ids"]
@@ -128,6 +134,10 @@ class Flow:
 
         job = self.api.wait_job(accepted["job_id"], PIPELINE_TIMEOUT, on_update=seen)
         self._check_job(job, ("ranked_ids", "curves", "plot"))
+        curves = self._read_json(str(job["outputs"]["curves"]))
+        problems = al_problems(curves)
+        if problems:
+            raise StepFailed("wrong answer from the active-learning job: " + "; ".join(problems))
         if job.get("device") != "cpu":
             raise StepFailed(
                 f"expected the GPU task to fall back to cpu here, job says {job.get('device')}"
@@ -161,6 +171,20 @@ class Flow:
         info: dict[str, Any] = json.loads((self.settings.home / "seed.json").read_text())
         return info
 
+    def _s3(self) -> Any:
+        return boto3.client(
+            "s3",
+            endpoint_url=self.settings.endpoint_url,
+            region_name=self.settings.region,
+            aws_access_key_id="test",  # the local runtime's well-known test credentials
+            aws_secret_access_key="test",  # noqa: S106 - not a secret
+        )
+
+    def _read_json(self, uri: str) -> dict[str, Any]:
+        bucket, _, key = uri.removeprefix("s3://").partition("/")
+        doc: dict[str, Any] = json.loads(self._s3().get_object(Bucket=bucket, Key=key)["Body"].read())
+        return doc
+
     def _check_job(self, job: dict[str, Any], names: tuple[str, ...]) -> None:
         if job.get("status") != "SUCCEEDED":
             raise StepFailed(f"job ended {job.get('status')}: {job.get('error')}")
@@ -168,13 +192,7 @@ class Flow:
         missing = [n for n in names if n not in outputs]
         if missing:
             raise StepFailed(f"job outputs lack {missing}: {outputs}")
-        s3 = boto3.client(
-            "s3",
-            endpoint_url=self.settings.endpoint_url,
-            region_name=self.settings.region,
-            aws_access_key_id="test",  # the local runtime's well-known test credentials
-            aws_secret_access_key="test",  # noqa: S106 - not a secret
-        )
+        s3 = self._s3()
         for name in names:
             bucket, _, key = str(outputs[name]).removeprefix("s3://").partition("/")
             s3.head_object(Bucket=bucket, Key=key)

@@ -22,6 +22,7 @@ def structured_problems(
     golden: dict[str, Any],
     x_test: NDArray[np.float64],
     y_test: NDArray[np.int64],
+    target_names: list[str],
 ) -> list[str]:
     """ROC-AUC and accuracy thresholds on the held-out split, then every golden case."""
     problems = []
@@ -34,7 +35,6 @@ def structured_problems(
     if acc < thresholds.get("accuracy", 0.0):
         problems.append(f"accuracy {acc:.4f} < {thresholds['accuracy']}")
     tol = float(golden["tolerance"]["probability_abs"])
-    names = list(golden["cases"][0]["expected"]["probabilities"]) if golden["cases"] else []
     for case in golden["cases"]:
         row = np.array([[case["input"][c] for c in columns]], dtype=np.float64)
         p = predict_proba(row)[0]
@@ -45,8 +45,8 @@ def structured_problems(
                 f"{int(np.argmax(p))}, golden {want['prediction']}"
             )
             continue
-        expected = np.array([want["probabilities"][n] for n in sorted(names)])
-        got = np.array([p[names.index(n)] for n in sorted(names)])
+        expected = np.array([want["probabilities"][n] for n in target_names])
+        got = np.asarray(p, dtype=float)
         if np.abs(got - expected).max() > tol:
             problems.append(
                 f"case {case['id']} ({case.get('kind', 'confident')}): probabilities "
