@@ -77,20 +77,34 @@ def decide(
 ) -> Verdict:
     """The rules, in order:
 
-    1. a primary metric significantly worse (paired bootstrap, Holm-adjusted p < ALPHA) → block;
-    2. a breaking change (schema, label set) → manual_review;
-    3. a metric worse than its tolerance without significance → manual_review (the data cannot
+    1. a primary metric significantly worse (paired bootstrap, Holm-adjusted p < ALPHA) by more
+       than its tolerance → block;
+    2. significantly worse but within its tolerance → manual_review (real, maybe acceptable);
+    3. a breaking change (schema, label set) → manual_review;
+    4. a metric worse than its tolerance without significance → manual_review (the data cannot
        tell noise from a regression);
-    4. a validation set too small for the stated power → manual_review;
-    5. otherwise promote.
+    5. a validation set too small for the stated power → manual_review;
+    6. otherwise promote: no primary metric is significantly worse.
     """
     limits = {**DEFAULT_TOLERANCES, **(tolerances or {})}
+    worse = [c for c in comparisons if c.name in PRIMARY and c.worsening > 0 and c.p_holm < ALPHA]
+
+    def said(c: MetricComparison) -> str:
+        return (
+            f"{c.name} significantly worse: {c.baseline:.4f} -> {c.candidate:.4f} "
+            f"(delta {c.delta:+.4f}, 95% CI [{c.ci_low:+.4f}, {c.ci_high:+.4f}], "
+            f"p={c.p_worse:.4f}, Holm-adjusted p={c.p_holm:.4f} < {ALPHA})"
+        )
+
     significant = [
-        f"{c.name} significantly worse: {c.baseline:.4f} -> {c.candidate:.4f} "
-        f"(delta {c.delta:+.4f}, 95% CI [{c.ci_low:+.4f}, {c.ci_high:+.4f}], "
-        f"p={c.p_worse:.4f}, Holm-adjusted p={c.p_holm:.4f} < {ALPHA})"
-        for c in comparisons
-        if c.name in PRIMARY and c.worsening > 0 and c.p_holm < ALPHA
+        said(c) + f", beyond its tolerance {limits.get(c.name, 0.0)}"
+        for c in worse
+        if c.worsening > limits.get(c.name, 0.0)
+    ]
+    small = [
+        said(c) + f", within its tolerance {limits[c.name]}: a person decides"
+        for c in worse
+        if c.worsening <= limits.get(c.name, 0.0)
     ]
     beyond = [
         f"{c.name} worse by {c.worsening:.4f}, beyond its tolerance {limits[c.name]} but not "
@@ -100,12 +114,12 @@ def decide(
     ]
     breaking = breaking_changes(baseline, candidate)
     if significant:
-        return Verdict("block", significant + breaking, breaking, significant)
-    reasons = breaking + beyond
+        return Verdict("block", significant + small + breaking, breaking, significant + small)
+    reasons = breaking + small + beyond
     if power is not None and not power.enough:
         reasons.append("validation set too small: " + power.describe())
     if reasons:
-        return Verdict("manual_review", reasons, breaking, beyond)
+        return Verdict("manual_review", reasons, breaking, small + beyond)
     why = ["no primary metric significantly worse (paired bootstrap, Holm-adjusted, "
            f"alpha {ALPHA}); none beyond its tolerance; no breaking change"]
     if power is not None:
