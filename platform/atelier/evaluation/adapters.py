@@ -64,4 +64,7 @@ def _digits_set() -> ValidationSet:
 KINDS: dict[str, ModelKind] = {
     "structured_data": ModelKind(_structured, _structured_set),
     "digits_cnn": ModelKind(_digits, _digits_set),
+    # the active-learning model (10 digit classes, no background class) is judged on the same
+    # held-out digits as the image model: one yardstick for both digit models
+    "al_digits_cnn": ModelKind(_digits, _digits_set),
 }
