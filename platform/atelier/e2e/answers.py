@@ -22,7 +22,11 @@ def digits_problems(result: dict[str, Any], truth: dict[str, Any]) -> list[str]:
     expected = {tuple(d["box"]): int(d["digit"]) for d in truth["digits"]}
     read = {tuple(d["box"]): int(d["digit"]) for d in result.get("detections", [])}
     right = sum(1 for box, digit in expected.items() if read.get(box) == digit)
-    wrong = {box: (digit, read[box]) for box, digit in expected.items() if box in read and read[box] != digit}
+    wrong = {
+        box: (digit, read[box])
+        for box, digit in expected.items()
+        if box in read and read[box] != digit
+    }
     missed = [box for box in expected if box not in read]
     false = [box for box in read if box not in expected]
     problems = []

@@ -182,7 +182,9 @@ class Flow:
 
     def _read_json(self, uri: str) -> dict[str, Any]:
         bucket, _, key = uri.removeprefix("s3://").partition("/")
-        doc: dict[str, Any] = json.loads(self._s3().get_object(Bucket=bucket, Key=key)["Body"].read())
+        doc: dict[str, Any] = json.loads(
+            self._s3().get_object(Bucket=bucket, Key=key)["Body"].read()
+        )
         return doc
 
     def _check_job(self, job: dict[str, Any], names: tuple[str, ...]) -> None:

@@ -62,9 +62,7 @@ def evaluate(candidate: str, baseline: str, env: str, model: str, bucket: str | 
         "env": env,
     }
     with console.status(f"evaluating on {len(y)} validation rows (bootstrap CIs, plots)…"):
-        verdict = run_evaluation(
-            base, cand, x, y, out, model_name=model, env=env, lineage=lineage
-        )
+        verdict = run_evaluation(base, cand, x, y, out, model_name=model, env=env, lineage=lineage)
     record_lineage(where, model, cand.version, {**lineage, "verdict": verdict.decision})
     colour = {"promote": "green", "block": "red", "manual_review": "yellow"}[verdict.decision]
     console.print(f"[{colour}]{verdict.decision}[/]: " + "; ".join(verdict.reasons))

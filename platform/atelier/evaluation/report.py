@@ -37,9 +37,7 @@ def evaluate(
     runs["candidate"] = predict_timed(candidate, x_candidate)
     comparisons = compare(y, runs["baseline"].probabilities, runs["candidate"].probabilities)
     mde = MDE.get(model_name, 0.05)
-    needed = required_rows(
-        runs["baseline"].predicted == y, runs["candidate"].predicted == y, mde
-    )
+    needed = required_rows(runs["baseline"].predicted == y, runs["candidate"].predicted == y, mde)
     power = PowerCheck(len(y), needed, mde)
     verdict = decide(baseline, candidate, comparisons, tolerances, power)
     figures = [
@@ -62,15 +60,23 @@ def evaluate(
         "metrics": [asdict(c) for c in comparisons],
         "latency_ms_p50": {r: float(np.median(p.latency_ms)) for r, p in runs.items()},
         "rows": len(y),
-        "power": {"rows": len(y), "required": needed, "mde_accuracy": mde, "power": 0.8,
-                  "alpha": 0.05, "enough": power.enough},
+        "power": {
+            "rows": len(y),
+            "required": needed,
+            "mde_accuracy": mde,
+            "power": 0.8,
+            "alpha": 0.05,
+            "enough": power.enough,
+        },
         "tests": "paired bootstrap (1000 resamples) per metric; one-sided p-values "
         "Holm-adjusted over the metrics; alpha 0.05",
         "lineage": lineage or {},
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     (out_dir / "verdict.json").write_text(json.dumps(document, indent=2))
-    (out_dir / "index.html").write_text(_page(document, comparisons, figures, out_dir), encoding="utf-8")
+    (out_dir / "index.html").write_text(
+        _page(document, comparisons, figures, out_dir), encoding="utf-8"
+    )
     return verdict
 
 

@@ -29,7 +29,9 @@ def main() -> None:
     models = {}
     for role, c in (("baseline", 1.0), ("candidate", 0.05)):
         clf = train(data, {"C": c}).classifier
-        models[role] = EvaluatedModel(f"sample-{role}-C{c}", clf.predict_proba, list(clf.columns), [0, 1])
+        models[role] = EvaluatedModel(
+            f"sample-{role}-C{c}", clf.predict_proba, list(clf.columns), [0, 1]
+        )
     shutil.rmtree(OUT, ignore_errors=True)
     verdict = evaluate(
         models["baseline"],

@@ -120,8 +120,10 @@ def decide(
         reasons.append("validation set too small: " + power.describe())
     if reasons:
         return Verdict("manual_review", reasons, breaking, small + beyond)
-    why = ["no primary metric significantly worse (paired bootstrap, Holm-adjusted, "
-           f"alpha {ALPHA}); none beyond its tolerance; no breaking change"]
+    why = [
+        "no primary metric significantly worse (paired bootstrap, Holm-adjusted, "
+        f"alpha {ALPHA}); none beyond its tolerance; no breaking change"
+    ]
     if power is not None:
         why.append(power.describe())
     return Verdict("promote", why)

@@ -44,7 +44,11 @@ def structured_golden() -> dict[str, Any]:
     held_out = test_rows[picked]
     proba = all_proba[picked]
     spread = max(
-        float(np.abs(train(data, {"seed": s}).classifier.predict_proba(data.X[test_rows]) - all_proba).max())
+        float(
+            np.abs(
+                train(data, {"seed": s}).classifier.predict_proba(data.X[test_rows]) - all_proba
+            ).max()
+        )
         for s in (1, 2, 3, 4)
     )
     cases = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from atelier.validation.suites import SuiteSpec
 
@@ -69,13 +69,18 @@ class DataGate:
     self-contained afterwards); without it the context is ephemeral and writes nothing.
     """
 
-    def __init__(self, report_dir: Path | None = None, result_format: str = "BASIC") -> None:
+    def __init__(
+        self,
+        report_dir: Path | None = None,
+        result_format: Literal["BOOLEAN_ONLY", "BASIC", "SUMMARY", "COMPLETE"] = "BASIC",
+    ) -> None:
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
         self.report_dir = report_dir
         # BOOLEAN_ONLY skips the unexpected-value samples: same verdicts, several times faster
         self.result_format = result_format
+        self.context: Any
         if report_dir is not None:
             report_dir.mkdir(parents=True, exist_ok=True)
             self.context = gx.get_context(mode="file", project_root_dir=str(report_dir))
@@ -102,7 +107,9 @@ class DataGate:
         with warnings.catch_warnings():
             # GX 1.9+ prefers Condition objects; the suites keep pandas row_condition strings,
             # which stay reviewable JSON (GX 2 will need a migration, noted in the ADR).
-            warnings.filterwarnings("ignore", message=".*condition_parser", category=DeprecationWarning)
+            warnings.filterwarnings(
+                "ignore", message=".*condition_parser", category=DeprecationWarning
+            )
             for spec in specs:
                 self._run_one(spec, overrides, results)
         docs = ""
@@ -131,7 +138,9 @@ class DataGate:
             ]
         except (OSError, ValueError, TypeError, KeyError) as exc:
             results.append(
-                SuiteResult(spec.name, str(spec.dataset), False, 0, error=f"{type(exc).__name__}: {exc}")
+                SuiteResult(
+                    spec.name, str(spec.dataset), False, 0, error=f"{type(exc).__name__}: {exc}"
+                )
             )
             return
         suite = self.context.suites.add_or_update(

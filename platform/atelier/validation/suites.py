@@ -104,7 +104,9 @@ def load_suite(path: Path, data_root: Path | None = None) -> SuiteSpec:
     join = None
     if "join" in raw:
         j = raw["join"]
-        join = Join(root / str(j["dataset"]), str(j["on"]), dict(j["columns"]), dict(j.get("read_csv", {})))
+        join = Join(
+            root / str(j["dataset"]), str(j["on"]), dict(j["columns"]), dict(j.get("read_csv", {}))
+        )
     return SuiteSpec(
         name=str(raw["name"]),
         dataset=root / str(raw["dataset"]),

@@ -44,7 +44,9 @@ def test_missed_digits_fail() -> None:
 
 def test_detections_on_empty_tiles_fail() -> None:
     problems = digits_problems(_result(extra=3), TRUTH)
-    assert problems == ["3 detections on tiles without a digit, e.g. [(0, 200, 32, 232), (32, 200, 64, 232), (64, 200, 96, 232)]"]
+    assert problems == [
+        "3 detections on tiles without a digit, e.g. [(0, 200, 32, 232), (32, 200, 64, 232), (64, 200, 96, 232)]"
+    ]
 
 
 def test_a_scrambled_digits_read_string_fails() -> None:

@@ -97,8 +97,9 @@ def baseline() -> EvaluatedModel:
 
 
 def _verdict(tmp_path: Path, baseline: EvaluatedModel, candidate: EvaluatedModel) -> dict[str, Any]:
-    evaluate(baseline, candidate, X_TEST, Y_TEST, tmp_path, model_name="structured_data",
-             env="preprod")
+    evaluate(
+        baseline, candidate, X_TEST, Y_TEST, tmp_path, model_name="structured_data", env="preprod"
+    )
     doc: dict[str, Any] = json.loads((tmp_path / "verdict.json").read_text())
     return doc
 
@@ -109,16 +110,16 @@ def test_a_broken_candidate_is_blocked_by_golden_checks_and_evaluation(
     tmp_path: Path, baseline: EvaluatedModel, name: str
 ) -> None:
     proba = MUTANTS[name]()
-    problems = structured_problems(proba, list(DATA.columns), GOLDEN, X_TEST, Y_TEST, DATA.target_names)
+    problems = structured_problems(
+        proba, list(DATA.columns), GOLDEN, X_TEST, Y_TEST, DATA.target_names
+    )
     assert problems, f"{name} passed the golden checks"
     doc = _verdict(tmp_path, baseline, _model(name, proba))
     assert doc["decision"] == "block", (name, doc["reasons"], doc["metrics"])
     assert any("significantly worse" in r for r in doc["reasons"])
 
 
-def test_a_retrain_with_another_seed_passes_both(
-    tmp_path: Path, baseline: EvaluatedModel
-) -> None:
+def test_a_retrain_with_another_seed_passes_both(tmp_path: Path, baseline: EvaluatedModel) -> None:
     retrained = train(DATA, {"seed": 7}).classifier
     assert (
         structured_problems(

@@ -214,12 +214,14 @@ MATRIX: dict[str, Mutation] = {
     "sf-dropped-column": Mutation(SF, drop_column("mean_texture"), SF, TABLE, (None,)),
     "sf-extra-column": Mutation(SF, extra_column, SF, TABLE, (None,)),
     "sf-reordered-columns": Mutation(SF, reorder, SF, TABLE, (None,)),
-    "sf-truncated": Mutation(
-        SF, truncate, SF, "expect_table_row_count_to_be_between", (None,)
+    "sf-truncated": Mutation(SF, truncate, SF, "expect_table_row_count_to_be_between", (None,)),
+    "sf-type-error": Mutation(
+        SF, type_error("mean_texture", "twelve"), SF, OF_TYPE, ("mean_texture",)
     ),
-    "sf-type-error": Mutation(SF, type_error("mean_texture", "twelve"), SF, OF_TYPE, ("mean_texture",)),
     "sf-out-of-range": Mutation(SF, set_value("mean_area", -12.0, 1), SF, BETWEEN, ("mean_area",)),
-    "sf-shifted-feature": Mutation(SF, shift("mean_smoothness", 0.5), SF, MEAN, ("mean_smoothness",)),
+    "sf-shifted-feature": Mutation(
+        SF, shift("mean_smoothness", 0.5), SF, MEAN, ("mean_smoothness",)
+    ),
     "sf-unit-change": Mutation(SF, scale("worst_area", 0.1), SF, MEAN, ("worst_area",)),
     "sf-label-noise-30": Mutation(SF, flip_binary(0.3), SF, MEAN, CONDITIONAL),
     "sf-class-imbalance": Mutation(SF, drop_class, SF, MEAN, ("target",)),
@@ -233,17 +235,26 @@ MATRIX: dict[str, Mutation] = {
     "di-reordered-columns": Mutation(DI, reorder, DI, TABLE, (None,)),
     "di-truncated": Mutation(DI, truncate, DI, "expect_table_row_count_to_equal", (None,)),
     "di-type-error": Mutation(DI, type_error("label", "seven"), DI, OF_TYPE, ("label",)),
-    "di-out-of-range": Mutation(DI, set_value("max_intensity", 40, 1), DI, BETWEEN, ("max_intensity",)),
+    "di-out-of-range": Mutation(
+        DI, set_value("max_intensity", 40, 1), DI, BETWEEN, ("max_intensity",)
+    ),
     "di-shifted-feature": Mutation(DI, shift("max_intensity", 0.5), DI, MEAN, ("max_intensity",)),
     "di-unseen-mode": Mutation(DI, set_value("mode", "RGB"), DI, IN_SET, ("mode",)),
     "di-unseen-size": Mutation(DI, set_value("width", 28), DI, IN_SET, ("width",)),
     "di-unseen-label": Mutation(DI, set_value("label", 10), DI, IN_SET, ("label",)),
     "di-label-shift": Mutation(DI, relabel(3, 5), DI, KL, ("label",)),
     "di-same-pixels-twice": Mutation(DI, same_pixels_twice, DI, UNIQUE, ("sha256",)),
-    "di-bad-id": Mutation(DI, set_value("image_id", "img_1", 1), DI,
-                          "expect_column_values_to_match_regex", ("image_id",)),
+    "di-bad-id": Mutation(
+        DI,
+        set_value("image_id", "img_1", 1),
+        DI,
+        "expect_column_values_to_match_regex",
+        ("image_id",),
+    ),
     # al_pools (and its consistency with the digits manifest)
-    "ap-ids-and-labels-blank-half": Mutation(AP, blank("image_id", "label"), AP, NOT_NULL, ("image_id", "label")),
+    "ap-ids-and-labels-blank-half": Mutation(
+        AP, blank("image_id", "label"), AP, NOT_NULL, ("image_id", "label")
+    ),
     "ap-null-pool-half": Mutation(AP, blank("pool_id"), AP, NOT_NULL, ("pool_id",)),
     "ap-duplicate-rows": Mutation(AP, duplicate_rows, AP, UNIQUE, ("image_id",)),
     "ap-dropped-column": Mutation(AP, drop_column("label"), AP, TABLE, (None,)),
@@ -257,30 +268,38 @@ MATRIX: dict[str, Mutation] = {
     "ap-leak-between-pools": Mutation(AP, leak_to_other_pool, AP, UNIQUE, ("image_id",)),
     "ap-leak-seen-in-manifest-join": Mutation(AP, leak_to_other_pool, AM, UNIQUE, ("sha256",)),
     "ap-image-not-in-manifest": Mutation(AP, unknown_image, AM, IN_SET, ("image_id",)),
-    "ap-label-noise-30": Mutation(AP, label_noise(0.3), AM, "expect_column_pair_values_to_be_equal", ("label",)),
+    "ap-label-noise-30": Mutation(
+        AP, label_noise(0.3), AM, "expect_column_pair_values_to_be_equal", ("label",)
+    ),
     "ap-label-shift": Mutation(AP, relabel(3, 5), AP, KL, ("label",)),
     # the manifest changes under the pools: the pools' labels no longer agree with it
-    "di-label-noise-seen-by-pools": Mutation(DI, label_noise(0.3), AM, "expect_column_pair_values_to_be_equal", ("label",)),
+    "di-label-noise-seen-by-pools": Mutation(
+        DI, label_noise(0.3), AM, "expect_column_pair_values_to_be_equal", ("label",)
+    ),
 }
 
 # Corruptions the data gate cannot catch by design, and why (each is shown to pass below).
 NOT_CAUGHT: dict[str, tuple[str, Mutate, str]] = {
     "sf-rows-shuffled": (
-        SF, shuffle_rows,
+        SF,
+        shuffle_rows,
         "row order carries no meaning: rows are keyed by id and the split is by id",
     ),
     "sf-one-plausible-wrong-value": (
-        SF, nudge_one_value,
+        SF,
+        nudge_one_value,
         "a single in-range value 10 % off has no second source to be checked against; the "
         "distribution rules are built to tolerate sampling noise, which dwarfs one row",
     ),
     "sf-label-noise-3": (
-        SF, flip_binary(0.03),
+        SF,
+        flip_binary(0.03),
         "3 % label noise moves the class means by less than the 5-SE bounds; catching it "
         "would make an ordinary data refresh fail (the model gate measures its effect)",
     ),
     "ap-swap-five-images-between-pools": (
-        AP, swap_pools,
+        AP,
+        swap_pools,
         "which pool an image belongs to is a policy, not a fact: any partition with balanced "
         "pools and no image twice is valid",
     ),
@@ -351,7 +370,9 @@ def test_a_corruption_fails_naming_expectation_and_column(gate: DataGate, name: 
     assert not result.success, f"{name} passed the gate"
     failures = _failures(result, m.suite)
     named = {(e, c) for e, c in failures if e == m.expectation and c in m.columns}
-    assert named, f"{name}: expected {m.expectation} on {m.columns}, got {sorted(failures, key=str)}"
+    assert named, (
+        f"{name}: expected {m.expectation} on {m.columns}, got {sorted(failures, key=str)}"
+    )
 
 
 @pytest.mark.parametrize("name", sorted(NOT_CAUGHT))
@@ -365,6 +386,12 @@ def test_a_corruption_listed_as_not_caught_indeed_passes(gate: DataGate, name: s
 def test_every_committed_data_set_has_mutations() -> None:
     assert {m.dataset for m in MATRIX.values()} == set(FILES)
     kinds = {name.split("-", 1)[1] for name in MATRIX}
-    for kind in ("duplicate-rows", "dropped-column", "extra-column", "reordered-columns",
-                 "truncated", "type-error"):
+    for kind in (
+        "duplicate-rows",
+        "dropped-column",
+        "extra-column",
+        "reordered-columns",
+        "truncated",
+        "type-error",
+    ):
         assert kind in kinds

@@ -69,8 +69,16 @@ def test_training_and_data_updated_together_record_a_new_version_and_pass(repo: 
 
 
 def test_comments_and_docstrings_are_not_training_changes(repo: Path) -> None:
-    _edit(repo / TRAIN, '"""Train the structured-data classifier', '"""Train (reworded) the classifier')
-    _edit(repo / TRAIN, "from __future__ import annotations", "from __future__ import annotations  # why")
+    _edit(
+        repo / TRAIN,
+        '"""Train the structured-data classifier',
+        '"""Train (reworded) the classifier',
+    )
+    _edit(
+        repo / TRAIN,
+        "from __future__ import annotations",
+        "from __future__ import annotations  # why",
+    )
     assert check(repo) == []
 
 
