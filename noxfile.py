@@ -26,14 +26,18 @@ PYTHON = "3.11"
 TORCH = "torch==2.13.0"
 
 
-def _install(session: nox.Session, *extras: str) -> None:
-    """Install Atelier with the given extras (torch first, so pip takes the CPU file)."""
+DEVTOOLS = "tests/support"  # the atelier-devtools distribution: test and benchmark harness
+
+
+def _install(session: nox.Session, *extras: str, devtools: bool = False) -> None:
+    """Install Atelier with the given extras (torch first, so pip takes the CPU file), and the
+    test/benchmark harness (atelier-devtools) when asked."""
     if "app" in extras:
         session.install(TORCH)
     spec = f".[{','.join(extras)}]" if extras else "."
     # Note: editable_mode=compat would save ~45 ms per Python process, but it only puts the
     # repository root on sys.path, and our packages live under several roots (platform/, pipelines/).
-    session.install("-e", spec)
+    session.install("-e", spec, *(["-e", DEVTOOLS] if devtools else []))
 
 
 # checkov lives in its own virtualenv: its boto pins would fight MiniStack's exact botocore pin.
@@ -46,8 +50,10 @@ def _checkov(session: nox.Session) -> str:
     exe = venv / "bin" / "checkov"
     stamp = venv / "installed.txt"
     if not exe.exists() or not stamp.exists() or stamp.read_text() != CHECKOV:
-        session.run("python", "-m", "venv", "--clear", str(venv))
-        session.run(str(venv / "bin" / "pip"), "install", "--quiet", CHECKOV, external=True)
+        # run_install: these also run under --install-only, which creates the venv before the
+        # stamp is written (plain session.run would be skipped and the write would fail).
+        session.run_install("python", "-m", "venv", "--clear", str(venv))
+        session.run_install(str(venv / "bin" / "pip"), "install", "--quiet", CHECKOV, external=True)
         stamp.write_text(CHECKOV)
     return str(exe)
 
@@ -83,7 +89,7 @@ def _frontend_tests(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """Unit, integration and offline-proof tests (integration tests start a real runtime),
     then the frontend's unit tests and browser self-test."""
-    _install(session, "app", "gates", "test")
+    _install(session, "app", "gates", "test", devtools=True)
     env = {
         "ATELIER_HOME": str(ROOT / ".atelier" / "test"),
         "ATELIER_CHECKOV": _checkov(session),
@@ -97,10 +103,10 @@ def tests(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def e2e(session: nox.Session) -> None:
     """The laptop run: runtime, deploy, seed, three pipelines through the API, browser test."""
-    _install(session, "app", "gates", "test")
+    _install(session, "app", "gates", "test", devtools=True)
     if _chromium(session) is None and "--no-browser" not in session.posargs:
         session.error("the browser step needs Debian's chromium: apt-get install -y chromium")
-    session.run("python", "-m", "atelier.e2e", *session.posargs)
+    session.run("python", "-m", "atelier_devtools.e2e", *session.posargs)
 
 
 @nox.session(python=PYTHON)
@@ -113,8 +119,8 @@ def validate(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
     """Benchmarks (not tests): ``nox -s bench -- runtime|deploy|e2e``; writes docs/benchmarks.md."""
-    _install(session, "app", "gates", "test")
-    session.run("python", "-m", "atelier.bench", *session.posargs)
+    _install(session, "app", "gates", "test", devtools=True)
+    session.run("python", "-m", "atelier_devtools.bench", *session.posargs)
 
 
 @nox.session(python=PYTHON)

@@ -12,7 +12,7 @@ Use it in integration tests::
 The runtime runs in its own process with ``ATELIER_HOME`` in a temporary directory and
 ``ATELIER_IMAGES_DIRS=tests/fixtures/images`` (ECS images ``atelier/<name>`` resolve to test
 Dockerfiles first, then ``pipelines/<name>``). It is stopped at the end of the session, also
-when tests fail. Tests must not stop it: ``atelier.emulator.testing.start_runtime(home)``
+when tests fail. Tests must not stop it: ``atelier_devtools.runtime.start_runtime(home)``
 starts a private one (stop it with ``.stop()``).
 """
 
@@ -23,7 +23,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from atelier.emulator.testing import Runtime, start_runtime
+from atelier_devtools.runtime import Runtime, start_runtime
 
 
 @pytest.fixture(scope="session")

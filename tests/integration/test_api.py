@@ -23,10 +23,10 @@ from atelier.config import REPO_ROOT, Settings, get_settings
 from atelier.deploy import apply
 from atelier.deploy.cli import deploy
 from atelier.deploy.context import Deployment
-from atelier.deploy.sandbox import stage_sources
 from atelier.deploy.teardown import DESTROY
-from atelier.e2e.api import Api
 from atelier.seed.cli import seed
+from atelier_devtools.e2e.api import Api
+from atelier_devtools.sandbox import stage_sources
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 ENV = "apitest"

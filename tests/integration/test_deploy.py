@@ -29,10 +29,10 @@ from atelier.deploy.change import Action
 from atelier.deploy.cli import deploy, destroy
 from atelier.deploy.context import Deployment
 from atelier.deploy.plan import DEPLOY
-from atelier.deploy.sandbox import Runtime, plain_ministack, stage_sources
-from atelier.deploy.steps_app import runs_processes
+from atelier.deploy.steps.app import runs_processes
 from atelier.deploy.teardown import DESTROY
 from atelier.topology import expand, load
+from atelier_devtools.sandbox import Runtime, plain_ministack, stage_sources
 
 pytestmark = pytest.mark.integration
 # Our own environment (a clone of `local`): the session runtime is shared with other tests that

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from atelier.config import REPO_ROOT, Settings
-from atelier.emulator import docker_executor as dx
-from atelier.emulator.gpu import GpuInfo
+from atelier.emulator.ecs import docker_executor as dx
+from atelier.emulator.ecs.gpu import GpuInfo
+from atelier.emulator.ecs.taskspec import build_task
 from atelier.emulator.launcher import RuntimeStartError
-from atelier.emulator.taskspec import build_task
-from atelier.emulator.testing import start_runtime
+from atelier_devtools.runtime import start_runtime
 
 pytestmark = pytest.mark.integration
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "images"

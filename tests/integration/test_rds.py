@@ -13,7 +13,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from atelier.emulator.testing import Runtime, free_port, start_runtime
+from atelier_devtools.runtime import Runtime, free_port, start_runtime
 
 pytestmark = pytest.mark.integration
 PASSWORD = "Sup3r-secret"

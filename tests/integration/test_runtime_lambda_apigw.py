@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from atelier.emulator.testing import token_authorized_api
+from atelier_devtools.runtime import token_authorized_api
 
 pytestmark = pytest.mark.integration
 ROLE = "arn:aws:iam::000000000000:role/lambda-role"

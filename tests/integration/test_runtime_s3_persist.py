@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from atelier.emulator.launcher import RuntimeStartError
-from atelier.emulator.testing import free_port, start_runtime
+from atelier_devtools.runtime import free_port, start_runtime
 
 pytestmark = pytest.mark.integration
 

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from atelier.config import REPO_ROOT
-from atelier.emulator.dockerfile import parse_dockerfile
+from atelier.emulator.ecs.dockerfile import parse_dockerfile
 
 COMPOSE = REPO_ROOT / "docker-compose.yml"
 DOCKERFILE = REPO_ROOT / "Dockerfile"

@@ -13,9 +13,9 @@ that return a :class:`~atelier.deploy.change.Change` — created, updated, uncha
     apigateway  REST API, TOKEN authorizer, CORS, stage
     monitoring  log groups, SNS topic, alarms  users     the API user (password shown once)
 
-Orchestration: ``plan.py`` lists the deploy steps and what each needs (``steps.py``,
-``steps_compute.py``, ``steps_app.py``), ``teardown.py`` the destroy steps, ``apply.py`` runs a
+Orchestration: ``plan.py`` lists the deploy steps and what each needs (``steps/foundation.py``,
+``steps/compute.py``, ``steps/app.py``), ``teardown.py`` the destroy steps, ``apply.py`` runs a
 plan with independent steps in parallel; ``context.py`` holds what steps share (and the few
 values the expansion does not give), ``outputs.py`` writes outputs.json, ``inventory.py`` lists
-what a deploy manages, ``sandbox.py`` and ``bench.py`` serve the tests and ``nox -s bench``.
+what a deploy manages. The tests' sandbox and the deploy benchmark live in ``atelier_devtools``.
 """

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from atelier.deploy import steps, steps_app, steps_compute
 from atelier.deploy.context import Deployment
 from atelier.deploy.steps import Result
+from atelier.deploy.steps import app as steps_app
+from atelier.deploy.steps import compute as steps_compute
+from atelier.deploy.steps import foundation as steps
 
 
 @dataclass(frozen=True)

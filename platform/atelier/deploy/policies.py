@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from atelier.deploy.iam import Document, policy, statement
 from atelier.topology import Expansion
-from atelier.topology.expand import LambdaFn, Permissions, Pipeline
+from atelier.topology.expander import LambdaFn, Permissions, Pipeline
 
 TABLE_READ = [
     "dynamodb:BatchGetItem",

@@ -10,10 +10,10 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from atelier.config import Settings
-from atelier.emulator.ecs_tasks import EcsTaskExecutor
-from atelier.emulator.executor import Executor
-from atelier.emulator.gpu import detect
-from atelier.emulator.services import ServiceSupervisor
+from atelier.emulator.ecs.executor import Executor
+from atelier.emulator.ecs.gpu import detect
+from atelier.emulator.ecs.services import ServiceSupervisor
+from atelier.emulator.ecs.tasks import EcsTaskExecutor
 
 log = logging.getLogger("atelier.agent")
 TICK_S = 0.2
@@ -29,14 +29,14 @@ class Reconciler(Protocol):
 def make_executor(settings: Settings) -> Executor:
     if settings.executor == "docker":
         try:
-            module = importlib.import_module("atelier.emulator.docker_executor")
+            module = importlib.import_module("atelier.emulator.ecs.docker_executor")
         except ImportError as exc:
             raise RuntimeError(
                 f"ATELIER_EXECUTOR=docker but the Docker executor is unavailable: {exc}"
             ) from exc
         executor: Executor = module.DockerExecutor(settings)
         return executor
-    from atelier.emulator.process_executor import ProcessExecutor
+    from atelier.emulator.ecs.process_executor import ProcessExecutor
 
     return ProcessExecutor()
 
@@ -44,7 +44,7 @@ def make_executor(settings: Settings) -> Executor:
 def load_rds(settings: Settings) -> Reconciler | None:
     """The RDS engine, when its module is installed (it is written separately)."""
     try:
-        module = importlib.import_module("atelier.emulator.rds")
+        module = importlib.import_module("atelier.emulator.rds.engine")
     except ImportError as exc:
         log.warning("RDS engine unavailable (%s): RDS instances get no database", exc)
         return None

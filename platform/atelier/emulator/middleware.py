@@ -8,9 +8,9 @@ import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from atelier.emulator import ministack_bridge as bridge
-from atelier.emulator import website
 from atelier.emulator.agent import Agent
+from atelier.emulator.ministack_compat import app as bridge
+from atelier.emulator.s3 import website
 
 log = logging.getLogger("atelier.middleware")
 Scope = MutableMapping[str, Any]

@@ -74,13 +74,13 @@ async def _serve(settings: Settings) -> None:
     from hypercorn.asyncio import serve
     from hypercorn.config import Config
 
-    from atelier.emulator import ministack_bridge as bridge
     from atelier.emulator.agent import Agent
     from atelier.emulator.middleware import AtelierApp
+    from atelier.emulator.ministack_compat import app as bridge
 
     bridge.disable_docker_backends()
     if os.environ.get("ATELIER_LAMBDA_TUNING", "1") == "1":
-        from atelier.emulator import lambda_tuning
+        from atelier.emulator.ministack_compat import lambda_ as lambda_tuning
 
         log.info("Lambda worker fixes applied: %s", ", ".join(lambda_tuning.apply()))
     try:

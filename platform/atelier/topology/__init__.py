@@ -3,7 +3,7 @@
 Usage: ``expand(load(), "local")`` gives names, routes, env vars, sizes and permissions.
 """
 
-from atelier.topology.expand import Expansion, expand
+from atelier.topology.expander import Expansion, expand
 from atelier.topology.loader import DEFAULT_PATH, TopologyError, load, parse
 from atelier.topology.models import Topology
 

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from atelier.topology.expand import Expansion
+from atelier.topology.expander import Expansion
 
 
 @dataclass(frozen=True)

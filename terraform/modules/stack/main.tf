@@ -15,7 +15,7 @@ data "aws_partition" "current" {}
 
 locals {
   t = module.topology
-  # environment_refs of the expansion, resolved (see atelier/topology/expand.py).
+  # environment_refs of the expansion, resolved (see atelier/topology/expander.py).
   ref_values = merge(
     { for k, arn in module.data.secret_arns : "secret:${k}" => arn },
     { for role, id in module.network.security_group_ids : "security_group:${role}" => id },

@@ -1,4 +1,4 @@
-# One output per field of atelier.topology.expand.Expansion; the parity test checks both the
+# One output per field of atelier.topology.expander.Expansion; the parity test checks both the
 # set of outputs and every value.
 
 output "env" {

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from atelier.bench.deploy import outcome, short_reason
-from atelier.bench.e2e import Run, Step, lines_for, read_junit
-from atelier.deploy.bench import DeployBenchFailed
-from atelier.e2e.report import write_junit
-from atelier.e2e.steps import StepResult
+from atelier_devtools.bench.deploy import outcome, short_reason
+from atelier_devtools.bench.deploy_measure import DeployBenchFailed
+from atelier_devtools.bench.e2e import Run, Step, lines_for, read_junit
+from atelier_devtools.e2e.report import write_junit
+from atelier_devtools.e2e.steps import StepResult
 
 AWS_ERROR = (
     "atelier destroy --yes failed:\nError: VPC: ClientError: An error occurred "

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from atelier.bench.report import Row, comparison_table, header, replace_section, write_section
+from atelier_devtools.bench.report import (
+    Row,
+    comparison_table,
+    header,
+    replace_section,
+    write_section,
+)
 
 DOC = """# Benchmarks
 

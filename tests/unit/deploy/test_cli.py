@@ -7,7 +7,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from atelier.deploy.cli import deploy, destroy
-from atelier.deploy.sandbox import free_port
+from atelier_devtools.sandbox import free_port
 
 
 def test_deploy_without_a_runtime_says_how_to_start_one(tmp_path: Path) -> None:

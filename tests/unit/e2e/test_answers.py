@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from atelier.e2e.answers import al_problems, digits_problems
+from atelier_devtools.e2e.answers import al_problems, digits_problems
 
 TRUTH = {
     "digits": [

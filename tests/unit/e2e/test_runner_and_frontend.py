@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from atelier.e2e.frontend import (
+from atelier_devtools.e2e.frontend import (
     build_is_current,
     node_modules_mismatch,
     write_build_stamp,
 )
-from atelier.e2e.report import wall_seconds, write_html, write_junit
-from atelier.e2e.steps import Run, StepFailed
+from atelier_devtools.e2e.report import wall_seconds, write_html, write_junit
+from atelier_devtools.e2e.steps import Run, StepFailed
 
 
 def quiet_run() -> Run:

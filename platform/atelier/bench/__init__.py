@@ -1,1 +1,0 @@
-"""Benchmarks (not tests): ``python -m atelier.bench <group>`` writes ``docs/benchmarks.md``."""

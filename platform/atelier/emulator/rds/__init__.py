@@ -1,0 +1,1 @@
+"""RDS on the runtime: a real PostgreSQL per CreateDBInstance (pgserver binaries)."""

@@ -1,0 +1,1 @@
+"""S3 on the runtime: static website endpoints over MiniStack's buckets."""

@@ -1,0 +1,1 @@
+"""Benchmarks (not tests): ``python -m atelier_devtools.bench <group>`` writes ``docs/benchmarks.md``."""

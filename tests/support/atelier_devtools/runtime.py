@@ -1,0 +1,116 @@
+"""Start real runtimes for tests: ``tests/conftest.py``'s ``runtime`` fixture uses this.
+
+``start_runtime(home)`` starts a runtime on a free port with ``ATELIER_HOME=home`` and
+``ATELIER_IMAGES_DIRS=tests/fixtures/images``; the returned :class:`Runtime` has the endpoint,
+a boto3 client factory, the agent's status and ``stop()``.
+"""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from atelier.config import REPO_ROOT, Settings
+from atelier.emulator import launcher
+
+FIXTURE_IMAGES = REPO_ROOT / "tests" / "fixtures" / "images"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Runtime:
+    """A started runtime: its endpoint, home and a boto3 client factory."""
+
+    endpoint_url: str
+    home: Path
+    port: int
+    pid: int
+    region: str = "us-east-1"
+    settings: Settings | None = field(default=None, repr=False)
+
+    def client(self, service: str, **kwargs: Any) -> Any:
+        return boto3.client(
+            service,
+            endpoint_url=self.endpoint_url,
+            region_name=self.region,
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+            config=Config(retries={"max_attempts": 2}, read_timeout=60),
+            **kwargs,
+        )
+
+    def status(self) -> dict[str, Any]:
+        data = launcher.status(self.endpoint_url)
+        assert data is not None, "the runtime does not answer /_atelier/status"
+        return data
+
+    def stop(self) -> None:
+        if self.settings is not None:
+            launcher.stop(self.settings)
+
+
+def start_runtime(
+    home: Path, *, persist: bool = False, port: int | None = None, env: dict[str, str] | None = None
+) -> Runtime:
+    """Start a private runtime (the caller stops it with ``.stop()``)."""
+    settings = Settings(home=home, port=port or free_port(), persist=persist)
+    extra = {"ATELIER_IMAGES_DIRS": str(FIXTURE_IMAGES), "ATELIER_STOP_TIMEOUT": "3", **(env or {})}
+    proc = launcher.start(settings, env=extra)
+    return Runtime(
+        endpoint_url=proc.endpoint_url,
+        home=home,
+        port=settings.port,
+        pid=proc.pid,
+        region=settings.region,
+        settings=settings,
+    )
+
+
+LAMBDA_INVOCATION_URI = (
+    "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{}/invocations"
+)
+
+
+def token_authorized_api(
+    apigw: Any, name: str, authorizer_arn: str, backend_arn: str, path_part: str, stage: str
+) -> str:
+    """A REST API with one ``GET /<path_part>`` route behind a TOKEN authorizer (no result
+    cache), proxied to ``backend_arn``, deployed to ``stage``; returns the API id."""
+    api = str(apigw.create_rest_api(name=name)["id"])
+    root = apigw.get_resources(restApiId=api)["items"][0]["id"]
+    res = apigw.create_resource(restApiId=api, parentId=root, pathPart=path_part)["id"]
+    authorizer = apigw.create_authorizer(
+        restApiId=api,
+        name=f"{name}-token",
+        type="TOKEN",
+        authorizerUri=LAMBDA_INVOCATION_URI.format(authorizer_arn),
+        identitySource="method.request.header.Authorization",
+        authorizerResultTtlInSeconds=0,
+    )["id"]
+    apigw.put_method(
+        restApiId=api,
+        resourceId=res,
+        httpMethod="GET",
+        authorizationType="CUSTOM",
+        authorizerId=authorizer,
+    )
+    apigw.put_integration(
+        restApiId=api,
+        resourceId=res,
+        httpMethod="GET",
+        type="AWS_PROXY",
+        integrationHttpMethod="POST",
+        uri=LAMBDA_INVOCATION_URI.format(backend_arn),
+    )
+    apigw.create_deployment(restApiId=api, stageName=stage)
+    return api
