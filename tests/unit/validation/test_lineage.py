@@ -89,3 +89,28 @@ def test_a_shared_file_change_names_every_model_it_trains(repo: Path) -> None:
         "from __future__ import annotations\n\nimport math",
     )
     assert {p.model for p in check(repo)} == {"digits_cnn", "al_digits_cnn"}
+
+
+def test_atelier_validate_fails_on_a_training_change_without_new_data(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The gate itself (the CLI), on a repository whose training parameters changed."""
+    from click.testing import CliRunner
+
+    from atelier.config import get_settings
+    from atelier.validation.cli import validate
+
+    shutil.copytree(REPO_ROOT / "validation_data", repo / "validation_data", dirs_exist_ok=True)
+    _edit(repo / TRAIN, '"C": 1.0', '"C": 2.0')
+    monkeypatch.setenv("ATELIER_REPO_ROOT", str(repo))
+    get_settings.cache_clear()
+    try:
+        outcome = CliRunner().invoke(
+            validate, ["--data-only", "--report-dir", str(repo / "report")]
+        )
+    finally:
+        get_settings.cache_clear()
+    assert outcome.exit_code == 1, outcome.output
+    assert "lineage structured_data" in outcome.output
+    assert "training code or parameters changed" in outcome.output
+    assert "digits_cnn" not in outcome.output.split("validation gate failed")[1]
