@@ -71,6 +71,9 @@ def evaluate(
         "tests": "paired bootstrap (1000 resamples) per metric; one-sided p-values "
         "Holm-adjusted over the metrics; alpha 0.05",
         "lineage": lineage or {},
+        "label_efficiency": _label_efficiency(
+            {"baseline": baseline, "candidate": candidate}, comparisons
+        ),
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     (out_dir / "verdict.json").write_text(json.dumps(document, indent=2))
@@ -78,6 +81,26 @@ def evaluate(
         _page(document, comparisons, figures, out_dir), encoding="utf-8"
     )
     return verdict
+
+
+def _label_efficiency(
+    models: dict[str, EvaluatedModel], comparisons: list[MetricComparison]
+) -> dict[str, dict[str, float]]:
+    """For models trained on a label budget (active learning): labels used, validation accuracy,
+    and accuracy points per 100 labels, so a candidate is judged on what its labels bought."""
+    accuracy = next(c for c in comparisons if c.name == "accuracy")
+    out = {}
+    for role, model in models.items():
+        metrics = model.metadata.get("metrics")
+        labels = metrics.get("labels") if isinstance(metrics, dict) else None
+        if labels:
+            acc = accuracy.baseline if role == "baseline" else accuracy.candidate
+            out[role] = {
+                "labels": float(labels),
+                "validation_accuracy": acc,
+                "accuracy_per_100_labels": 100 * acc / float(labels),
+            }
+    return out
 
 
 def _project(x: NDArray[np.float64], have: list[str], want: list[str]) -> NDArray[np.float64]:
@@ -98,6 +121,22 @@ def _metric_rows(comparisons: list[MetricComparison]) -> str:
             f"<td>{c.p_worse:.4f}</td><td>{c.p_holm:.4f}</td></tr>"
         )
     return "".join(rows)
+
+
+def _efficiency_html(doc: dict[str, object]) -> str:
+    rows = doc.get("label_efficiency") or {}
+    assert isinstance(rows, dict)
+    if not rows:
+        return ""
+    cells = "".join(
+        f"<tr><td>{html.escape(role)}</td><td>{r['labels']:.0f}</td>"
+        f"<td>{r['validation_accuracy']:.4f}</td><td>{r['accuracy_per_100_labels']:.3f}</td></tr>"
+        for role, r in rows.items()
+    )
+    return (
+        "<h2>Label efficiency</h2><table><tr><th>model</th><th>labels</th>"
+        f"<th>validation accuracy</th><th>accuracy per 100 labels</th></tr>{cells}</table>"
+    )
 
 
 def _b64(path: Path) -> str:
@@ -133,5 +172,6 @@ vs baseline {html.escape(str(doc["baseline"]))}</h1>
 metrics. Power: {html.escape(str(doc["power"]))}</p>
 <table><tr><th>metric</th><th>baseline</th><th>candidate</th><th>delta</th><th>CI</th><th>p</th><th>Holm</th></tr>
 {_metric_rows(comparisons)}</table>
+{_efficiency_html(doc)}
 <h2>Figures</h2>{images}
 <p><a href="verdict.json">verdict.json</a></p></body></html>"""
