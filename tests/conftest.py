@@ -20,10 +20,26 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from atelier_devtools.runtime import Runtime, start_runtime
+
+INTEGRATION = Path(__file__).parent / "integration"
+# Run as root (CI containers), the RDS engine may create its PostgreSQL user and add o+x to the
+# directories above a test's data (pytest makes /tmp/pytest-of-root 0700): the tests opt in.
+os.environ.setdefault("ATELIER_ROOT_SETUP", "1")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test under tests/integration is ``integration``; every ``integration`` test is
+    ``slow`` too (it needs the runtime), so ``-m "not slow"`` is the fast tier."""
+    for item in items:
+        if item.path.is_relative_to(INTEGRATION):
+            item.add_marker(pytest.mark.integration)
+        if item.get_closest_marker("integration"):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")

@@ -55,13 +55,26 @@ def test_evaluate_on_the_runtime_writes_a_verdict(
             result = train(params={"C": c})
             stored.append(
                 model_store.save_model(
-                    bucket, MODEL, result.model_bytes, result.metrics, result.data_hash,
-                    "test", result.params, ext="json", stage=stage,
+                    bucket,
+                    MODEL,
+                    result.model_bytes,
+                    result.metrics,
+                    result.data_hash,
+                    "test",
+                    result.params,
+                    ext="json",
+                    stage=stage,
                 )
             )
         outcome = CliRunner().invoke(evaluate, ["--candidate", stored[1], "--bucket", bucket])
     finally:
         get_settings.cache_clear()
     assert outcome.exit_code == 0, outcome.output
-    verdict = json.loads((tmp_path / "reports" / "evaluation" / stored[1] / "verdict.json").read_text())
-    assert (verdict["decision"], verdict["baseline"], verdict["env"]) == ("promote", stored[0], "preprod")
+    verdict = json.loads(
+        (tmp_path / "reports" / "evaluation" / stored[1] / "verdict.json").read_text()
+    )
+    assert (verdict["decision"], verdict["baseline"], verdict["env"]) == (
+        "promote",
+        stored[0],
+        "preprod",
+    )

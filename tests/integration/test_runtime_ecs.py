@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from atelier_devtools.runtime import Runtime
+
 pytestmark = pytest.mark.integration
 LOG_GROUP = "/ecs/atelier-runtime-tests"
 
@@ -83,7 +85,9 @@ def log_lines(runtime: Any, arn: str) -> list[str]:
     return [e["message"] for e in events["events"]]
 
 
-def test_task_exiting_0_and_task_exiting_3_are_stopped_with_their_exit_codes(runtime, ecs):
+def test_task_exiting_0_and_task_exiting_3_are_stopped_with_their_exit_codes(
+    runtime: Runtime, ecs: Any
+) -> None:
     td = register(ecs, "123456789012.dkr.ecr.us-east-1.amazonaws.com/atelier/exiter:v1")
     ok, failed = run(ecs, td), run(ecs, td, {"EXIT_CODE": "3"})
     tasks = {t["taskArn"]: t for t in (wait_stopped(ecs, ok), wait_stopped(ecs, failed))}
@@ -95,7 +99,9 @@ def test_task_exiting_0_and_task_exiting_3_are_stopped_with_their_exit_codes(run
         assert task["containers"][0]["exitCode"] == code
 
 
-def test_process_gets_dockerfile_env_overrides_endpoint_and_its_own_address(runtime, ecs):
+def test_process_gets_dockerfile_env_overrides_endpoint_and_its_own_address(
+    runtime: Runtime, ecs: Any
+) -> None:
     td = register(ecs, "atelier/exiter")
     arn = run(ecs, td, {"JOB_ID": "job-42"})
     task = wait_stopped(ecs, arn)
@@ -122,7 +128,7 @@ def wait_log(runtime: Any, arn: str, line: str, timeout: float = 15.0) -> None:
         time.sleep(0.1)
 
 
-def test_task_is_running_with_a_live_process_until_stop_task(runtime, ecs):
+def test_task_is_running_with_a_live_process_until_stop_task(runtime: Runtime, ecs: Any) -> None:
     td = register(ecs, "atelier/sleeper", stopTimeout=5)
     arn = run(ecs, td)
     task = ecs.describe_tasks(cluster="rt", tasks=[arn])["tasks"][0]
@@ -143,7 +149,9 @@ def test_task_is_running_with_a_live_process_until_stop_task(runtime, ecs):
     )
 
 
-def test_stop_task_kills_a_process_that_ignores_sigterm_after_stop_timeout(runtime, ecs):
+def test_stop_task_kills_a_process_that_ignores_sigterm_after_stop_timeout(
+    runtime: Runtime, ecs: Any
+) -> None:
     td = register(
         ecs, "atelier/sleeper", stopTimeout=1, environment=[{"name": "IGNORE_TERM", "value": "1"}]
     )
@@ -166,7 +174,9 @@ def test_stop_task_kills_a_process_that_ignores_sigterm_after_stop_timeout(runti
         ("atelier/badcmd", "CannotStartContainerError"),
     ],
 )
-def test_bad_images_and_commands_end_stopped_with_a_reason(runtime, ecs, image, reason):
+def test_bad_images_and_commands_end_stopped_with_a_reason(
+    runtime: Runtime, ecs: Any, image: str, reason: str
+) -> None:
     arn = run(ecs, register(ecs, image))
     task = wait_stopped(ecs, arn)
     assert task["lastStatus"] == "STOPPED"
@@ -177,6 +187,6 @@ def test_bad_images_and_commands_end_stopped_with_a_reason(runtime, ecs, image, 
     assert ecs.list_clusters()["clusterArns"]
 
 
-def test_command_override_wins_over_the_dockerfile(runtime, ecs):
+def test_command_override_wins_over_the_dockerfile(runtime: Runtime, ecs: Any) -> None:
     td = register(ecs, "atelier/exiter", command=["python", "-c", "raise SystemExit(7)"])
     assert wait_stopped(ecs, run(ecs, td))["containers"][0]["exitCode"] == 7

@@ -6,10 +6,12 @@ import time
 
 import pytest
 
+from atelier_devtools.runtime import Runtime
+
 pytestmark = pytest.mark.integration
 
 
-def test_gpu_task_device_is_visible_in_tags_logs_and_environment(runtime):
+def test_gpu_task_device_is_visible_in_tags_logs_and_environment(runtime: Runtime) -> None:
     ecs, logs = runtime.client("ecs"), runtime.client("logs")
     ecs.create_cluster(clusterName="gpu")
     logs.create_log_group(logGroupName="/ecs/gpu")

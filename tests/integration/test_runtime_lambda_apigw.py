@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from atelier_devtools.runtime import token_authorized_api
+from atelier_devtools.runtime import Runtime, token_authorized_api
 
 pytestmark = pytest.mark.integration
 ROLE = "arn:aws:iam::000000000000:role/lambda-role"
@@ -67,7 +67,7 @@ def create_function(lam: Any, source: str, **kwargs: Any) -> str:
     return str(arn)
 
 
-def test_lambda_sees_its_environment_and_the_emulator_endpoint(runtime):
+def test_lambda_sees_its_environment_and_the_emulator_endpoint(runtime: Runtime) -> None:
     lam = runtime.client("lambda")
     arn = create_function(lam, ECHO, Environment={"Variables": {"GREETING": "bonjour"}})
     resp = lam.invoke(FunctionName=arn, Payload=b"{}")
@@ -77,7 +77,7 @@ def test_lambda_sees_its_environment_and_the_emulator_endpoint(runtime):
     assert body["endpoint"]  # injected, like LocalStack
 
 
-def test_lambda_past_its_timeout_fails_with_a_timeout_error(runtime):
+def test_lambda_past_its_timeout_fails_with_a_timeout_error(runtime: Runtime) -> None:
     lam = runtime.client("lambda")
     arn = create_function(lam, ECHO, Timeout=1)
     resp = lam.invoke(FunctionName=arn, Payload=json.dumps({"sleep": 3}).encode())
@@ -96,7 +96,7 @@ def handler(event, context):
 """
 
 
-def test_lambda_log_lines_and_boto3_calls_to_the_emulator_work(runtime):
+def test_lambda_log_lines_and_boto3_calls_to_the_emulator_work(runtime: Runtime) -> None:
     runtime.client("s3").create_bucket(Bucket="seen-by-lambda")
     lam = runtime.client("lambda")
     arn = create_function(lam, LOGGER)
@@ -138,7 +138,9 @@ def call(url: str, token: str | None) -> tuple[int, str]:
         ("Bearer denied", 403),
     ],
 )
-def test_token_authorizer_allows_rejects_and_denies(api_url, token, status):
+def test_token_authorizer_allows_rejects_and_denies(
+    api_url: str, token: str | None, status: int
+) -> None:
     code, body = call(api_url, token)
     assert code == status, body
     if status == 200:

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from atelier.emulator.launcher import RuntimeStartError
-from atelier_devtools.runtime import free_port, start_runtime
+from atelier_devtools.runtime import Runtime, free_port, start_runtime
 
 pytestmark = pytest.mark.integration
 
 
-def test_s3_website_serves_index_html(runtime):
+def test_s3_website_serves_index_html(runtime: Runtime) -> None:
     s3 = runtime.client("s3")
     s3.create_bucket(Bucket="site")
     s3.put_object(
@@ -33,7 +33,7 @@ def test_s3_website_serves_index_html(runtime):
         assert resp.read() == b"<h1>Atelier</h1>"
 
 
-def test_persist_keeps_buckets_objects_tables_task_definitions_and_services(tmp_path: Path):
+def test_persist_keeps_buckets_objects_tables_task_definitions_and_services(tmp_path: Path) -> None:
     port = free_port()
     first = start_runtime(tmp_path, persist=True, port=port)
     try:
@@ -79,7 +79,7 @@ def test_persist_keeps_buckets_objects_tables_task_definitions_and_services(tmp_
         second.stop()
 
 
-def test_without_persist_a_restart_starts_empty(tmp_path: Path):
+def test_without_persist_a_restart_starts_empty(tmp_path: Path) -> None:
     port = free_port()
     first = start_runtime(tmp_path, port=port)
     try:
@@ -93,7 +93,7 @@ def test_without_persist_a_restart_starts_empty(tmp_path: Path):
         second.stop()
 
 
-def test_taken_port_is_a_clear_error(tmp_path: Path, runtime):
+def test_taken_port_is_a_clear_error(tmp_path: Path, runtime: Runtime) -> None:
     with socket.socket() as holder:
         holder.bind(("127.0.0.1", 0))
         holder.listen()
@@ -114,7 +114,7 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def test_stopping_the_runtime_stops_its_task_processes(tmp_path: Path):
+def test_stopping_the_runtime_stops_its_task_processes(tmp_path: Path) -> None:
     rt = start_runtime(tmp_path)
     try:
         ecs = rt.client("ecs")
@@ -133,7 +133,7 @@ def test_stopping_the_runtime_stops_its_task_processes(tmp_path: Path):
 @pytest.mark.skipif(
     Path("/var/run/docker.sock").exists(), reason="a Docker engine is reachable here"
 )
-def test_docker_executor_without_an_engine_is_a_clear_start_error(tmp_path: Path):
+def test_docker_executor_without_an_engine_is_a_clear_start_error(tmp_path: Path) -> None:
     with pytest.raises(RuntimeStartError, match="no Docker engine is reachable") as info:
         start_runtime(tmp_path, env={"ATELIER_EXECUTOR": "docker"})
     assert "error: ATELIER_EXECUTOR=docker" in str(info.value)

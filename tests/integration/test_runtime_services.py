@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from atelier_devtools.runtime import Runtime
+
 pytestmark = pytest.mark.integration
 
 
@@ -46,7 +48,7 @@ def wait_for(predicate: Any, timeout: float) -> float:
     return time.monotonic() - start
 
 
-def test_sigkilled_service_process_is_replaced_within_5s_and_alb_answers(runtime):
+def test_sigkilled_service_process_is_replaced_within_5s_and_alb_answers(runtime: Runtime) -> None:
     ecs, elb, ec2 = runtime.client("ecs"), runtime.client("elbv2"), runtime.client("ec2")
     ecs.create_cluster(clusterName="svc")
     vpc = ec2.describe_vpcs()["Vpcs"][0]["VpcId"]

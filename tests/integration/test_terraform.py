@@ -608,12 +608,9 @@ def test_every_environment_reference_has_a_terraform_resolver() -> None:
     block = block[: block.index("\n  )")]
     resolvable = set(re.findall(r'"([a-z_]+):', block))
     top = load()
-    refs = {
-        ref
-        for env in top.environments
-        for owner in [*expand(top, env).lambdas.values(), *expand(top, env).pipelines.values()]
-        for ref in owner.environment_refs.values()
-    }
+    exps = [expand(top, env) for env in top.environments]
+    refs = {ref for e in exps for fn in e.lambdas.values() for ref in fn.environment_refs.values()}
+    refs |= {ref for e in exps for p in e.pipelines.values() for ref in p.environment_refs.values()}
     missing = {ref for ref in refs if ref.split(":", 1)[0] not in resolvable}
     assert not missing, f"modules/stack cannot resolve {sorted(missing)} (ref_values)"
     assert {"secret", "security_group", "service_url", "subnets"} <= resolvable

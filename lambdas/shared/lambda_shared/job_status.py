@@ -18,9 +18,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from lambda_shared import settings
 from lambda_shared.api import logger
+from lambda_shared.aws import client
 from lambda_shared.errors import BadRequest, NotFound
-from lambda_shared.jobs import PENDING, RUNNING, JobStateError, JobStore, public_view
 from lambda_shared.tasks import task_end
+from ml_common.jobs import PENDING, RUNNING, JobStateError, JobStore, public_view
 
 JOB_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
 UNSTARTED_AFTER = timedelta(minutes=5)  # far beyond a submit lambda's 15 s timeout
@@ -78,7 +79,7 @@ def reconcile(store: JobStore, job: dict[str, Any], cluster: str, now: datetime)
 def get_job(raw_id: str | None, now: datetime | None = None) -> dict[str, Any]:
     job_id = job_id_from_path(raw_id)
     conf = settings.jobs_settings()
-    store = JobStore(conf.jobs_table)
+    store = JobStore(conf.jobs_table, client("dynamodb"))
     job = store.get(job_id)
     if job is None:
         raise NotFound(f"no job {job_id}")

@@ -40,8 +40,8 @@ from lambda_shared.errors import (
     InvalidIdempotencyKey,
     ServiceUnavailable,
 )
-from lambda_shared.jobs import PENDING, JobStateError, JobStore, new_job_id
 from lambda_shared.tasks import Launch, TaskStartError, run_task
+from ml_common.jobs import PENDING, JobStateError, JobStore, new_job_id
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600
@@ -104,7 +104,7 @@ def _launch(pipeline: Pipeline) -> Launch:
 def start_job(pipeline: Pipeline, request: dict[str, Any]) -> dict[str, Any]:
     """Create the job, start its task; ``{"job_id", "status": "PENDING"}``."""
     launch = _launch(pipeline)
-    store = JobStore(settings.jobs_settings().jobs_table)
+    store = JobStore(settings.jobs_settings().jobs_table, client("dynamodb"))
     job_id = new_job_id()
     store.create(job_id, pipeline.name, request)
     try:

@@ -7,7 +7,6 @@ runtime (the emulator injects ``AWS_ENDPOINT_URL``) and on AWS.
 from ml_common.errors import (
     ConfigError,
     ImageError,
-    JobStateError,
     LinkError,
     ModelNotFound,
     PipelineError,
@@ -16,7 +15,6 @@ from ml_common.errors import (
 __all__ = [
     "ConfigError",
     "ImageError",
-    "JobStateError",
     "LinkError",
     "ModelNotFound",
     "PipelineError",

@@ -19,9 +19,5 @@ class ModelNotFound(PipelineError):
     """No model matches the requested name, stage or version."""
 
 
-class JobStateError(PipelineError):
-    """A job update was refused because the job is missing or already in another state."""
-
-
 class ConfigError(PipelineError):
     """A required setting (environment variable) is missing or invalid."""

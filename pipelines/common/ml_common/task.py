@@ -12,14 +12,18 @@ import sys
 from collections.abc import Callable
 from types import FrameType
 
-from ml_common.errors import JobStateError, PipelineError
-from ml_common.jobs import Jobs
+from ml_common.errors import PipelineError
+from ml_common.jobs import (
+    EXIT_BAD_INPUT,
+    EXIT_CRASH,
+    EXIT_JOB_STATE,
+    EXIT_OK,
+    EXIT_STOPPED,
+    JobStateError,
+    JobStore,
+)
 
 log = logging.getLogger("ml_common.task")
-
-EXIT_BAD_INPUT = 2
-EXIT_JOB_STATE = 3
-EXIT_STOPPED = 143
 
 
 class Stopped(BaseException):
@@ -30,26 +34,27 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
     raise Stopped()
 
 
-def _fail(jobs: Jobs, job_id: str, message: str) -> None:
+def _fail(jobs: JobStore, job_id: str, message: str) -> None:
     try:
-        jobs.failed(job_id, message)
+        jobs.mark_failed(job_id, message)
     except JobStateError as exc:
         log.warning("could not mark job failed: %s", exc)
 
 
 def run_job(
     job_id: str,
-    work: Callable[[Jobs], dict[str, str]],
+    work: Callable[[JobStore], dict[str, str]],
     *,
-    jobs: Jobs | None = None,
+    jobs: JobStore | None = None,
     device: str | None = None,
 ) -> int:
-    """Run ``work`` for ``job_id``; return the process exit code (0 on success)."""
-    table = jobs or Jobs()
+    """Run ``work`` for ``job_id``; return the process exit code (``ml_common.jobs``: 0 on
+    success, 3 when the job was not this task's to change, 2 bad input, 143 stopped, 1 crash)."""
+    table = jobs or JobStore()
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         try:
-            table.running(job_id, device=device)
+            table.mark_running(job_id, device=device)
         except JobStateError as exc:
             log.error("%s", exc)
             return EXIT_JOB_STATE
@@ -58,7 +63,10 @@ def run_job(
             return EXIT_STOPPED
         try:
             outputs = work(table)
-            table.succeeded(job_id, outputs)
+            table.mark_succeeded(job_id, outputs)
+        except JobStateError as exc:  # a lost race (e.g. the job was ended meanwhile)
+            log.error("%s", exc)
+            return EXIT_JOB_STATE
         except PipelineError as exc:
             log.error("job %s failed: %s", job_id, exc)
             _fail(table, job_id, str(exc))
@@ -70,9 +78,9 @@ def run_job(
         except Exception as exc:
             log.exception("job %s crashed", job_id)
             _fail(table, job_id, f"internal error ({type(exc).__name__}); see the task logs")
-            return 1
+            return EXIT_CRASH
         log.info("job %s succeeded: %s", job_id, outputs)
-        return 0
+        return EXIT_OK
     finally:
         signal.signal(signal.SIGTERM, previous)
 

@@ -20,7 +20,7 @@ import torch
 from ml_common.aws import client, require_env
 from ml_common.digits_net import set_threads, to_bytes
 from ml_common.errors import ConfigError, PipelineError
-from ml_common.jobs import Jobs
+from ml_common.jobs import JobStore
 from ml_common.model_store import save_model
 from ml_common.task import configure_logging, run_job
 from non_structured_al_data_images.al import ALConfig, rank_unlabelled, run_active_learning
@@ -68,7 +68,7 @@ def split(pool: Pool, seed: int) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, 
     return np.sort(order[n_test:]), np.sort(order[:n_test])
 
 
-def process(job_id: str, jobs: Jobs, device: str) -> dict[str, str]:
+def process(job_id: str, jobs: JobStore, device: str) -> dict[str, str]:
     cfg = config_from_env(device)
     datasets = parse_dataset_ids(os.environ.get("DATASET_IDS", ""))
     results, models = require_env("RESULTS_BUCKET"), require_env("MODELS_BUCKET")

@@ -19,7 +19,7 @@ from ml_common.aws import client, require_env
 from ml_common.digits_net import from_bytes, set_threads
 from ml_common.errors import ConfigError
 from ml_common.images import load_image
-from ml_common.jobs import Jobs, now_iso
+from ml_common.jobs import JobStore, now_iso
 from ml_common.links import fetch_link
 from ml_common.model_store import load_model
 from ml_common.task import configure_logging, run_job
@@ -97,7 +97,7 @@ def main() -> int:
     job_id = require_env("JOB_ID")
     link = os.environ.get("INPUT_LINK", "")
 
-    def work(jobs: Jobs) -> dict[str, str]:
+    def work(jobs: JobStore) -> dict[str, str]:
         return process(job_id, link)
 
     return run_job(job_id, work)

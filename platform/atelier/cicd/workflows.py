@@ -17,7 +17,7 @@ WORKFLOWS_DIR = Path(".github") / "workflows"
 class Workflow:
     path: Path
     text: str
-    data: dict[str, Any]
+    data: dict[Any, Any]  # YAML 1.1: the key `on` loads as True
 
     @property
     def name(self) -> str:

@@ -64,7 +64,7 @@ def zip_entries(entries: Iterable[tuple[str, bytes]]) -> bytes:
 # ``sys.path``). ``ml_common`` ships beside ``lambda_shared`` so the API applies the image task's
 # own link rules (``ml_common.links.check_link``) before it stores a job: one copy of the rules.
 LAYER_SOURCES = (
-    ("lambdas/shared", "python/"),
+    ("lambdas/shared/lambda_shared", "python/lambda_shared/"),
     ("pipelines/common/ml_common", "python/ml_common/"),
 )
 

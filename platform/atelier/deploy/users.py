@@ -11,13 +11,11 @@ from __future__ import annotations
 import json
 import os
 import secrets as pysecrets
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from atelier.config import REPO_ROOT
 from atelier.deploy.change import Change, created, unchanged, updated
 from atelier.deploy.clients import Clients
 from atelier.deploy.context import ADMIN_USERNAME
@@ -32,16 +30,14 @@ class Account:
     new_password: str | None = field(default=None, repr=False)  # set only when just generated
 
 
-def password_hasher(shared_dir: Path = REPO_ROOT / "lambdas" / "shared") -> Callable[[str], str]:
-    """``lambda_shared``'s password hash function, imported from the layer's sources."""
-    if str(shared_dir) not in sys.path:
-        sys.path.insert(0, str(shared_dir))
+def password_hasher() -> Callable[[str], str]:
+    """``lambda_shared``'s password hash function (the atelier-lambda-shared distribution)."""
     try:
         from lambda_shared.passwords import hash_password
     except ImportError as exc:
         raise RuntimeError(
-            f"cannot create the API user: lambda_shared.passwords.hash_password is missing "
-            f"under {shared_dir} ({exc})"
+            "cannot create the API user: lambda_shared.passwords.hash_password is missing; "
+            f"install lambdas/shared (pip install -e lambdas/shared) ({exc})"
         ) from exc
     hasher: Callable[[str], str] = hash_password
     return hasher

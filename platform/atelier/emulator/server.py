@@ -70,7 +70,6 @@ def port_taken(host: str, port: int) -> bool:
 
 
 async def _serve(settings: Settings) -> None:
-    import ministack.app
     from hypercorn.asyncio import serve
     from hypercorn.config import Config
 
@@ -78,6 +77,7 @@ async def _serve(settings: Settings) -> None:
     from atelier.emulator.middleware import AtelierApp
     from atelier.emulator.ministack_compat import app as bridge
 
+    ministack_app = bridge.asgi_app()  # imports MiniStack (after configure_environment)
     bridge.disable_docker_backends()
     if os.environ.get("ATELIER_LAMBDA_TUNING", "1") == "1":
         from atelier.emulator.ministack_compat import lambda_ as lambda_tuning
@@ -87,7 +87,7 @@ async def _serve(settings: Settings) -> None:
         agent = Agent(settings)
     except RuntimeError as exc:
         raise StartupError(str(exc)) from exc
-    app = AtelierApp(ministack.app.app, agent, version("ministack"))
+    app = AtelierApp(ministack_app, agent, version("ministack"))
 
     config = Config()
     config.bind = [f"{settings.host}:{settings.port}"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ml_common import model_store
+from ml_common.aws import client
 from ml_common.errors import ModelNotFound
 
 ORDER = {stage: rank for rank, stage in enumerate(model_store.STAGES)}
@@ -33,7 +34,7 @@ def _entry(bucket: str, name: str, version: str) -> dict[str, Any]:
 
 def _index(bucket: str, name: str) -> dict[str, Any]:
     index: dict[str, Any] | None
-    index, _ = model_store._get_json(model_store.client("s3"), bucket, f"models/{name}/index.json")
+    index, _ = model_store._get_json(client("s3"), bucket, f"models/{name}/index.json")
     if index is None:
         raise ModelNotFound(f"model {name!r} has no index in s3://{bucket}")
     return index

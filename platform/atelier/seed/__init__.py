@@ -1,8 +1,8 @@
 """`atelier seed`: data and models for a deployed environment, idempotently.
 
-The pipelines' code is not part of the ``atelier`` package (each pipeline is its own image);
-``atelier.seed.paths.pipelines_on_path`` puts ``pipelines/<name>/`` on ``sys.path`` so the seed
-trains every model with the pipeline's own training code, in the same interpreter.
+The pipelines' code is not part of the ``atelier`` package (each pipeline is its own image and
+its own distribution of the workspace, installed next to Atelier), so the seed trains every
+model with the pipeline's own training code, in the same interpreter.
 """
 
 from __future__ import annotations

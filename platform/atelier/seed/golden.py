@@ -17,14 +17,13 @@ from typing import Any
 import numpy as np
 
 from atelier.config import REPO_ROOT
-from atelier.seed.paths import code_version, pipelines_on_path
+from atelier.seed.paths import code_version
 
 GOLDEN_DIR = REPO_ROOT / "validation_data" / "golden"
 N_CASES = 25
 
 
 def structured_golden() -> dict[str, Any]:
-    pipelines_on_path()
     from structured_data.features import load_dataset
     from structured_data.train import train
 
@@ -86,7 +85,6 @@ def structured_golden() -> dict[str, Any]:
 
 
 def digits_golden() -> dict[str, Any]:
-    pipelines_on_path()
     from ml_common.digits_net import predict_proba, to_tensor
     from non_structured_data_images.tiles import CLASS_NAMES
     from non_structured_data_images.train import train

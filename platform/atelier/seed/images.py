@@ -18,8 +18,6 @@ from typing import Any
 
 import numpy as np
 
-from atelier.seed.paths import pipelines_on_path
-
 DATASET_IDS = ("1914", "1918", "1939")
 POOL_SEED = 1914
 COMPOSITES = (
@@ -52,7 +50,6 @@ def _json(doc: Any) -> bytes:
 
 def pool_items() -> dict[str, list[dict[str, Any]]]:
     """The digits split into three disjoint pools (deterministic)."""
-    pipelines_on_path()
     from non_structured_data_images.tiles import digits
 
     _, labels = digits()
@@ -73,7 +70,6 @@ def pool_items() -> dict[str, list[dict[str, Any]]]:
 
 def seed_pools(s3: Any, bucket: str, per_pool: int | None = None) -> dict[str, int]:
     """Write the pools (``per_pool`` caps each one, for quick tests); returns their sizes."""
-    pipelines_on_path()
     from non_structured_al_data_images.pools import grid_to_png
     from non_structured_data_images.tiles import digits
 
@@ -112,7 +108,6 @@ def seed_pools(s3: Any, bucket: str, per_pool: int | None = None) -> dict[str, i
 
 
 def seed_composites(s3: Any, bucket: str) -> list[dict[str, Any]]:
-    pipelines_on_path()
     from non_structured_data_images.composite import compose
     from non_structured_data_images.train import split_indices
 

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from atelier.seed import cache
-from atelier.seed.paths import code_version, pipelines_on_path
+from atelier.seed.paths import code_version
 
 
 def _has_stage(bucket: str, name: str, stage: str) -> str | None:
@@ -113,7 +113,6 @@ KEY_INPUTS: dict[str, tuple[Callable[[], str], str]] = {
 
 
 def model_cache_key(name: str) -> str:
-    pipelines_on_path()
     fingerprint, params_module = KEY_INPUTS[name]
     return cache.cache_key(name, fingerprint(), _params(params_module))
 
@@ -127,7 +126,6 @@ MODELS: dict[str, tuple[str, Callable[[], tuple[Any, str]], str]] = {
 
 
 def seed_model(bucket: str, name: str, retrain: bool = False) -> dict[str, Any]:
-    pipelines_on_path()
     from ml_common import model_store
 
     pipeline, trainer, stage = MODELS[name]

@@ -12,7 +12,6 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from atelier.seed.images import DATASET_IDS, seed_bad_samples, seed_composites, seed_pools
 from atelier.seed.models import MODELS, seed_model
-from atelier.seed.paths import pipelines_on_path
 from atelier.seed.tabular import db_conninfo, seed_features
 from atelier.seed.targets import SeedTargets
 
@@ -27,7 +26,6 @@ def run_seed(
 ) -> dict[str, Any]:
     """Seed data and models into ``targets``; write and return ``<home>/seed.json``."""
     targets.apply_env()
-    pipelines_on_path()
     from ml_common.aws import client
 
     # (torch is imported, and its threads set, only by a trainer that runs: see models.py)

@@ -5,12 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from atelier.seed.paths import pipelines_on_path
-
 
 def db_conninfo(secret_arn: str) -> dict[str, Any]:
     """Connection parameters from the DB secret (the same reader the service uses)."""
-    pipelines_on_path()
     from ml_common.aws import client
     from structured_data.db import conninfo_from_secret
 
@@ -21,7 +18,6 @@ def db_conninfo(secret_arn: str) -> dict[str, Any]:
 
 def seed_features(conninfo: dict[str, Any]) -> dict[str, Any]:
     """Create the tables and upsert every record (idempotent); returns a summary."""
-    pipelines_on_path()
     import psycopg
 
     from structured_data import db

@@ -52,7 +52,7 @@ resource "aws_lambda_layer_version" "shared" {
   compatible_runtimes = distinct([for fn in var.lambdas : fn.runtime])
 }
 
-# Third-party packages of the lambdas (lambdas/requirements.txt), built by
+# Third-party packages of the lambdas (lambdas/shared/requirements.txt), built by
 # `python terraform/bundles.py --deps`. Locally the runtime's interpreter has them.
 resource "aws_lambda_layer_version" "deps" {
   count               = var.dependency_layer ? 1 : 0

@@ -96,14 +96,18 @@ def test_the_layer_holds_lambda_shared_and_ml_common_under_python(tmp_path: Path
     )
 
 
-def test_the_layer_needs_both_sources_and_refuses_a_clash(tmp_path: Path) -> None:
+def test_the_layer_needs_both_packages_and_nothing_beside_them(tmp_path: Path) -> None:
     root = _write(tmp_path / "repo" / "lambdas" / "shared", {"lambda_shared/a.py": ""}).parents[1]
     with pytest.raises(FileNotFoundError, match="ml_common"):
         bundle.build_layer(root)
     _repo(root)
-    _write(root / "lambdas" / "shared", {"ml_common/links.py": "copy"})
-    with pytest.raises(ValueError, match=r"python/ml_common/links\.py"):
-        bundle.build_layer(root)
+    packed = zipfile.ZipFile(io.BytesIO(bundle.build_layer(root).data)).namelist()
+    # the distribution's own files (and a stray copy of ml_common) stay out of the layer
+    _write(
+        root / "lambdas" / "shared",
+        {"pyproject.toml": "", "requirements.txt": "pyjwt\n", "ml_common/links.py": "copy"},
+    )
+    assert zipfile.ZipFile(io.BytesIO(bundle.build_layer(root).data)).namelist() == packed
 
 
 def test_the_repository_layer_ships_the_link_rules() -> None:

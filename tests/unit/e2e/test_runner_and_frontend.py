@@ -6,6 +6,7 @@ import io
 import json
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,7 @@ def quiet_run() -> Run:
     return Run(console=Console(file=io.StringIO(), force_terminal=False))
 
 
-def sleeper(seconds: float, detail: str) -> object:
+def sleeper(seconds: float, detail: str) -> Callable[[], str]:
     def fn() -> str:
         time.sleep(seconds)
         return detail
@@ -38,7 +39,7 @@ def test_concurrent_steps_are_timed_each_and_counted_once_in_the_wall_time(
 ) -> None:
     run = quiet_run()
     run.step("first", sleeper(0.05, "one"))
-    run.concurrently([("a", sleeper(0.3, "A")), ("b", sleeper(0.3, "B"))])  # type: ignore[list-item]
+    run.concurrently([("a", sleeper(0.3, "A")), ("b", sleeper(0.3, "B"))])
     names = [r.name for r in run.results]
     assert names == ["first", "a", "b"]
     a, b = run.results[1], run.results[2]
@@ -64,7 +65,7 @@ def test_a_failing_concurrent_step_is_recorded_the_others_finish_and_it_is_raise
         raise StepFailed("the job FAILED")
 
     with pytest.raises(StepFailed, match="the job FAILED"):
-        run.concurrently([("bad", boom), ("good", sleeper(0.1, "fine"))])  # type: ignore[list-item]
+        run.concurrently([("bad", boom), ("good", sleeper(0.1, "fine"))])
     by_name = {r.name: r for r in run.results}
     assert not by_name["bad"].ok and "FAILED" in by_name["bad"].error
     assert by_name["good"].ok and by_name["good"].detail == "fine"

@@ -17,6 +17,8 @@ from atelier.registry.registry import lineage as registry_lineage
 from ml_common import model_store
 from structured_data.train import train
 
+pytestmark = pytest.mark.slow  # trains and plots candidate models
+
 BUCKET = "atelier-test-models"
 
 

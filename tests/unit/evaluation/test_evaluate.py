@@ -17,6 +17,8 @@ from atelier.evaluation.candidate import EvaluatedModel
 from atelier.evaluation.report import evaluate
 from atelier.validation.offline import external_urls
 
+pytestmark = pytest.mark.slow  # trains and plots candidate models
+
 DATA = load_breast_cancer()
 FEATURES = [str(f) for f in DATA.feature_names]
 X_TRAIN, X_TEST, Y_TRAIN, Y_TEST = train_test_split(
@@ -49,7 +51,7 @@ def _run(tmp_path: Path, baseline: EvaluatedModel, candidate: EvaluatedModel) ->
     verdict = evaluate(
         baseline, candidate, X_TEST, Y_TEST, tmp_path, model_name="structured_data", env="preprod"
     )
-    doc = json.loads((tmp_path / "verdict.json").read_text())
+    doc: dict[str, object] = json.loads((tmp_path / "verdict.json").read_text())
     assert doc["decision"] == verdict.decision
     return doc
 

@@ -1,7 +1,8 @@
 """Fixtures for the lambdas' unit tests: moto in-process, real API Gateway event shapes.
 
-``lambdas/shared`` goes on ``sys.path`` as the layer puts it on AWS (see lambda_testkit); each
-handler module is loaded from its file under a unique name (they are all ``handler.py``).
+``lambda_shared`` is installed (lambdas/shared/pyproject.toml), as the layer puts it on
+``sys.path`` on AWS; each handler module is loaded from its file under a unique name (they are
+all ``handler.py``).
 """
 
 from __future__ import annotations
@@ -9,17 +10,10 @@ from __future__ import annotations
 import io
 import logging
 import socket
-import sys
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
-
-HERE = str(Path(__file__).resolve().parent)
-if HERE not in sys.path:
-    sys.path.insert(0, HERE)
-
-from lambda_testkit import (  # noqa: E402
+from lambda_testkit import (
     AL_FAMILY,
     AUDIENCE,
     CLUSTER,
@@ -33,7 +27,7 @@ from lambda_testkit import (  # noqa: E402
     password_hash,
     reset_caches,
 )
-from moto import mock_aws  # noqa: E402
+from moto import mock_aws
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -102,4 +96,4 @@ def logs() -> Iterator[Callable[[], str]]:
     handler.setFormatter(logger.registered_formatter)
     logger.addHandler(handler)
     yield buffer.getvalue
-    logger.removeHandler(handler)
+    logger.removeHandler(handler)  # type: ignore[attr-defined]  # powertools forwards it

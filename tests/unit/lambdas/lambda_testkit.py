@@ -1,29 +1,24 @@
-"""Helpers of the lambdas' unit tests (importable: conftest puts this directory on sys.path)."""
+"""Helpers of the lambdas' unit tests (importable: ``pythonpath`` in pyproject.toml)."""
 
 from __future__ import annotations
 
 import base64
-import contextlib
 import copy
 import importlib.util
 import ipaddress
 import json
 import socket
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[3]
-SHARED = ROOT / "lambdas" / "shared"
-EVENTS = ROOT / "tests" / "fixtures" / "events"
-if str(SHARED) not in sys.path:
-    sys.path.insert(0, str(SHARED))
+import boto3
 
-import boto3  # noqa: E402
+ROOT = Path(__file__).resolve().parents[3]
+EVENTS = ROOT / "tests" / "fixtures" / "events"
 
 REGION = "us-east-1"
 CLUSTER = "atelier-test"
@@ -129,7 +124,7 @@ class Cloud:
         return client("ecs")
 
     def job(self, job_id: str) -> dict[str, Any] | None:
-        from lambda_shared.jobs import JobStore
+        from ml_common.jobs import JobStore
 
         return JobStore("atelier-test-jobs", self.ddb()).get(job_id)
 
@@ -270,21 +265,3 @@ def assert_error(answer: Answer, status: int, code: str) -> None:
     assert isinstance(answer.body["message"], str) and answer.body["message"]
     text = json.dumps(answer.body)
     assert "Traceback" not in text and 'File "' not in text
-
-
-@contextlib.contextmanager
-def fresh_job_table() -> Iterator[Any]:
-    """A job store on its own mocked table (for property tests: one per example)."""
-    from moto import mock_aws
-
-    from lambda_shared.jobs import JobStore
-
-    with mock_aws():
-        ddb = client("dynamodb")
-        ddb.create_table(
-            TableName="jobs-prop",
-            KeySchema=[{"AttributeName": "job_id", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "job_id", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        yield JobStore("jobs-prop", ddb)

@@ -1,4 +1,4 @@
-"""``GET /jobs/{job_id}``, the job store's state machine, and stale-job reconciliation."""
+"""``GET /jobs/{job_id}`` and stale-job reconciliation (the store itself: tests/integration/test_job_contract.py)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from lambda_testkit import (
     CLUSTER,
     Cloud,
@@ -18,8 +16,8 @@ from lambda_testkit import (
     load_handler,
 )
 
-from lambda_shared.jobs import FAILED, PENDING, RUNNING, SUCCEEDED, JobStateError, JobStore
 from lambda_shared.tasks import TaskEnd
+from ml_common.jobs import FAILED, PENDING, RUNNING, SUCCEEDED, JobStore
 
 EVENT = load_event("apigw_rest_get_job.json")
 JOBS_TABLE = "atelier-test-jobs"
@@ -242,58 +240,3 @@ def test_pending_job_that_never_got_a_task_fails_after_a_while(cloud: Cloud) -> 
     assert job is not None
     failed = job_status.reconcile(jobs, job, CLUSTER, later)
     assert failed["status"] == FAILED and failed["error"] == job_status.NEVER_STARTED
-
-
-# ---- the store's state machine --------------------------------------------------------------
-
-
-def test_transitions_follow_the_state_machine(cloud: Cloud) -> None:
-    jobs = store(cloud)
-    job_id = "11111111-2222-4333-8444-555555555555"
-    jobs.create(job_id, "p", {})
-    with pytest.raises(JobStateError):
-        jobs.mark_succeeded(job_id, {})  # PENDING -> SUCCEEDED skips RUNNING
-    jobs.mark_running(job_id)
-    with pytest.raises(JobStateError):
-        jobs.mark_running(job_id)  # RUNNING -> RUNNING
-    jobs.mark_succeeded(job_id, {"a": "s3://b/c"})
-    with pytest.raises(JobStateError) as err:
-        jobs.mark_failed(job_id, "late")
-    assert err.value.current == SUCCEEDED
-    with pytest.raises(JobStateError) as missing:
-        jobs.mark_running("99999999-2222-4333-8444-555555555555")
-    assert missing.value.current is None
-    from botocore.exceptions import ClientError
-
-    with pytest.raises(ClientError):
-        jobs.create(job_id, "p", {})  # never overwritten
-
-
-ACTIONS = st.lists(st.sampled_from([RUNNING, SUCCEEDED, FAILED]), max_size=6)
-ALLOWED = {
-    PENDING: {RUNNING, FAILED},
-    RUNNING: {SUCCEEDED, FAILED},
-    SUCCEEDED: set(),
-    FAILED: set(),
-}
-
-
-@settings(max_examples=25, deadline=None)
-@given(ACTIONS)
-def test_any_sequence_of_writes_only_moves_forward(actions: list[str]) -> None:
-    from lambda_testkit import fresh_job_table
-
-    with fresh_job_table() as jobs:
-        job_id = "22222222-2222-4333-8444-555555555555"
-        jobs.create(job_id, "p", {})
-        state = PENDING
-        for target in actions:
-            try:
-                jobs.transition(job_id, target)
-            except JobStateError:
-                assert target not in ALLOWED[state]
-            else:
-                assert target in ALLOWED[state]
-                state = target
-            stored = jobs.get(job_id)
-            assert stored is not None and stored["status"] == state

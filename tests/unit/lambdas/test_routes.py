@@ -56,7 +56,7 @@ def test_unexpected_failures_are_json_500_without_a_trace(
         raise RuntimeError("database exploded at /secret/path")
 
     handlers = {route: load_handler(route) for route in ROUTES}  # imported before patching
-    for module in ("users", "jobs", "tasks", "tokens", "submit"):
+    for module in ("users", "job_status", "tasks", "tokens", "submit"):
         monkeypatch.setattr(f"lambda_shared.{module}.client", broken)
     monkeypatch.setattr(handlers["structured_data"], "predict", broken)
     answer = invoke(load_handler(name).handler, load_event(ROUTES[name]))

@@ -74,7 +74,12 @@ def test_run_task_gets_the_network_configuration(
     seen: list[dict[str, Any]] = []
     ecs = aws.client("ecs")
     real = ecs.run_task
-    monkeypatch.setattr(ecs, "run_task", lambda **kw: seen.append(kw) or real(**kw))
+
+    def run_task(**kw: Any) -> Any:
+        seen.append(kw)
+        return real(**kw)
+
+    monkeypatch.setattr(ecs, "run_task", run_task)
     images(with_header(IMAGES_EVENT, "Idempotency-Key", None))
     active_learning(with_header(AL_EVENT, "Idempotency-Key", None))
     image_call, al_call = seen
@@ -100,14 +105,12 @@ def test_gpu_capacity_provider_is_used_when_configured(
     monkeypatch.setenv("GPU_CAPACITY_PROVIDER", "atelier-test-gpu")
     reset_caches()
     seen: list[dict[str, Any]] = []
-    monkeypatch.setattr(
-        aws.client("ecs"),
-        "run_task",
-        lambda **kw: (
-            seen.append(kw)
-            or {"tasks": [{"taskArn": "arn:aws:ecs:us-east-1:123456789012:task/atelier-test/abc"}]}
-        ),
-    )
+
+    def run_task(**kw: Any) -> Any:
+        seen.append(kw)
+        return {"tasks": [{"taskArn": "arn:aws:ecs:us-east-1:123456789012:task/atelier-test/abc"}]}
+
+    monkeypatch.setattr(aws.client("ecs"), "run_task", run_task)
     assert active_learning(AL_EVENT).status == 202
     assert seen[0]["capacityProviderStrategy"] == [
         {"capacityProvider": "atelier-test-gpu", "weight": 1, "base": 0}

@@ -1,13 +1,13 @@
 """Fixtures for the pipelines' unit tests.
 
 The pipelines are not part of the ``atelier`` package: in their images they sit in ``/app``
-(``ml_common`` and one package each). Here the same directories go on ``sys.path``.
+(``ml_common`` and one package each); here they are the workspace's distributions
+(``pipelines/*/pyproject.toml``), installed by the noxfile.
 """
 
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,15 +15,6 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
-for sub in (
-    "common",
-    "structured_data",
-    "non_structured_data_images",
-    "non_structured_al_data_images",
-):
-    path = str(ROOT / "pipelines" / sub)
-    if path not in sys.path:
-        sys.path.insert(0, path)
 
 # The machine is shared: one torch thread in tests (the pipelines read TORCH_NUM_THREADS).
 os.environ["TORCH_NUM_THREADS"] = "1"
@@ -126,7 +117,7 @@ def pg_secret() -> Iterator[dict[str, Any]]:
     import pgserver
 
     pgdata = tempfile.mkdtemp(prefix="atelier-pg-")
-    server = pgserver.get_server(pgdata, cleanup_mode="delete")
+    server = pgserver.get_server(pgdata, cleanup_mode="delete")  # type: ignore[attr-defined]
     yield {
         "host": str(server.pgdata),
         "port": 5432,

@@ -12,7 +12,7 @@ from PIL import Image
 
 from atelier.seed.images import seed_pools
 from ml_common.errors import PipelineError
-from ml_common.jobs import Jobs
+from ml_common.jobs import JobStore
 from ml_common.model_store import list_versions
 from non_structured_al_data_images import main as task
 from non_structured_al_data_images.al import acquire, entropy_scores, labels_to_reach, margin_scores
@@ -103,9 +103,10 @@ def _read(aws: dict[str, Any], uri: str) -> bytes:
     return bytes(aws["s3"].get_object(Bucket=bucket, Key=key)["Body"].read())
 
 
+@pytest.mark.slow  # trains
 def test_al_task_end_to_end_on_cpu(al_env: dict[str, Any]) -> None:
     assert task.main() == 0
-    job = Jobs().get(al_env["job_id"])
+    job = JobStore().get(al_env["job_id"])
     assert job is not None and job["status"] == "SUCCEEDED", job
     assert job["device"] == "cpu"
     assert job["progress"] == {"round": 2, "of": 2}
@@ -132,6 +133,7 @@ def test_al_task_end_to_end_on_cpu(al_env: dict[str, Any]) -> None:
     assert versions[0]["metrics"]["labels"] == 30.0
 
 
+@pytest.mark.slow  # trains
 @pytest.mark.parametrize(
     ("env", "message"),
     [
@@ -147,12 +149,12 @@ def test_al_task_bad_requests_fail_the_job(
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     assert task.main() == 2
-    job = Jobs().get(al_env["job_id"])
+    job = JobStore().get(al_env["job_id"])
     assert job is not None and job["status"] == "FAILED" and message in job["error"]
 
 
 def test_cuda_request_without_gpu_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(task.torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr("torch.cuda.is_available", lambda: False)
     monkeypatch.setenv("ATELIER_DEVICE", "cuda")
     assert task.choose_device() == "cpu"
     monkeypatch.delenv("ATELIER_DEVICE")

@@ -11,12 +11,14 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from ml_common.jobs import Jobs
+from ml_common.jobs import EXIT_BAD_INPUT, EXIT_JOB_STATE, EXIT_STOPPED, JobStore
 from ml_common.model_store import save_model
-from ml_common.task import EXIT_BAD_INPUT, EXIT_STOPPED, run_job
+from ml_common.task import run_job
 from non_structured_data_images import main as task
 from non_structured_data_images.composite import compose
 from non_structured_data_images.train import split_indices
+
+pytestmark = pytest.mark.slow  # trains the digits CNN (session fixture)
 
 
 @pytest.fixture
@@ -58,7 +60,7 @@ def test_composite_image_digits_are_found(
     comp.image.save(buf, format="PNG")
     assert _run(_put(deployed, "images/c.png", buf.getvalue()), monkeypatch) == 0
 
-    job = Jobs().get(deployed["job_id"])
+    job = JobStore().get(deployed["job_id"])
     assert job is not None and job["status"] == "SUCCEEDED", job
     s3 = deployed["s3"]
     key = job["outputs"]["result"].split("/", 3)[3]
@@ -104,7 +106,7 @@ def test_bad_links_fail_the_job_with_a_message(
     if body is not None:
         link = _put(deployed, link, body)
     assert _run(link, monkeypatch) == EXIT_BAD_INPUT
-    job = Jobs().get(deployed["job_id"])
+    job = JobStore().get(deployed["job_id"])
     assert job is not None and job["status"] == "FAILED"
     assert message in job["error"]
     assert "outputs" not in job
@@ -117,26 +119,26 @@ def test_missing_prod_model_fails_clearly(
 ) -> None:
     monkeypatch.setenv("JOB_ID", pending_job("job-2"))
     assert _run("s3://x/y.png", monkeypatch) == EXIT_BAD_INPUT
-    job = Jobs().get("job-2")
+    job = JobStore().get("job-2")
     assert job is not None and "no 'prod' version" in job["error"]
 
 
 def test_sigterm_marks_the_job_failed_stopped(aws: dict[str, Any], pending_job: Any) -> None:
     pending_job("job-3")
 
-    def work(jobs: Jobs) -> dict[str, str]:
+    def work(jobs: JobStore) -> dict[str, str]:
         os.kill(os.getpid(), signal.SIGTERM)
         raise AssertionError("SIGTERM should have interrupted the work")
 
     assert run_job("job-3", work) == EXIT_STOPPED
-    job = Jobs().get("job-3")
+    job = JobStore().get("job-3")
     assert job is not None and job["status"] == "FAILED" and job["error"] == "stopped"
 
 
 def test_a_job_that_is_not_pending_is_left_alone(
     deployed: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    Jobs().failed(deployed["job_id"], "cancelled by the user")
-    assert _run("s3://x/y.png", monkeypatch) == 3
-    job = Jobs().get(deployed["job_id"])
+    JobStore().mark_failed(deployed["job_id"], "cancelled by the user")
+    assert _run("s3://x/y.png", monkeypatch) == EXIT_JOB_STATE
+    job = JobStore().get(deployed["job_id"])
     assert job is not None and job["error"] == "cancelled by the user"

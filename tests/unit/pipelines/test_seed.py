@@ -35,6 +35,7 @@ def _objects(aws: dict[str, Any]) -> dict[str, str]:
     return {o["Key"]: o["LastModified"] for page in pages for o in page.get("Contents", [])}
 
 
+@pytest.mark.slow  # starts PostgreSQL
 def test_seed_data_is_complete_and_idempotent(
     aws: dict[str, Any], targets: SeedTargets, pg_secret: dict[str, Any]
 ) -> None:

@@ -17,6 +17,8 @@ from structured_data.features import load_dataset
 from structured_data.model import Classifier
 from structured_data.train import train
 
+pytestmark = pytest.mark.slow  # trains the model, starts PostgreSQL
+
 
 @pytest.fixture(scope="module")
 def trained() -> Any:
@@ -168,7 +170,9 @@ def test_dockerfile_is_exec_form_and_non_root() -> None:
     ).read_text()
     assert 'CMD ["python", "-m", "structured_data.main"]' in text
     users = re.findall(r"^USER\s+(\S+)", text, re.MULTILINE)
-    assert users and users[-1] not in ("root", "0"), f"the image must end as a non-root user: {users}"
+    assert users and users[-1] not in ("root", "0"), (
+        f"the image must end as a non-root user: {users}"
+    )
     assert "HEALTHCHECK" in text
     assert "COPY pipelines/common/ml_common /app/ml_common" in text
 

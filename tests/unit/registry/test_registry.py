@@ -95,7 +95,7 @@ def test_a_writer_that_loses_the_race_retries_and_keeps_both_entries(
     retries on the fresh index, so neither promotion is lost (deterministic interleaving)."""
     a, b = _save(b"a"), _save(b"b")
     real_get = model_store._get_json
-    interleaved = []
+    interleaved: list[str] = []
 
     def get_json(s3: object, bucket: str, key: str) -> object:
         result = real_get(s3, bucket, key)

@@ -129,7 +129,5 @@ def test_params_read_from_source_are_the_trainers_params(module: str) -> None:
     import importlib
 
     from atelier.seed.models import _params
-    from atelier.seed.paths import pipelines_on_path
 
-    pipelines_on_path()
     assert _params(module) == importlib.import_module(module).PARAMS

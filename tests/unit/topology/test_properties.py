@@ -28,7 +28,9 @@ def _scalar_leaves(
     return [(path, node)]
 
 
-LEAVES = _scalar_leaves(yaml.compose(TEXT))
+_ROOT = yaml.compose(TEXT)
+assert _ROOT is not None, "topology.yaml is empty"
+LEAVES = _scalar_leaves(_ROOT)
 
 scalars = st.one_of(
     st.none(),

@@ -109,7 +109,7 @@ def site_step(d: Deployment) -> Result:
 
 
 def users_step(d: Deployment) -> Result:
-    hasher = users.password_hasher(d.settings.repo_root / "lambdas" / "shared")
+    hasher = users.password_hasher()
     account = users.ensure_admin(
         d.clients, d.exp.tables["users"].name, d.settings.home, hasher=hasher
     )

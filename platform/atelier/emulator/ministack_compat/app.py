@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import importlib
+from typing import Any
 
 REQUIRED_INTERNALS: dict[str, tuple[str, ...]] = {
-    "ministack.app": ("app", "SERVICE_HANDLERS"),
+    "ministack.app": ("SERVICE_HANDLERS", "app"),
     "ministack.services.ecs": ("_get_docker",),
     "ministack.services.rds": ("_get_docker",),
 }
@@ -17,11 +17,21 @@ def disable_docker_backends() -> None:
     The compute agent owns execution; with a reachable Docker engine MiniStack would otherwise
     start its own containers for the same tasks.
     """
-    for module in (
-        importlib.import_module("ministack.services.ecs"),
-        importlib.import_module("ministack.services.rds"),
-    ):
-        setattr(module, "_get_docker", lambda: None)  # noqa: B010
+    from ministack.services import ecs, rds
+
+    setattr(ecs, "_get_docker", _no_docker)  # noqa: B010
+    setattr(rds, "_get_docker", _no_docker)  # noqa: B010
+
+
+def _no_docker() -> None:
+    return None
+
+
+def asgi_app() -> Any:
+    """MiniStack's ASGI application (importing it imports every service module)."""
+    from ministack import app as ministack_app
+
+    return ministack_app.app
 
 
 def service_names() -> list[str]:

@@ -24,27 +24,26 @@ from ministack.core.responses import request_scope
 from ministack.services import alb, cloudwatch_logs, ecs
 
 REQUIRED_INTERNALS: dict[str, tuple[str, ...]] = {
+    "ministack.core.concurrency": ("resource_lock",),
+    "ministack.core.responses": ("request_scope",),
+    "ministack.services.alb": ("_targets.get",),
+    "ministack.services.cloudwatch_logs": ("_put_log_events",),
     "ministack.services.ecs": (
-        "_tasks",
-        "_task_defs",
-        "_services",
-        "_tags",
-        "_resolve_td_key",
+        "_awslogs_config",
+        "_cluster_name_from_arn",
+        "_ensure_awslogs_stream",
         "_mark_task_running",
         "_mark_task_stopped",
-        "_refresh_service_state",
         "_reconcile_service_tasks",
-        "_cluster_name_from_arn",
-        "_task_is_active",
-        "_awslogs_config",
-        "_ensure_awslogs_stream",
-        "_task_ip",
-        "_get_docker",
+        "_refresh_service_state",
+        "_resolve_td_key",
+        "_services._data.items",
+        "_services.get",
+        "_tags",
+        "_tags.get",
+        "_task_defs.get",
+        "_tasks._data.items",
     ),
-    "ministack.services.alb": ("set_targets_for_group", "_targets", "_tgs"),
-    "ministack.services.cloudwatch_logs": ("_put_log_events", "_log_groups"),
-    "ministack.core.responses": ("request_scope", "AccountRegionScopedDict"),
-    "ministack.core.concurrency": ("resource_lock",),
 }
 
 Task = dict[str, Any]

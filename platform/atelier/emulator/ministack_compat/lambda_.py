@@ -20,12 +20,21 @@ from __future__ import annotations
 import logging
 import queue
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ministack.core.lambda_runtime import Worker
 
 log = logging.getLogger("atelier.lambda")
 
 REQUIRED_INTERNALS: dict[str, tuple[str, ...]] = {
-    "ministack.core.lambda_runtime": ("Worker", "_PYTHON_WORKER_SCRIPT"),
+    "ministack.core.lambda_runtime": (
+        "Worker",
+        "Worker._drain_stderr_bounded",
+        "Worker._proc",
+        "Worker._stderr_queue",
+        "_PYTHON_WORKER_SCRIPT",
+    ),
 }
 
 EAGER_CALL = "    _ms_install_invoke_depth()\n"
@@ -63,7 +72,7 @@ def _ms_install_invoke_depth_lazy():
 """
 
 
-def drain_worker_stderr(self: Any, *_args: Any, **_kwargs: Any) -> str:
+def drain_worker_stderr(self: Worker, *_args: Any, **_kwargs: Any) -> str:
     """Replacement for ``Worker._drain_stderr_bounded`` (see module docstring, 1)."""
     lines: list[str] = []
     q: queue.Queue[str] = self._stderr_queue

@@ -24,20 +24,19 @@ from ministack.core.responses import request_scope
 from ministack.services import rds
 
 REQUIRED_INTERNALS: dict[str, tuple[str, ...]] = {
+    "ministack.core.responses": ("request_scope",),
     "ministack.services.rds": (
-        "_instances",
-        "_events",
         "_ACTION_MAP",
-        "_start_rds_container_for_instance",
-        "_single_instance_response",
-        "get_state",
-        "load_persisted_state",
-        "reset",
+        "_events.set_scoped",
+        "_instances._data.get",
+        "_instances._data.items",
+        "_instances.get",
         "_p",
+        "_single_instance_response",
+        "_start_rds_container_for_instance",
         "get_account_id",
         "get_region",
     ),
-    "ministack.core.responses": ("request_scope",),
 }
 
 # Engines the RDS engine runs; cluster members (Aurora) stay control-plane only.

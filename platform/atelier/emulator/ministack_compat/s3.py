@@ -5,8 +5,8 @@ from __future__ import annotations
 from ministack.core.responses import request_scope
 
 REQUIRED_INTERNALS: dict[str, tuple[str, ...]] = {
-    "ministack.services.s3": ("_bucket_websites",),
     "ministack.core.responses": ("request_scope",),
+    "ministack.services.s3": ("_bucket_websites.get",),
 }
 
 

@@ -109,24 +109,52 @@ class RunAs:
                 os.chown(os.path.join(dirpath, name), self.uid, self.gid, follow_symlinks=False)
 
     def make_traversable(self, path: Path) -> None:
-        """Let the server user reach ``path``: add o+x to ancestors that lack it."""
+        """Let the server user reach ``path``: add o+x to ancestors that lack it, only when the
+        system changes are allowed (``ATELIER_ROOT_SETUP=1``); otherwise say what blocks it."""
         if self.uid is None:
             return
-        for parent in path.parents:
-            mode = parent.stat().st_mode
-            if not mode & stat.S_IXOTH:
-                log.info("RDS: allowing the %s user to traverse %s (o+x)", self.name, parent)
-                parent.chmod(mode | stat.S_IXOTH)
+        closed = [p for p in path.parents if not p.stat().st_mode & stat.S_IXOTH]
+        if not closed:
+            return
+        names = ", ".join(str(p) for p in closed)
+        if not root_setup_allowed():
+            raise PostgresError(
+                f"PostgreSQL runs as the unprivileged user {self.name}, which cannot reach {path} "
+                f"({names} lack o+x): put ATELIER_HOME under a directory it can reach, or set "
+                f"{ROOT_SETUP}=1 to let Atelier add o+x to them"
+            )
+        for parent in closed:
+            log.warning(
+                "RDS: %s=1: adding o+x to %s for the %s user", ROOT_SETUP, parent, self.name
+            )
+            parent.chmod(parent.stat().st_mode | stat.S_IXOTH)
+
+
+# As root, PostgreSQL needs an unprivileged user and a path it can reach; Atelier creates the
+# one and widens the other only when asked (CI sets it; .ci/run says so).
+ROOT_SETUP = "ATELIER_ROOT_SETUP"
+
+
+def root_setup_allowed() -> bool:
+    return os.environ.get(ROOT_SETUP, "").strip().lower() in ("1", "true", "yes")
 
 
 def server_user() -> RunAs:
-    """As root: the unprivileged user PostgreSQL runs as (created if missing)."""
+    """As root: the unprivileged user PostgreSQL runs as (``ATELIER_PG_USER``, default
+    ``pgserver``); created only with ``ATELIER_ROOT_SETUP=1``, announced."""
     if os.geteuid() != 0:
         return RunAs()
     name = os.environ.get("ATELIER_PG_USER", "pgserver")
     try:
         entry = pwd.getpwnam(name)
     except KeyError:
+        if not root_setup_allowed():
+            raise PostgresError(
+                f"PostgreSQL does not run as root and the user {name!r} does not exist: create "
+                f"it (useradd --system -M {name}), name another with ATELIER_PG_USER, run as a "
+                f"normal user, or set {ROOT_SETUP}=1 to let Atelier create it"
+            ) from None
+        log.warning("RDS: %s=1: creating the system user %s for PostgreSQL", ROOT_SETUP, name)
         shell = "/usr/sbin/nologin" if Path("/usr/sbin/nologin").exists() else "/bin/false"
         subprocess.run(["useradd", "--system", "-M", "-s", shell, name], check=True)
         entry = pwd.getpwnam(name)

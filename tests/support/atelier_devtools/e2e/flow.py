@@ -13,6 +13,8 @@ from typing import Any
 import boto3
 
 from atelier.config import Settings
+from atelier_devtools import browser
+from atelier_devtools.browser import find_browser
 from atelier_devtools.e2e.answers import al_problems, digits_problems
 from atelier_devtools.e2e.api import Api
 from atelier_devtools.e2e.frontend import build_is_current, node_modules_mismatch, write_build_stamp
@@ -145,11 +147,9 @@ class Flow:
         return f"job {job['job_id']} SUCCEEDED on cpu, rounds seen {sorted(rounds)}"
 
     def browser(self) -> str:
-        chromium = shutil.which("chromium") or "/usr/bin/chromium"
-        if not Path(chromium).exists():
-            raise StepFailed(
-                "Chromium is missing: apt-get install -y chromium (never a downloaded browser)"
-            )
+        chromium = find_browser()
+        if chromium is None:
+            raise StepFailed(f"no Chromium-based browser (never a downloaded one): {browser.HOW}")
         creds = json.loads((self.settings.home / "credentials.json").read_text())
         env = {
             **self.env,
@@ -160,6 +160,7 @@ class Flow:
             "AL_IDS": ",".join(self._seed_info()["dataset_ids"]),
             "AL_WAIT": "result",
             "SCREENSHOT_DIR": str(self.out_dir / "screenshots"),
+            "CHROMIUM_PATH": chromium,
         }
         frontend = self.settings.repo_root / "frontend"
         script = self.settings.repo_root / "tests" / "e2e" / "browser" / "run.mjs"

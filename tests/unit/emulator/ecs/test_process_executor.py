@@ -3,6 +3,7 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -10,7 +11,7 @@ from atelier.emulator.ecs.executor import Executor, StartError, TaskSpec
 from atelier.emulator.ecs.process_executor import ProcessExecutor
 
 
-def spec(tmp_path: Path, argv: list[str], **kw: object) -> TaskSpec:
+def spec(tmp_path: Path, argv: list[str], **kw: Any) -> TaskSpec:
     return TaskSpec(
         task_arn="arn:t/1",
         image="atelier/x",
@@ -19,7 +20,7 @@ def spec(tmp_path: Path, argv: list[str], **kw: object) -> TaskSpec:
         cwd=tmp_path,
         log_path=tmp_path / "task.log",
         **kw,
-    )  # type: ignore[arg-type]
+    )
 
 
 def wait_exit(ex: ProcessExecutor, handle: object, timeout: float = 10) -> int:

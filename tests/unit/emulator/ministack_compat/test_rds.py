@@ -42,13 +42,6 @@ def _create(db_id: str, engine: str = "postgres") -> tuple[int, str]:
     )
 
 
-@pytest.mark.parametrize(("module", "names"), sorted(bridge.REQUIRED_INTERNALS.items()))
-def test_required_internals_exist(module: str, names: tuple[str, ...]) -> None:
-    mod = importlib.import_module(module)
-    missing = [name for name in names if not hasattr(mod, name)]
-    assert not missing, f"{module} no longer has {missing}: update ministack_compat/rds.py"
-
-
 def test_action_map_and_renderer_keep_their_shape() -> None:
     assert "CreateDBInstance" in rds._ACTION_MAP
     params = list(inspect.signature(rds._single_instance_response).parameters)

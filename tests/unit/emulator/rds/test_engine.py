@@ -20,7 +20,7 @@ import pytest
 from atelier.config import Settings
 from atelier.emulator.ministack_compat import rds as bridge
 from atelier.emulator.rds import engine as engine_mod
-from atelier.emulator.rds.pg_setup import PostgresError, RunAs
+from atelier.emulator.rds.pg_setup import Binaries, PostgresError, RunAs
 
 rds = importlib.import_module("ministack.services.rds")
 PASSWORD = "pw-that-must-not-leak"
@@ -68,9 +68,7 @@ def _prepare(data_dir: Path, template: Path, user: RunAs) -> bool:
 @pytest.fixture
 def fake_pg(monkeypatch: pytest.MonkeyPatch) -> type[FakeProcess]:
     FakeProcess.instances, FakeProcess.start_errors = [], []
-    monkeypatch.setattr(
-        engine_mod, "find_binaries", lambda: engine_mod.Binaries(Path("/x"), "16.2")
-    )
+    monkeypatch.setattr(engine_mod, "find_binaries", lambda: Binaries(Path("/x"), "16.2"))
     monkeypatch.setattr(engine_mod, "server_user", RunAs)
     monkeypatch.setattr(engine_mod, "ensure_template", lambda b, cache, user: cache / "t")
     monkeypatch.setattr(engine_mod, "prepare_data_dir", _prepare)
@@ -108,7 +106,10 @@ def make_engine(tmp_path: Path, fake_pg: Any, ministack: None) -> Iterator[Calla
 def _call(action: str, **params: str) -> dict[str, str]:
     status, _h, body = rds._ACTION_MAP[action]({k: [v] for k, v in params.items()})
     text = body.decode()
-    pick = lambda tag: text.split(f"<{tag}>")[1].split(f"</{tag}>")[0] if f"<{tag}>" in text else ""  # noqa: E731
+
+    def pick(tag: str) -> str:
+        return text.split(f"<{tag}>")[1].split(f"</{tag}>")[0] if f"<{tag}>" in text else ""
+
     return {
         "http": str(status),
         "status": pick("DBInstanceStatus"),

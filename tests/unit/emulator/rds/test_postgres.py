@@ -13,6 +13,8 @@ from atelier.emulator.rds import pg_setup as pg
 from atelier.emulator.rds import postgres
 from atelier.emulator.rds.engine import free_port
 
+pytestmark = pytest.mark.slow  # a real PostgreSQL per test
+
 
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory: pytest.TempPathFactory) -> tuple[pg.Binaries, pg.RunAs, Path]:
