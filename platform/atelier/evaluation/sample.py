@@ -14,14 +14,12 @@ import shutil
 from atelier.config import REPO_ROOT
 from atelier.evaluation.candidate import EvaluatedModel
 from atelier.evaluation.report import evaluate
-from atelier.seed.paths import pipelines_on_path
 from atelier.validation.lineage import validation_hashes
 
 OUT = REPO_ROOT / "docs" / "reports" / "evaluation-sample"
 
 
 def main() -> None:
-    pipelines_on_path()
     from structured_data.features import load_dataset
     from structured_data.train import train
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from atelier_devtools.e2e.answers import al_problems, digits_problems
 
-TRUTH = {
+TRUTH: dict[str, list[dict[str, Any]]] = {
     "digits": [
         {"box": [0, 0, 32, 32], "digit": 4},
         {"box": [64, 0, 96, 32], "digit": 2},

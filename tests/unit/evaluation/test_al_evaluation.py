@@ -10,10 +10,7 @@ import pytest
 
 from atelier.evaluation.adapters import KINDS
 from atelier.evaluation.report import evaluate
-from atelier.seed.paths import pipelines_on_path
 from ml_common import model_store
-
-pipelines_on_path()
 
 
 @pytest.mark.slow

@@ -18,14 +18,10 @@ import pytest
 from atelier.config import REPO_ROOT
 from atelier.evaluation.candidate import EvaluatedModel
 from atelier.evaluation.report import evaluate
-from atelier.seed.paths import pipelines_on_path
 from atelier.validation.golden_checks import structured_problems
-
-pipelines_on_path()
-
-from structured_data.features import load_dataset  # noqa: E402
-from structured_data.model import Classifier, build  # noqa: E402
-from structured_data.train import train  # noqa: E402
+from structured_data.features import load_dataset
+from structured_data.model import Classifier, build
+from structured_data.train import train
 
 GOLDEN = json.loads((REPO_ROOT / "validation_data/golden/structured_data.json").read_text())
 DATA = load_dataset()
