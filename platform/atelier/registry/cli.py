@@ -32,12 +32,14 @@ def models_bucket(explicit: str | None) -> str:
 
 
 def _use_endpoint() -> None:
-    """boto3 honours AWS_ENDPOINT_URL; point it at the local runtime unless already set."""
+    """Locally, unless an endpoint is configured, the command's clients go to the local runtime:
+    an explicit session held by the click context, never written into the process environment."""
+    from ml_common.aws import AwsSession, using
+
     settings = get_settings()
-    if settings.env == "local":
-        os.environ.setdefault("AWS_ENDPOINT_URL", settings.endpoint_url)
-        os.environ.setdefault("AWS_ACCESS_KEY_ID", "test")
-        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test")
+    if settings.env == "local" and not os.environ.get("AWS_ENDPOINT_URL"):
+        session = AwsSession(settings.endpoint_url, settings.region)
+        click.get_current_context().with_resource(using(session))
 
 
 bucket_option = click.option(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 from rich.console import Console
@@ -14,6 +15,7 @@ from atelier.seed.images import DATASET_IDS, seed_bad_samples, seed_composites, 
 from atelier.seed.models import MODELS, seed_model
 from atelier.seed.tabular import db_conninfo, seed_features
 from atelier.seed.targets import SeedTargets
+from ml_common.aws import client, in_session, using
 
 
 def run_seed(
@@ -25,8 +27,15 @@ def run_seed(
     console: Console | None = None,
 ) -> dict[str, Any]:
     """Seed data and models into ``targets``; write and return ``<home>/seed.json``."""
-    targets.apply_env()
-    from ml_common.aws import client
+    with using(targets.session()):
+        return _run_seed(
+            targets, retrain=retrain, models=models, database=database, console=console
+        )
+
+
+def _run_seed(
+    targets: SeedTargets, *, retrain: bool, models: bool, database: bool, console: Console | None
+) -> dict[str, Any]:
 
     # (torch is imported, and its threads set, only by a trainer that runs: see models.py)
     s3 = client("s3")
@@ -73,7 +82,7 @@ def run_seed(
                     progress.console.print(line)
 
         with ThreadPoolExecutor(max_workers=len(lanes)) as pool:
-            futures = [pool.submit(run_lane, lane) for lane in lanes]
+            futures = [pool.submit(in_session(partial(run_lane, lane))) for lane in lanes]
         errors = [f.exception() for f in futures if f.exception() is not None]
         if errors:
             raise errors[0]  # type: ignore[misc]

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from atelier.config import get_settings
+from ml_common.aws import AwsSession
 
 
 class SeedConfigError(Exception):
@@ -24,14 +25,10 @@ class SeedTargets:
     db_secret_arn: str | None
     home: Path
 
-    def apply_env(self) -> None:
-        """boto3 (here and in the pipelines' code) reads endpoint and region from the env."""
-        if self.endpoint_url:
-            os.environ["AWS_ENDPOINT_URL"] = self.endpoint_url
-            os.environ.setdefault("AWS_ACCESS_KEY_ID", "test")
-            os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test")
-        os.environ["AWS_DEFAULT_REGION"] = self.region
-        os.environ["AWS_REGION"] = self.region
+    def session(self) -> AwsSession:
+        """Where the seed's clients (and the pipelines' code it calls) go; passed explicitly
+        with ``ml_common.aws.using``, never by changing the process environment."""
+        return AwsSession(self.endpoint_url, self.region)
 
 
 def resolve_targets(
