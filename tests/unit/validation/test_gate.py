@@ -86,3 +86,13 @@ def test_external_references_are_removed_and_found() -> None:
     fixed = strip_external(page)
     assert external_urls(fixed) == []
     assert "atelier-offline" in fixed and ">GX</a>" in fixed
+
+
+def test_committed_suites_are_what_the_profiler_generates(data_copy: Path) -> None:
+    """A hand edit or a stale suite shows up here: regenerate with `atelier validate --profile`
+    and review the diff."""
+    from atelier.validation.profile import write_suites
+
+    for path in write_suites(data_copy):
+        committed = VALIDATION_DATA / "suites" / path.name
+        assert path.read_text() == committed.read_text(), path.name
