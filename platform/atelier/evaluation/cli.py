@@ -9,6 +9,8 @@ from atelier.config import get_settings
 from atelier.evaluation.adapters import KINDS
 from atelier.evaluation.report import evaluate as run_evaluation
 from atelier.registry.cli import bucket_option, models_bucket
+from atelier.registry.registry import record_lineage
+from atelier.validation.lineage import validation_hashes
 from ml_common import model_store
 
 
@@ -53,8 +55,15 @@ def evaluate(candidate: str, baseline: str, env: str, model: str, bucket: str | 
         )
         x, y = kind.validation_set()
     out = settings.repo_root / "reports" / "evaluation" / cand.version
+    lineage = {
+        **validation_hashes(settings.repo_root, model),
+        "verdict": "",
+        "baseline": base.version,
+        "env": env,
+    }
     with console.status(f"evaluating on {len(y)} validation rows (bootstrap CIs, plots)…"):
-        verdict = run_evaluation(base, cand, x, y, out, model_name=model, env=env)
+        verdict = run_evaluation(base, cand, x, y, out, model_name=model, env=env, lineage=lineage)
+    record_lineage(where, model, cand.version, {**lineage, "verdict": verdict.decision})
     colour = {"promote": "green", "block": "red", "manual_review": "yellow"}[verdict.decision]
     console.print(f"[{colour}]{verdict.decision}[/]: " + "; ".join(verdict.reasons))
     console.print(f"report: {out / 'index.html'}")

@@ -84,3 +84,15 @@ def rollback(bucket: str, name: str, stage: str = "prod") -> str:
     target = previous[-1]
     model_store.set_stage(bucket, name, target, stage)
     return target
+
+
+def record_lineage(bucket: str, name: str, version: str, lineage: dict[str, Any]) -> None:
+    """Store, next to the version, the validation data and suites it was judged on."""
+    _entry(bucket, name, version)  # the version must exist
+    model_store._put_json(client("s3"), bucket, f"models/{name}/{version}/lineage.json", lineage)
+
+
+def lineage(bucket: str, name: str, version: str) -> dict[str, Any]:
+    """The lineage recorded for ``version`` (empty if it was never evaluated)."""
+    doc, _ = model_store._get_json(client("s3"), bucket, f"models/{name}/{version}/lineage.json")
+    return doc or {}

@@ -14,6 +14,10 @@ from atelier.config import get_settings
 from atelier.validation.checkpoints import run_suites
 from atelier.validation.datasets import write_all
 from atelier.validation.golden import run_golden
+from atelier.validation.lineage import LineageRefused
+from atelier.validation.lineage import check as check_lineage
+from atelier.validation.lineage import record as record_lineage
+from atelier.validation.profile import write_suites
 from atelier.validation.suites import load_suites
 
 
@@ -29,16 +33,44 @@ from atelier.validation.suites import load_suites
     help="Validate another copy of validation_data/ (suites/ and data/).",
 )
 @click.option("--report-dir", type=click.Path(path_type=Path), default=None)
+@click.option(
+    "--profile", is_flag=True, help="Rewrite the suites from the reference data (review the diff)."
+)
+@click.option(
+    "--record-lineage",
+    "lineage_model",
+    default=None,
+    help="Record MODEL's new version with the current training and validation fingerprints.",
+)
+@click.option("--model-version", default=None, help="The version label --record-lineage records.")
 def validate(
-    data_only: bool, regenerate: bool, data_root: Path | None, report_dir: Path | None
+    data_only: bool,
+    regenerate: bool,
+    data_root: Path | None,
+    report_dir: Path | None,
+    profile: bool,
+    lineage_model: str | None,
+    model_version: str | None,
 ) -> None:
     """Run the PR validation gate and write reports/validation/."""
     settings = get_settings()
     root = data_root or settings.repo_root / "validation_data"
     out = report_dir or settings.repo_root / "reports" / "validation"
     console = Console()
+    if lineage_model is not None:
+        if not model_version:
+            raise click.UsageError("--record-lineage needs --model-version")
+        try:
+            record_lineage(settings.repo_root, lineage_model, model_version)
+        except LineageRefused as exc:
+            raise click.ClickException(str(exc)) from exc
+        console.print(f"recorded {lineage_model} {model_version} in validation_data/lineage.json")
+        return
     if regenerate:
         write_all(root / "data")
+    if profile:
+        for path in write_suites(root):
+            console.print(f"wrote {path}: review the diff before committing")
     with console.status("Great Expectations checkpoints…"):
         data = run_suites(load_suites(root / "suites", root), out)
     golden = []
@@ -62,6 +94,11 @@ def validate(
                 f"suite {r.suite}: "
                 + (r.error or ", ".join(f"{f.expectation}({f.column or ''})" for f in r.failures))
             )
+    # Lineage is about the repository itself, not about another copy of its data.
+    lineage = [] if data_root is not None else check_lineage(settings.repo_root)
+    for problem in lineage:
+        table.add_row(f"lineage {problem.model}", "lineage", "[red]FAIL[/]", problem.message)
+        failed.append(f"lineage {problem.model}: {problem.message}")
     for g in golden:
         table.add_row(g.test, "model", "[green]pass[/]" if g.success else "[red]FAIL[/]", g.message)
         if not g.success:
@@ -74,6 +111,7 @@ def validate(
         "data_docs": data.data_docs,
         "data": [asdict(r) for r in data.results],
         "golden": [asdict(g) for g in golden],
+        "lineage": [asdict(p) for p in lineage],
     }
     (out / "summary.json").write_text(json.dumps(summary, indent=2))
     if failed:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from atelier.validation.offline import external_urls
 from atelier_devtools.e2e.frontend import (
     build_is_current,
     node_modules_mismatch,
@@ -54,6 +55,7 @@ def test_concurrent_steps_are_timed_each_and_counted_once_in_the_wall_time(
     assert props == {"a", "b"}
     page = write_html(run.results, tmp_path).read_text()
     assert "ran concurrently with b" in page and "wall clock" in page
+    assert external_urls(page) == []  # the report works offline
 
 
 def test_a_failing_concurrent_step_is_recorded_the_others_finish_and_it_is_raised() -> None:

@@ -13,6 +13,7 @@ from moto import mock_aws
 
 from atelier.config import get_settings
 from atelier.evaluation.cli import evaluate
+from atelier.registry.registry import lineage as registry_lineage
 from ml_common import model_store
 from structured_data.train import train
 
@@ -59,7 +60,7 @@ def test_evaluate_writes_report_and_verdict_for_a_registered_candidate(
     registry: None, tmp_path: Path
 ) -> None:
     _store({"C": 1.0}, stage="prod")
-    candidate = _store({"C": 0.5})
+    candidate = _store({"C": 0.9})
     outcome = CliRunner().invoke(evaluate, ["--candidate", candidate, "--bucket", BUCKET])
     assert outcome.exit_code == 0, outcome.output
     verdict = json.loads(
@@ -67,6 +68,11 @@ def test_evaluate_writes_report_and_verdict_for_a_registered_candidate(
     )
     assert verdict["decision"] == "promote"
     assert verdict["candidate"] == candidate
+    # the registry keeps what the version was judged on
+    recorded = registry_lineage(BUCKET, "structured_data", candidate)
+    assert recorded["verdict"] == "promote"
+    assert len(recorded["validation_data_sha256"]) == 16 and len(recorded["suites_sha256"]) == 16
+    assert verdict["lineage"]["validation_data_sha256"] == recorded["validation_data_sha256"]
 
 
 def test_a_degraded_registered_candidate_is_blocked_with_exit_1(

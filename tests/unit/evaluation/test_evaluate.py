@@ -15,6 +15,7 @@ from sklearn.preprocessing import StandardScaler
 
 from atelier.evaluation.candidate import EvaluatedModel
 from atelier.evaluation.report import evaluate
+from atelier.validation.offline import external_urls
 
 pytestmark = pytest.mark.slow  # trains and plots candidate models
 
@@ -63,7 +64,9 @@ def test_an_equivalent_candidate_is_promoted_and_the_report_has_its_plots(
     page = (tmp_path / "index.html").read_text()
     for figure in ("confusion", "roc", "pr", "calibration", "per_class", "latency", "disagreement"):
         assert (tmp_path / f"{figure}.png").stat().st_size > 1000
-        assert f'src="{figure}.png"' in page
+        assert f'alt="{figure}"' in page
+    assert 'src="data:image/png;base64,' in page  # self-contained: no file to lose, no URL
+    assert external_urls(page) == []
     names = {m["name"] for m in doc["metrics"]}  # type: ignore[attr-defined]
     assert {"accuracy", "roc_auc", "log_loss", "ece", "macro_f1"} <= names
 
@@ -73,7 +76,7 @@ def test_a_degraded_candidate_is_blocked_naming_the_metric(
 ) -> None:
     doc = _run(tmp_path, baseline, _model("v3", [0, 1], shuffle_labels=0.35))
     assert doc["decision"] == "block"
-    assert any("accuracy worsened" in r for r in doc["degraded_metrics"])  # type: ignore[attr-defined]
+    assert any("accuracy significantly worse" in r for r in doc["degraded_metrics"])  # type: ignore[attr-defined]
 
 
 def test_a_schema_breaking_candidate_goes_to_manual_review(
@@ -94,3 +97,27 @@ def test_a_changed_label_set_goes_to_manual_review(
     doc = _run(tmp_path, baseline, relabelled)
     assert doc["decision"] == "manual_review"
     assert "label set changed" in doc["breaking_changes"][0]  # type: ignore[index]
+
+
+def test_the_committed_sample_report_is_self_contained_and_not_a_promote() -> None:
+    from atelier.config import REPO_ROOT
+
+    sample = REPO_ROOT / "docs" / "reports" / "evaluation-sample"
+    assert external_urls((sample / "index.html").read_text(encoding="utf-8")) == []
+    verdict = json.loads((sample / "verdict.json").read_text())
+    assert verdict["decision"] == "block"
+    assert any("log_loss significantly worse" in r for r in verdict["reasons"])
+
+
+def test_significantly_worse_within_tolerance_goes_to_review_not_promote(
+    tmp_path: Path, baseline: EvaluatedModel
+) -> None:
+    from atelier.evaluation.metrics import MetricComparison
+    from atelier.evaluation.verdict import decide
+
+    small = MetricComparison("log_loss", 0.07, 0.075, 0.005, 0.001, 0.009, False, 0.001, 0.005)
+    verdict = decide(baseline, baseline, [small])
+    assert verdict.decision == "manual_review"
+    assert "within its tolerance" in verdict.reasons[0]
+    large = MetricComparison("log_loss", 0.07, 0.2, 0.13, 0.1, 0.16, False, 0.001, 0.005)
+    assert decide(baseline, baseline, [large]).decision == "block"

@@ -15,6 +15,7 @@ import boto3
 from atelier.config import Settings
 from atelier_devtools import browser
 from atelier_devtools.browser import find_browser
+from atelier_devtools.e2e.answers import al_problems, digits_problems
 from atelier_devtools.e2e.api import Api
 from atelier_devtools.e2e.frontend import build_is_current, node_modules_mismatch, write_build_stamp
 from atelier_devtools.e2e.steps import Run, StepFailed
@@ -117,7 +118,12 @@ class Flow:
         accepted = self.api.expect(202, "POST", "/non_structured_data_images", {"link": link})
         job = self.api.wait_job(accepted["job_id"], PIPELINE_TIMEOUT)
         self._check_job(job, ("result", "overlay"))
-        return f"job {job['job_id']} SUCCEEDED"
+        result = self._read_json(str(job["outputs"]["result"]))
+        truth = self._read_json(str(link).removesuffix(".png") + ".json")
+        problems = digits_problems(result, truth)
+        if problems:
+            raise StepFailed("wrong answer from the image job: " + "; ".join(problems))
+        return f"job {job['job_id']} SUCCEEDED, read {result.get('digits_read')!r} = answer key"
 
     def active_learning(self) -> str:
         ids = self._seed_info()["dataset_ids"]
@@ -131,6 +137,10 @@ class Flow:
 
         job = self.api.wait_job(accepted["job_id"], PIPELINE_TIMEOUT, on_update=seen)
         self._check_job(job, ("ranked_ids", "curves", "plot"))
+        curves = self._read_json(str(job["outputs"]["curves"]))
+        problems = al_problems(curves)
+        if problems:
+            raise StepFailed("wrong answer from the active-learning job: " + "; ".join(problems))
         if job.get("device") != "cpu":
             raise StepFailed(
                 f"expected the GPU task to fall back to cpu here, job says {job.get('device')}"
@@ -163,6 +173,22 @@ class Flow:
         info: dict[str, Any] = json.loads((self.settings.home / "seed.json").read_text())
         return info
 
+    def _s3(self) -> Any:
+        return boto3.client(
+            "s3",
+            endpoint_url=self.settings.endpoint_url,
+            region_name=self.settings.region,
+            aws_access_key_id="test",  # the local runtime's well-known test credentials
+            aws_secret_access_key="test",
+        )
+
+    def _read_json(self, uri: str) -> dict[str, Any]:
+        bucket, _, key = uri.removeprefix("s3://").partition("/")
+        doc: dict[str, Any] = json.loads(
+            self._s3().get_object(Bucket=bucket, Key=key)["Body"].read()
+        )
+        return doc
+
     def _check_job(self, job: dict[str, Any], names: tuple[str, ...]) -> None:
         if job.get("status") != "SUCCEEDED":
             raise StepFailed(f"job ended {job.get('status')}: {job.get('error')}")
@@ -170,13 +196,7 @@ class Flow:
         missing = [n for n in names if n not in outputs]
         if missing:
             raise StepFailed(f"job outputs lack {missing}: {outputs}")
-        s3 = boto3.client(
-            "s3",
-            endpoint_url=self.settings.endpoint_url,
-            region_name=self.settings.region,
-            aws_access_key_id="test",  # the local runtime's well-known test credentials
-            aws_secret_access_key="test",
-        )
+        s3 = self._s3()
         for name in names:
             bucket, _, key = str(outputs[name]).removeprefix("s3://").partition("/")
             s3.head_object(Bucket=bucket, Key=key)
