@@ -86,12 +86,45 @@ def _data_statements(perms: Permissions, arns: Arns) -> list[Document]:
                 BUCKET_WRITE, [f"arn:aws:s3:::{b}/*" for b in perms.buckets_write], "ObjectsWrite"
             )
         )
+    out += _prefix_and_alarm_statements(perms, arns)
     if perms.secrets:
         out.append(
             statement(
                 ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
                 [arns.secret(s) for s in perms.secrets],
                 "Secrets",
+            )
+        )
+    return out
+
+
+def _prefix_and_alarm_statements(perms: Permissions, arns: Arns) -> list[Document]:
+    """``prefixes``: list and read one key prefix of a bucket only; ``alarms: read``: describe
+    the environment's alarms (metric reads have no resource-level form in IAM)."""
+    out: list[Document] = []
+    if perms.prefixes_read:
+        parts = [bp.split("/", 1) for bp in perms.prefixes_read]
+        listing = statement(
+            ["s3:ListBucket"], sorted({f"arn:aws:s3:::{b}" for b, _ in parts}), "PrefixesList"
+        )
+        listing["Condition"] = {"StringLike": {"s3:prefix": sorted(f"{k}*" for _, k in parts)}}
+        out.append(listing)
+        out.append(
+            statement(
+                BUCKET_READ, [f"arn:aws:s3:::{bp}*" for bp in perms.prefixes_read], "PrefixesRead"
+            )
+        )
+    if perms.alarms_read:
+        out.append(
+            statement(
+                ["cloudwatch:DescribeAlarms"],
+                [f"arn:aws:cloudwatch:{arns.region}:{arns.account}:alarm:{a}*" for a in perms.alarms_read],
+                "AlarmsRead",
+            )
+        )
+        out.append(
+            statement(
+                ["cloudwatch:GetMetricData", "cloudwatch:GetMetricStatistics"], ["*"], "MetricsRead"
             )
         )
     return out
