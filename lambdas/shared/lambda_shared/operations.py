@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from lambda_shared import settings
-from lambda_shared.aws import client, error_code, signing_s3
+from lambda_shared.aws import client, signing_s3
 from lambda_shared.errors import BadRequest
 
 CANARY_NAMESPACE = "Atelier/Canary"
@@ -96,13 +96,13 @@ def canary(minutes: int, now: datetime | None = None) -> list[dict[str, Any]]:
 
 
 def drift(bucket: str, url_seconds: int) -> dict[str, Any] | None:
-    """The last drift check's summary, ``None`` before the first one."""
-    try:
-        body = client("s3").get_object(Bucket=bucket, Key=DRIFT_SUMMARY)["Body"].read()
-    except Exception as exc:
-        if error_code(exc) in ("NoSuchKey", "404", "NoSuchBucket"):
-            return None
-        raise
+    """The last drift check's summary, ``None`` before the first one. Listed first: without
+    an unconditioned s3:ListBucket, S3 answers a missing key 403, not 404."""
+    s3 = client("s3")
+    listed = s3.list_objects_v2(Bucket=bucket, Prefix=DRIFT_SUMMARY, MaxKeys=1)
+    if not any(o["Key"] == DRIFT_SUMMARY for o in listed.get("Contents", [])):
+        return None
+    body = s3.get_object(Bucket=bucket, Key=DRIFT_SUMMARY)["Body"].read()
     summary = json.loads(body)
     key = summary.get("report_key")
     url = None

@@ -86,7 +86,7 @@ def _data_statements(perms: Permissions, arns: Arns) -> list[Document]:
                 BUCKET_WRITE, [f"arn:aws:s3:::{b}/*" for b in perms.buckets_write], "ObjectsWrite"
             )
         )
-    out += _prefix_and_alarm_statements(perms, arns)
+    out += _prefix_and_alarm_statements(perms)
     if perms.secrets:
         out.append(
             statement(
@@ -98,9 +98,9 @@ def _data_statements(perms: Permissions, arns: Arns) -> list[Document]:
     return out
 
 
-def _prefix_and_alarm_statements(perms: Permissions, arns: Arns) -> list[Document]:
+def _prefix_and_alarm_statements(perms: Permissions) -> list[Document]:
     """``prefixes``: list and read one key prefix of a bucket only; ``alarms: read``: describe
-    the environment's alarms (metric reads have no resource-level form in IAM)."""
+    alarms and read metrics (neither call names a resource a policy could narrow to)."""
     out: list[Document] = []
     if perms.prefixes_read:
         parts = [bp.split("/", 1) for bp in perms.prefixes_read]
@@ -115,16 +115,17 @@ def _prefix_and_alarm_statements(perms: Permissions, arns: Arns) -> list[Documen
             )
         )
     if perms.alarms_read:
+        # A DescribeAlarms by name prefix is authorized against "*" (it names no alarm), and
+        # metric reads have no resource-level form: read-only, the lambda filters by prefix.
         out.append(
             statement(
-                ["cloudwatch:DescribeAlarms"],
-                [f"arn:aws:cloudwatch:{arns.region}:{arns.account}:alarm:{a}*" for a in perms.alarms_read],
-                "AlarmsRead",
-            )
-        )
-        out.append(
-            statement(
-                ["cloudwatch:GetMetricData", "cloudwatch:GetMetricStatistics"], ["*"], "MetricsRead"
+                [
+                    "cloudwatch:DescribeAlarms",
+                    "cloudwatch:GetMetricData",
+                    "cloudwatch:GetMetricStatistics",
+                ],
+                ["*"],
+                "MonitoringRead",
             )
         )
     return out

@@ -135,8 +135,8 @@ class Access(Strict):
     )
     alarms: Literal["read"] | None = Field(
         default=None,
-        description="read: cloudwatch:DescribeAlarms on the environment's alarms and "
-        "cloudwatch:GetMetricData/GetMetricStatistics (no resource-level form in IAM)",
+        description="read: cloudwatch:DescribeAlarms, GetMetricData and GetMetricStatistics "
+        "(read-only; a DescribeAlarms by prefix and metric reads name no resource)",
     )
 
 

@@ -55,13 +55,12 @@ locals {
         Sid      = "PrefixesRead", Effect = "Allow", Action = local.object_read
         Resource = [for bp in r.permissions.prefixes_read : "${local.arn}:s3:::${bp}*"]
       }) },
-      # `alarms: read`: the environment's alarms; metric reads have no resource-level form.
+      # `alarms: read`: DescribeAlarms by name prefix is authorized against "*" (it names no
+      # alarm) and metric reads have no resource-level form; read-only.
       { keep = length(r.permissions.alarms_read) > 0, doc = jsonencode({
-        Sid      = "AlarmsRead", Effect = "Allow", Action = ["cloudwatch:DescribeAlarms"]
-        Resource = [for a in r.permissions.alarms_read : "${local.arn}:cloudwatch:${var.region}:${var.account_id}:alarm:${a}*"]
-      }) },
-      { keep = length(r.permissions.alarms_read) > 0, doc = jsonencode({
-        Sid = "MetricsRead", Effect = "Allow", Action = ["cloudwatch:GetMetricData", "cloudwatch:GetMetricStatistics"], Resource = ["*"]
+        Sid      = "MonitoringRead", Effect = "Allow"
+        Action   = ["cloudwatch:DescribeAlarms", "cloudwatch:GetMetricData", "cloudwatch:GetMetricStatistics"]
+        Resource = ["*"]
       }) },
       { keep = length(r.permissions.secrets) > 0, doc = jsonencode({
         Sid      = "Secrets", Effect = "Allow"

@@ -83,7 +83,7 @@ def test_alarms_canary_and_drift_in_one_answer(cloud: Cloud) -> None:
     body = Operations.model_validate(answer.body)  # the contract's model (lambdas/openapi.json)
     assert body.environment == "test" and body.minutes == 30
     assert [a.name for a in body.alarms] == ["atelier-test-canary_failed", "atelier-test-api_5xx"]
-    assert [a.state for a in body.alarms][0] == "ALARM"  # in ALARM first
+    assert body.alarms[0].state == "ALARM"  # in ALARM first
     assert body.alarms[1].state != "ALARM"
     assert body.alarms[0].reason == "the check failed" and body.alarms[0].updated
     assert [(c.success, c.wrong_answers, c.latency_ms) for c in body.canary] == [
