@@ -6,6 +6,8 @@ import { Dashboard } from "./components/Dashboard";
 import { ErrorMessage } from "./components/ErrorMessage";
 import { Header } from "./components/Header";
 import { LoginPage } from "./components/LoginPage";
+import { OperationsPage } from "./operations/OperationsPage";
+import { ViewTabs, useViewFromHash } from "./operations/ViewTabs";
 import { jobsReducer, loadJobs, saveJobs } from "./jobs/reducer";
 import { clearSession, loadSession, saveSession } from "./lib/session";
 import type { Session } from "./lib/session";
@@ -46,6 +48,7 @@ export function Workspace({ config }: { config: AppConfig }) {
     return () => clearTimeout(timer);
   }, [busy]);
   const [jobs, dispatch] = useReducer(jobsReducer, undefined, loadJobs);
+  const [view, setView] = useViewFromHash();
   useEffect(() => saveJobs(jobs), [jobs]);
   const tokenRef = useRef<string | null>(session?.token ?? null);
   tokenRef.current = session?.token ?? null;
@@ -102,7 +105,12 @@ export function Workspace({ config }: { config: AppConfig }) {
           logout("You have logged out.");
         }}
       />
-      <Dashboard client={client} config={config} jobs={jobs} dispatch={dispatch} />
+      <ViewTabs view={view} onChange={setView} />
+      {view === "operations" ? (
+        <OperationsPage client={client} />
+      ) : (
+        <Dashboard client={client} config={config} jobs={jobs} dispatch={dispatch} />
+      )}
     </>
   );
 }

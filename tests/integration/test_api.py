@@ -458,3 +458,45 @@ def test_a_killed_postgres_comes_back_and_the_service_reconnects_without_a_resta
     assert answer["prediction"] in (0, 1)
     now = {t["pid"] for t in runtime.status()["tasks"] if t["group"].startswith("service:")}
     assert service_pids <= now, "the service was restarted to reconnect"
+
+
+# -- the Operations view's route ----------------------------------------------------------------
+
+
+def test_operations_shows_the_environments_alarms_and_the_last_drift_check(
+    api: Api, stack: dict[str, Any]
+) -> None:
+    """GET /operations through API Gateway: the alarms the deploy created (this environment's
+    only), then a drift check's summary and report appear with a working presigned link."""
+    first = api.expect(200, "GET", "/operations?minutes=15")
+    assert first["environment"] == ENV and first["minutes"] == 15
+    names = {a["name"] for a in first["alarms"]}
+    assert f"atelier-{ENV}-drift_share" in names and f"atelier-{ENV}-canary_failed" in names
+    assert all(n.startswith(f"atelier-{ENV}-") for n in names)
+    assert {a["state"] for a in first["alarms"]} <= {"OK", "ALARM", "INSUFFICIENT_DATA"}
+    assert isinstance(first["canary"], list)
+
+    bucket = stack["outputs"]["buckets"]["artifacts"]
+    s3 = stack["client"]("s3")
+    report_key = "drift/2026-12-01T060000Z/index.html"
+    s3.put_object(Bucket=bucket, Key=report_key, Body=b"<html>drift report</html>")
+    summary = {"checked_at": "2026-12-01T06:00:00+00:00", "share": 0.75,
+               "drifted": ["radius_mean"], "current_rows": 64, "report_key": report_key}  # fmt: skip
+    s3.put_object(Bucket=bucket, Key="drift/latest.json", Body=json.dumps(summary).encode())
+    try:
+        drift = api.expect(200, "GET", "/operations")["drift"]
+        assert drift["share"] == 0.75 and drift["drifted"] == ["radius_mean"]
+        with urllib.request.urlopen(drift["report_url"], timeout=30) as resp:
+            assert resp.status == 200 and b"drift report" in resp.read()
+    finally:
+        s3.delete_objects(
+            Bucket=bucket, Delete={"Objects": [{"Key": "drift/latest.json"}, {"Key": report_key}]}
+        )
+
+    req = urllib.request.Request(api.base_url + "/operations?minutes=0")
+    req.add_header("Authorization", f"Bearer {api.token}")
+    try:
+        urllib.request.urlopen(req, timeout=30)
+        raise AssertionError("minutes=0 was accepted")
+    except urllib.error.HTTPError as err:
+        _assert_clear_error(err.code, json.loads(err.read() or b"{}"), 400)

@@ -1,5 +1,5 @@
 import { ApiError, messageFromBody } from "./errors";
-import type { AuthResponse, Job, JobCreated, JobPage, UploadTarget } from "./types";
+import type { AuthResponse, Job, JobCreated, JobPage, OperationsView, UploadTarget } from "./types";
 import { uuid4 } from "../lib/uuid";
 
 export interface ApiClientOptions {
@@ -113,6 +113,11 @@ export class ApiClient {
   listJobs(limit = 20, next?: string): Promise<JobPage> {
     const query = new URLSearchParams({ limit: String(limit), ...(next ? { next } : {}) });
     return this.request<JobPage>(`/jobs?${query.toString()}`, { method: "GET" });
+  }
+
+  /** GET /operations: alarm states, the model check's last `minutes`, the last drift check. */
+  getOperations(minutes = 30): Promise<OperationsView> {
+    return this.request<OperationsView>(`/operations?minutes=${minutes}`, { method: "GET" });
   }
 
   /** POST /uploads: where to send a file (presigned POST or PUT) and the link to submit after. */

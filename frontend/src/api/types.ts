@@ -54,3 +54,39 @@ export interface JobCreated {
   status?: string;
   [extra: string]: unknown;
 }
+
+/** GET /operations: one alarm of the environment (CloudWatch). */
+export interface AlarmRow {
+  name: string;
+  state: "OK" | "ALARM" | "INSUFFICIENT_DATA" | string;
+  reason: string;
+  updated: string | null;
+  metric?: string | null;
+  notifies?: boolean | null;
+}
+
+/** GET /operations: one minute the model check (canary) ran. */
+export interface CanaryMinute {
+  minute: string;
+  success: boolean;
+  wrong_answers: number;
+  latency_ms: number | null;
+}
+
+/** GET /operations: the last drift check of the structured model's inputs. */
+export interface DriftCheck {
+  checked_at: string | null;
+  share: number;
+  drifted: string[];
+  current_rows: number | null;
+  report_url: string | null;
+}
+
+/** GET /operations: what `atelier alerts` shows in a terminal. */
+export interface OperationsView {
+  environment: string;
+  minutes: number;
+  alarms: AlarmRow[];
+  canary: CanaryMinute[];
+  drift: DriftCheck | null;
+}

@@ -18,8 +18,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from lambda_shared.validation import (
     ActiveLearningRequest,
     ImageJobRequest,
+    JobList,
     LoginRequest,
     PredictRequest,
+    UploadRequest,
+    UploadTarget,
 )
 
 
@@ -90,6 +93,45 @@ class Job(_Answer):
     device: str | None = None
 
 
+AlarmState = Literal["OK", "ALARM", "INSUFFICIENT_DATA"]
+
+
+class AlarmRow(_Answer):
+    name: str
+    state: AlarmState
+    reason: str
+    updated: str | None = None
+    metric: str | None = None
+    notifies: bool | None = None
+
+
+class CanaryMinute(_Answer):
+    """One minute the model check ran (``Atelier/Canary``)."""
+
+    minute: str
+    success: bool
+    wrong_answers: int = Field(ge=0)
+    latency_ms: float | None = None
+
+
+class DriftCheck(_Answer):
+    """The last drift check (``drift/latest.json`` of the artifacts bucket)."""
+
+    checked_at: str | None = None
+    share: float = Field(ge=0, le=1)
+    drifted: list[str]
+    current_rows: int | None = None
+    report_url: str | None = None
+
+
+class Operations(_Answer):
+    environment: str
+    minutes: int = Field(ge=1)
+    alarms: list[AlarmRow]
+    canary: list[CanaryMinute]
+    drift: DriftCheck | None
+
+
 @dataclass(frozen=True)
 class Route:
     """One route of ``topology.yaml`` (the registry of routes): method, path, its Lambda."""
@@ -111,6 +153,8 @@ class Models:
     idempotency_key: bool = False
     # name -> (description, JSON schema) of each path parameter
     path_params: dict[str, tuple[str, dict[str, object]]] = field(default_factory=dict)
+    # name -> (description, JSON schema) of each optional query parameter
+    query_params: dict[str, tuple[str, dict[str, object]]] = field(default_factory=dict)
     example: dict[str, object] | None = None  # a request that succeeds on a seeded stack
 
 
@@ -141,5 +185,23 @@ MODELS: dict[tuple[str, str], Models] = {
             "type": "string", "format": "uuid",
             "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-4[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$",
         })},
+    ),
+    ("GET", "/jobs"): Models(
+        "The caller's jobs, newest first, one page at a time",
+        ok=(200, JobList), errors=(400, 500),
+        query_params={
+            "limit": ("jobs per page (default 20)", {"type": "integer", "minimum": 1, "maximum": 100}),
+            "next": ("the cursor of the previous page's answer", {"type": "string", "minLength": 1}),
+        },
+    ),
+    ("POST", "/uploads"): Models(
+        "A presigned POST form to send one image to S3", ok=(200, UploadTarget),
+        request=UploadRequest, errors=_COMMON,
+    ),
+    ("GET", "/operations"): Models(
+        "Alarm states, the model check's last minutes, the last drift check",
+        ok=(200, Operations), errors=(400, 500),
+        query_params={"minutes": ("how many minutes of the model check to return (default 30)",
+                                  {"type": "integer", "minimum": 1, "maximum": 180})},
     ),
 }  # fmt: skip

@@ -85,6 +85,10 @@ def _operation(route: Route, schemas: dict[str, Any]) -> dict[str, Any]:
             **models.path_params,
         }.items()
     ]  # fmt: skip
+    params += [
+        {"name": name, "in": "query", "required": False, "description": text, "schema": schema}
+        for name, (text, schema) in models.query_params.items()
+    ]
     if models.idempotency_key:
         params.append({
             "name": "Idempotency-Key", "in": "header", "required": False,

@@ -93,6 +93,14 @@ def _split(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
+class OperationsSettings(_Env):
+    """``GET /operations``: the environment's alarms and the drift check's reports."""
+
+    artifacts_bucket: str = Field(min_length=1)
+    atelier_env: str = Field(min_length=1)
+    report_url_seconds: int = Field(default=900, ge=1, le=3600)
+
+
 S = TypeVar("S", bound=_Env)
 _CLEARS: list[Callable[[], None]] = []
 
@@ -120,6 +128,7 @@ jobs_settings = _loader(JobsSettings)
 launch_settings = _loader(LaunchSettings)
 link_settings = _loader(LinkSettings)
 storage_settings = _loader(StorageSettings)
+operations_settings = _loader(OperationsSettings)
 
 
 def reset() -> None:

@@ -5,7 +5,8 @@ Reference: the ``features`` rows of the training split, and their target as the 
 prediction distribution. Current: the features of the records predicted in the last
 ``DRIFT_WINDOW_HOURS`` (default 24) and those predictions. Publishes ``Atelier/Drift``
 (``DriftShare``, ``DriftedColumns``, ``CurrentRows``), writes the HTML report to
-``s3://$ARTIFACTS_BUCKET/drift/<UTC time>/index.html`` (and ``drift/latest.html``), and logs one
+``s3://$ARTIFACTS_BUCKET/drift/<UTC time>/index.html`` (and ``drift/latest.html``, with its
+summary in ``drift/latest.json``), and logs one
 JSON line (``{"event": "drift_check", ...}``).
 """
 
@@ -71,6 +72,17 @@ def publish(
     s3 = client("s3")
     for k in (key, "drift/latest.html"):
         s3.put_object(Bucket=bucket, Key=k, Body=page, ContentType="text/html; charset=utf-8")
+    summary = {
+        "checked_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "share": result.share,
+        "drifted": list(result.drifted),
+        "current_rows": result.current_rows,
+        "report_key": key,
+    }
+    s3.put_object(  # what GET /operations shows (lambda_shared.operations)
+        Bucket=bucket, Key="drift/latest.json", Body=json.dumps(summary).encode(),
+        ContentType="application/json",
+    )  # fmt: skip
     return f"s3://{bucket}/{key}"
 
 

@@ -86,12 +86,46 @@ def _data_statements(perms: Permissions, arns: Arns) -> list[Document]:
                 BUCKET_WRITE, [f"arn:aws:s3:::{b}/*" for b in perms.buckets_write], "ObjectsWrite"
             )
         )
+    out += _prefix_and_alarm_statements(perms)
     if perms.secrets:
         out.append(
             statement(
                 ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
                 [arns.secret(s) for s in perms.secrets],
                 "Secrets",
+            )
+        )
+    return out
+
+
+def _prefix_and_alarm_statements(perms: Permissions) -> list[Document]:
+    """``prefixes``: list and read one key prefix of a bucket only; ``alarms: read``: describe
+    alarms and read metrics (neither call names a resource a policy could narrow to)."""
+    out: list[Document] = []
+    if perms.prefixes_read:
+        parts = [bp.split("/", 1) for bp in perms.prefixes_read]
+        listing = statement(
+            ["s3:ListBucket"], sorted({f"arn:aws:s3:::{b}" for b, _ in parts}), "PrefixesList"
+        )
+        listing["Condition"] = {"StringLike": {"s3:prefix": sorted(f"{k}*" for _, k in parts)}}
+        out.append(listing)
+        out.append(
+            statement(
+                BUCKET_READ, [f"arn:aws:s3:::{bp}*" for bp in perms.prefixes_read], "PrefixesRead"
+            )
+        )
+    if perms.alarms_read:
+        # A DescribeAlarms by name prefix is authorized against "*" (it names no alarm), and
+        # metric reads have no resource-level form: read-only, the lambda filters by prefix.
+        out.append(
+            statement(
+                [
+                    "cloudwatch:DescribeAlarms",
+                    "cloudwatch:GetMetricData",
+                    "cloudwatch:GetMetricStatistics",
+                ],
+                ["*"],
+                "MonitoringRead",
             )
         )
     return out

@@ -55,6 +55,8 @@ def _permissions(p: str, access: Access, run_tasks: list[str], cluster: str) -> 
         secrets=sorted(f"{p}{s}" for s in access.secrets),
         run_tasks=sorted(run_tasks),
         tasks_read=[cluster] if run_tasks or access.tasks == "read" else [],
+        prefixes_read=sorted(f"{p}{b}/{prefix}" for b, prefix in access.prefixes.items()),
+        alarms_read=[p] if access.alarms == "read" else [],
     )
 
 
@@ -68,6 +70,7 @@ def _common_env(top: Topology, env: str, p: str) -> dict[str, str]:
         "INPUTS_BUCKET": f"{p}inputs",
         "RESULTS_BUCKET": f"{p}results",
         "MODELS_BUCKET": f"{p}models",
+        "ARTIFACTS_BUCKET": f"{p}artifacts",
         "JWT_ISSUER": top.api.jwt_issuer,
         "JWT_AUDIENCE": top.api.jwt_audience,
         "ECS_CLUSTER": f"{top.project}-{env}",

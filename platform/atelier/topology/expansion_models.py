@@ -23,6 +23,8 @@ class Permissions(Out):
     secrets: list[str]
     run_tasks: list[str]  # task definition families (RunTask + iam:PassRole on their roles)
     tasks_read: list[str]  # ECS clusters whose tasks it may describe: `runs` or `tasks: read`
+    prefixes_read: list[str] = []  # "<bucket>/<prefix>" read (`prefixes`)
+    alarms_read: list[str] = []  # [prefix] with `alarms: read` (the lambda filters by it)
 
 
 class Route(Out):

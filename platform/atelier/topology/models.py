@@ -128,6 +128,16 @@ class Access(Strict):
         description="read: ecs:DescribeTasks on the cluster's tasks (a lambda that `runs` a "
         "pipeline has it already)",
     )
+    prefixes: dict[Name, Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+/$")]] = Field(
+        default_factory=dict,
+        description="read of one key prefix of a bucket: s3:GetObject on <bucket>/<prefix>* "
+        "and s3:ListBucket limited to that prefix (e.g. {artifacts: drift/})",
+    )
+    alarms: Literal["read"] | None = Field(
+        default=None,
+        description="read: cloudwatch:DescribeAlarms, GetMetricData and GetMetricStatistics "
+        "(read-only; a DescribeAlarms by prefix and metric reads name no resource)",
+    )
 
 
 class Pipeline(Strict):

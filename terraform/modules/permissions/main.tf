@@ -45,6 +45,23 @@ locals {
         Sid      = "ObjectsWrite", Effect = "Allow", Action = local.object_write
         Resource = [for b in r.permissions.buckets_write : "${local.arn}:s3:::${b}/*"]
       }) },
+      # `prefixes`: list and read one key prefix of a bucket only.
+      { keep = length(r.permissions.prefixes_read) > 0, doc = jsonencode({
+        Sid      = "PrefixesList", Effect = "Allow", Action = ["s3:ListBucket"]
+        Resource = sort(distinct([for bp in r.permissions.prefixes_read : "${local.arn}:s3:::${split("/", bp)[0]}"]))
+        Condition = { StringLike = { "s3:prefix" = sort([for bp in r.permissions.prefixes_read : "${join("/", slice(split("/", bp), 1, length(split("/", bp))))}*"]) } }
+      }) },
+      { keep = length(r.permissions.prefixes_read) > 0, doc = jsonencode({
+        Sid      = "PrefixesRead", Effect = "Allow", Action = local.object_read
+        Resource = [for bp in r.permissions.prefixes_read : "${local.arn}:s3:::${bp}*"]
+      }) },
+      # `alarms: read`: DescribeAlarms by name prefix is authorized against "*" (it names no
+      # alarm) and metric reads have no resource-level form; read-only.
+      { keep = length(r.permissions.alarms_read) > 0, doc = jsonencode({
+        Sid      = "MonitoringRead", Effect = "Allow"
+        Action   = ["cloudwatch:DescribeAlarms", "cloudwatch:GetMetricData", "cloudwatch:GetMetricStatistics"]
+        Resource = ["*"]
+      }) },
       { keep = length(r.permissions.secrets) > 0, doc = jsonencode({
         Sid      = "Secrets", Effect = "Allow"
         Action   = ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"]

@@ -11,6 +11,8 @@ variable "roles" {
       secrets       = list(string)
       run_tasks     = list(string)
       tasks_read    = list(string)
+      prefixes_read = optional(list(string), [])
+      alarms_read   = optional(list(string), [])
     })
   }))
 }

@@ -27,6 +27,7 @@ locals {
       INPUTS_BUCKET     = "${local.p}inputs"
       RESULTS_BUCKET    = "${local.p}results"
       MODELS_BUCKET     = "${local.p}models"
+      ARTIFACTS_BUCKET  = "${local.p}artifacts"
       JWT_ISSUER        = local.api_settings.jwt_issuer
       JWT_AUDIENCE      = local.api_settings.jwt_audience
       ECS_CLUSTER       = "${local.t.project}-${var.env}"
@@ -61,6 +62,8 @@ locals {
       secrets       = sort([for s in try(owner.access.secrets, []) : "${local.p}${s}"])
       run_tasks     = owner.runs == null ? [] : ["${local.p}${owner.runs}"]
       tasks_read    = owner.runs != null || try(owner.access.tasks, null) == "read" ? ["${local.t.project}-${var.env}"] : []
+      prefixes_read = sort([for b, prefix in try(owner.access.prefixes, {}) : "${local.p}${b}/${prefix}"])
+      alarms_read   = try(owner.access.alarms, null) == "read" ? [local.p] : []
     }
   }
 

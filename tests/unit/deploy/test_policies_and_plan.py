@@ -48,6 +48,25 @@ def test_a_task_starting_lambda_runs_and_passes_only_its_own_pipeline(exp: Any) 
     assert run["Condition"]["ArnEquals"]["ecs:cluster"].endswith(":cluster/atelier-local")
 
 
+def test_the_operations_lambda_reads_alarms_metrics_and_the_drift_prefix_only(exp: Any) -> None:
+    """GET /operations: describe alarms and read metrics (read-only, no resource-level form for
+    these calls), list and read of the artifacts bucket's drift/ prefix only; no table."""
+    doc = lambda_policies(exp, exp.lambdas["operations"], ARNS)["least-privilege"]
+    by_sid = _actions(doc)
+    assert set(by_sid) == {"OwnLogs", "PrefixesList", "PrefixesRead", "MonitoringRead"}
+    assert by_sid["PrefixesRead"] == ["arn:aws:s3:::atelier-local-artifacts/drift/*"]
+    assert by_sid["PrefixesList"] == ["arn:aws:s3:::atelier-local-artifacts"]
+    listing = next(s for s in doc["Statement"] if s["Sid"] == "PrefixesList")
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": ["drift/*"]}}
+    monitoring = next(s for s in doc["Statement"] if s["Sid"] == "MonitoringRead")
+    assert monitoring["Action"] == [
+        "cloudwatch:DescribeAlarms", "cloudwatch:GetMetricData", "cloudwatch:GetMetricStatistics"
+    ]  # fmt: skip
+    granted = {a for s in doc["Statement"] for a in s["Action"]}
+    assert not {a for a in granted if a.startswith(("s3:Put", "cloudwatch:Put", "dynamodb:"))}
+    assert exp.lambdas["operations"].environment["ARTIFACTS_BUCKET"] == "atelier-local-artifacts"
+
+
 def test_the_jobs_lambda_writes_jobs_and_describes_the_clusters_tasks_only(exp: Any) -> None:
     """GET /jobs marks a job FAILED when its task is STOPPED: jobs write + ecs:DescribeTasks;
     it presigns links to results, so it reads the results bucket (and nothing else)."""

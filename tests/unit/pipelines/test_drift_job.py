@@ -68,6 +68,11 @@ def test_shifted_population_is_drift_with_report_and_metrics(
     assert "mean_radius" in line["drifted"] and "prediction" in line["drifted"]
     page = sm.get_object(Bucket="atelier-test-artifacts", Key="drift/latest.html")["Body"].read()
     assert b"<svg" in page and b"mean_radius" in page
+    # the summary GET /operations reads (lambda_shared.operations): same result, its report
+    raw = sm.get_object(Bucket="atelier-test-artifacts", Key="drift/latest.json")["Body"].read()
+    summary = json.loads(raw)
+    assert summary["share"] == line["share"] and summary["drifted"] == line["drifted"]
+    assert line["report"] == f"s3://atelier-test-artifacts/{summary['report_key']}"
     cw = boto3.client("cloudwatch", region_name="us-east-1")
     names = {m["MetricName"] for m in cw.list_metrics(Namespace="Atelier/Drift")["Metrics"]}
     assert names == {"DriftShare", "DriftedColumns", "CurrentRows"}

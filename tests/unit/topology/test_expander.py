@@ -47,6 +47,7 @@ def test_routes_and_the_authorizer(exp: Expansion) -> None:
         "GET /jobs/{job_id}",
         "GET /jobs",
         "POST /uploads",
+        "GET /operations",
     }
     unauthorized = {key for key, r in exp.routes.items() if not r.authorized}
     assert unauthorized == {"POST /auth"}
