@@ -68,8 +68,22 @@ class LineageRefused(Exception):
     """A pairing the rule does not allow; the message says what to update."""
 
 
+def _is_command_line_entry(node: ast.stmt) -> bool:
+    """``def main(...)`` and ``if __name__ == "__main__":`` at module level: argument parsing
+    that hands over to the training function, which is what the fingerprint covers."""
+    if isinstance(node, ast.FunctionDef) and node.name == "main":
+        return True
+    return (
+        isinstance(node, ast.If)
+        and isinstance(node.test, ast.Compare)
+        and isinstance(node.test.left, ast.Name)
+        and node.test.left.id == "__name__"
+    )
+
+
 def _code_fingerprint(source: str) -> str:
     tree = ast.parse(source)
+    tree.body = [node for node in tree.body if not _is_command_line_entry(node)]
     for node in ast.walk(tree):
         body = getattr(node, "body", None)
         if (

@@ -82,6 +82,23 @@ def test_comments_and_docstrings_are_not_training_changes(repo: Path) -> None:
     assert check(repo) == []
 
 
+def test_the_command_line_entry_is_not_a_training_change_but_train_is(repo: Path) -> None:
+    source = (repo / TRAIN).read_text()
+    assert "def main(" in source
+    _edit(repo / TRAIN, "def main(", "def main(  # an option more\n")
+    (repo / TRAIN).write_text(
+        (repo / TRAIN).read_text() + '\n\nif __name__ == "__main__":\n    print("again")\n'
+    )
+    assert check(repo) == []
+    _edit(repo / TRAIN, "def train(", "def train(  # noqa\n")  # comments still do not count
+    assert check(repo) == []
+    text = (repo / TRAIN).read_text()
+    (repo / TRAIN).write_text(
+        text.replace("def train(", "def _unused() -> None:\n    pass\n\n\ndef train(", 1)
+    )
+    assert [p.model for p in check(repo)] == ["structured_data"]
+
+
 def test_a_shared_file_change_names_every_model_it_trains(repo: Path) -> None:
     _edit(
         repo / "pipelines/common/ml_common/digits_net.py",

@@ -21,8 +21,8 @@ from atelier.emulator.cloudwatch.validation import AlarmInputError, check_alarm
 
 REQUIRED_INTERNALS: dict[str, tuple[str, ...]] = {
     "ministack.services.cloudwatch": (
-        "_alarms",
-        "_metrics",
+        "_alarms._data.items",
+        "_metrics._data.get",
         "_evaluate_alarm",
         "_put_metric_alarm",
         "_p",

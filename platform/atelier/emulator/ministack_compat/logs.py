@@ -21,10 +21,17 @@ from atelier.emulator.logs import insights
 from atelier.emulator.logs.patterns import PatternError, compile_pattern
 
 REQUIRED_INTERNALS: dict[str, tuple[str, ...]] = {
+    "ministack.core.responses": (
+        "error_response_json",
+        "get_account_id",
+        "get_region",
+        "json_response",
+        "new_uuid",
+    ),
     "ministack.services.cloudwatch_logs": (
         "_fanout_to_subscription_filters",
         "_put_metric_filter",
-        "_metric_filters",
+        "_metric_filters._data.items",
         "_start_query",
         "_resolve_query_log_groups",
         "_log_groups",

@@ -9,9 +9,9 @@ untouched and says so.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import time
+from types import ModuleType
 from typing import Any
 
 from atelier.emulator.meter.core import METER, Meter
@@ -20,17 +20,17 @@ log = logging.getLogger("atelier.meter")
 REQUIRED_INTERNALS: dict[str, tuple[str, ...]] = {
     "ministack.services.lambda_svc": ("_execute_function_dispatch",),
     "ministack.services.cloudwatch_logs": ("_append_log_events",),
-    "ministack.services.cloudwatch": ("_alarms",),
+    "ministack.services.cloudwatch": ("_alarms._data",),
 }
 LOG_EVENT_OVERHEAD = 26  # bytes AWS adds per event
 
 
-def _wrap(module_name: str, attr: str, make: Any) -> bool:
-    module = importlib.import_module(module_name)
-    original = getattr(module, attr, None)
+def _wrap(module: ModuleType, attr: str, original: Any, make: Any) -> bool:
+    """Replace ``module.attr`` (``original``, read by the caller so the internals scan sees it)
+    by ``make(original)``, once."""
     if original is None or getattr(original, "_atelier_meter", False):
         if original is None:
-            log.warning("meter: %s.%s is gone; that usage is not metered", module_name, attr)
+            log.warning("meter: %s.%s is gone; that usage is not metered", module.__name__, attr)
         return False
     wrapped = make(original)
     wrapped._atelier_meter = True
@@ -64,9 +64,13 @@ def install(meter: Meter = METER) -> list[str]:
 
         return metered
 
-    if _wrap("ministack.services.lambda_svc", "_execute_function_dispatch", dispatch):
+    from ministack.services import cloudwatch_logs, lambda_svc
+
+    dispatch_fn = getattr(lambda_svc, "_execute_function_dispatch", None)
+    if _wrap(lambda_svc, "_execute_function_dispatch", dispatch_fn, dispatch):
         done.append("lambda invocations")
-    if _wrap("ministack.services.cloudwatch_logs", "_append_log_events", append):
+    append_fn = getattr(cloudwatch_logs, "_append_log_events", None)
+    if _wrap(cloudwatch_logs, "_append_log_events", append_fn, append):
         done.append("log bytes")
     return done
 
@@ -74,7 +78,8 @@ def install(meter: Meter = METER) -> list[str]:
 def alarm_names() -> list[str]:
     """Metric alarms defined in MiniStack (every account and region)."""
     try:
-        cloudwatch = importlib.import_module("ministack.services.cloudwatch")
+        from ministack.services import cloudwatch
+
         keys = list(cloudwatch._alarms._data)  # (account, region, name) -> alarm
         return sorted({str(k[-1]) if isinstance(k, tuple) else str(k) for k in keys})
     except Exception:  # the meter never breaks the runtime

@@ -12,12 +12,6 @@ from atelier.emulator.meter.core import Meter
 from atelier.emulator.ministack_compat import meter as compat
 
 
-@pytest.mark.parametrize(("module", "names"), sorted(compat.REQUIRED_INTERNALS.items()))
-def test_required_internals_exist(module: str, names: tuple[str, ...]) -> None:
-    mod = importlib.import_module(module)
-    assert not [n for n in names if not hasattr(mod, n)], f"{module} moved: update meter.py"
-
-
 def test_the_wrapped_functions_keep_their_signatures() -> None:
     lam = importlib.import_module("ministack.services.lambda_svc")
     logs = importlib.import_module("ministack.services.cloudwatch_logs")

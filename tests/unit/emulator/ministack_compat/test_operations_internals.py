@@ -14,16 +14,6 @@ COMPAT = (cloudwatch, events, logs, sns)
 
 
 @pytest.mark.parametrize(
-    ("compat", "module", "names"),
-    [(c.__name__, m, n) for c in COMPAT for m, n in sorted(c.REQUIRED_INTERNALS.items())],
-)
-def test_required_internals_exist(compat: str, module: str, names: tuple[str, ...]) -> None:
-    mod = importlib.import_module(module)
-    missing = [name for name in names if not hasattr(mod, name)]
-    assert not missing, f"{module} no longer has {missing}: update {compat}"
-
-
-@pytest.mark.parametrize(
     ("module", "func", "params"),
     [
         (
