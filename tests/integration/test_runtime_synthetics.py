@@ -63,9 +63,16 @@ def api_url() -> Iterator[tuple[str, type[FakeApi]]]:
 
 @pytest.fixture()
 def canary_zip() -> bytes:
-    from atelier.deploy.bundle import build_dir
+    """canary.zip exactly as Terraform uploads it (terraform/bundles.py: the handler, the
+    shared model check and the golden records)."""
+    import importlib.util
 
-    return build_dir("canary", ROOT / "terraform" / "modules" / "monitoring" / "canary").data
+    spec = importlib.util.spec_from_file_location("tf_bundles", ROOT / "terraform" / "bundles.py")
+    assert spec is not None and spec.loader is not None
+    bundles = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bundles)
+    data: bytes = bundles.canary_bundle().data
+    return data
 
 
 def _wait_runs(syn: Any, name: str, count: int, timeout: float = 20) -> list[dict[str, Any]]:
