@@ -14,8 +14,9 @@ app = make_app()
 
 
 # Any id reaches the route (API Gateway already matched /jobs/{job_id}), so a malformed id is
-# answered 400 by get_job rather than 404 by a stricter route pattern.
-@app.get("/jobs/.+")
+# answered 400 by get_job rather than 404 by a stricter route pattern (``(?s:...)``: an id
+# with a newline in it is malformed too, not "no route").
+@app.get("/jobs/(?s:.+)")
 def get_job_route() -> Response[str]:
     job_id = (app.current_event.path_parameters or {}).get("job_id")
     return json_response(200, get_job(job_id))

@@ -28,7 +28,6 @@ from atelier_devtools.runtime import Runtime
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = json.loads((ROOT / "validation_data/golden/structured_data.json").read_text())["cases"][:3]
-ROLE = "arn:aws:iam::000000000000:role/canary"
 
 
 class World:
@@ -140,7 +139,7 @@ def test_wrong_answer_alarms_within_65_s_and_recovers(
     arn = lam.create_function(
         FunctionName="canary",
         Runtime="python3.11",
-        Role=ROLE,
+        Role=runtime.role("canary"),
         Handler="handler.handler",
         Timeout=30,
         Code={"ZipFile": _bundle()},

@@ -192,7 +192,7 @@ def _metered(
     sent = budgets_mod.publish_local(alerts, profile.env, url) if alerts else 0
     extra = {
         "metered": {
-            "span_hours": round(m.span_hours, 3),
+            "span_hours": round(m.span_hours, 6),
             "actual_usd": round(actual, 4),
             "budget_usd": budget,
             "alerts_published": sent,

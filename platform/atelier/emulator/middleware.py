@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import TYPE_CHECKING, Any
 
 from atelier.emulator.agent import Agent
+from atelier.emulator.logs import query_definitions
 from atelier.emulator.meter import METER
 from atelier.emulator.meter.http import observe as meter_observe
 from atelier.emulator.ministack_compat import app as bridge
@@ -25,6 +26,7 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
+LOGS_TARGET_PREFIX = "Logs_20140328."
 ECS_TARGET_PREFIX = "AmazonEC2ContainerServiceV20141113."
 ECS_MUTATIONS = frozenset(
     {"RunTask", "StopTask", "CreateService", "UpdateService", "DeleteService", "StartTask"}
@@ -55,6 +57,7 @@ class AtelierApp:
         self.agent = agent
         self.version = version
         self.synthetics: SyntheticsApp | None = None
+        self.query_definitions = query_definitions.QueryDefinitions()
         self.snapshotter = snapshotter
         self._flusher: asyncio.Task[None] | None = None
 
@@ -84,6 +87,11 @@ class AtelierApp:
             await self._synthetics()(scope, receive, send, signed[0], signed[1])
             return
         target = _header(scope, b"x-amz-target")
+        if target.startswith(LOGS_TARGET_PREFIX) and signed is not None:
+            action = target[len(LOGS_TARGET_PREFIX) :]
+            if action in query_definitions.ACTIONS:
+                await self._query_definitions(receive, send, action, signed)
+                return
         if (
             target.startswith(ECS_TARGET_PREFIX)
             and target[len(ECS_TARGET_PREFIX) :] in ECS_MUTATIONS
@@ -97,6 +105,32 @@ class AtelierApp:
         if ".s3-website" in host:
             scope = website.rewrite(dict(scope), host)
         await self.inner(scope, receive, send)
+
+    async def _query_definitions(
+        self, receive: Receive, send: Send, action: str, signed: tuple[str, str, str]
+    ) -> None:
+        """Saved Logs Insights queries, which MiniStack lacks (emulator/logs/query_definitions)."""
+        from atelier.emulator.ministack_compat.accounts import account_of
+
+        body = bytearray()
+        while True:
+            message = await receive()
+            body.extend(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+        try:
+            data = json.loads(body or b"{}")
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            await self._json(
+                send, 400, {"__type": "SerializationException", "message": "Invalid JSON"}
+            )
+            return
+        status, payload = self.query_definitions.handle(
+            action, data, account_of(signed[0]), signed[1]
+        )
+        await self._json(send, status, payload)
 
     async def _meter(self, scope: Scope, receive: Receive, send: Send) -> None:
         """GET: what ran since start (or the last reset); POST: replay clock or reset."""

@@ -47,8 +47,8 @@ locals {
       }) },
       # `prefixes`: list and read one key prefix of a bucket only.
       { keep = length(r.permissions.prefixes_read) > 0, doc = jsonencode({
-        Sid      = "PrefixesList", Effect = "Allow", Action = ["s3:ListBucket"]
-        Resource = sort(distinct([for bp in r.permissions.prefixes_read : "${local.arn}:s3:::${split("/", bp)[0]}"]))
+        Sid       = "PrefixesList", Effect = "Allow", Action = ["s3:ListBucket"]
+        Resource  = sort(distinct([for bp in r.permissions.prefixes_read : "${local.arn}:s3:::${split("/", bp)[0]}"]))
         Condition = { StringLike = { "s3:prefix" = sort([for bp in r.permissions.prefixes_read : "${join("/", slice(split("/", bp), 1, length(split("/", bp))))}*"]) } }
       }) },
       { keep = length(r.permissions.prefixes_read) > 0, doc = jsonencode({

@@ -7,6 +7,7 @@ a boto3 client factory, the agent's status and ``stop()``.
 
 from __future__ import annotations
 
+import json
 import socket
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +49,23 @@ class Runtime:
             config=Config(retries={"max_attempts": 2}, read_timeout=60),
             **kwargs,
         )
+
+    def role(self, name: str, service: str = "lambda.amazonaws.com") -> str:
+        """A role ``service`` may assume, allowed every action: for tests about something else
+        than IAM, now that the runtime enforces it (CreateFunction wants a real role)."""
+        iam = self.client("iam")
+        trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                 "Action": "sts:AssumeRole", "Principal": {"Service": service}}]}  # fmt: skip
+        try:
+            arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))
+            arn = arn["Role"]["Arn"]
+        except iam.exceptions.EntityAlreadyExistsException:
+            arn = iam.get_role(RoleName=name)["Role"]["Arn"]
+        everything = {"Version": "2012-10-17",
+                      "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}  # fmt: skip
+        iam.put_role_policy(RoleName=name, PolicyName="tests-allow-all",
+                            PolicyDocument=json.dumps(everything))  # fmt: skip
+        return str(arn)
 
     def status(self) -> dict[str, Any]:
         data = launcher.status(self.endpoint_url)

@@ -96,6 +96,7 @@ def test_unknown_job_is_404(cloud: Cloud) -> None:
         "3f2b9c1d8e7a4b6c9d5e0a1b2c3d4e5f",
         "..%2F..%2Fetc",
         "x" * 500,
+        "\u00b8\U0001a0da\n(\x15\u00e8",  # a newline and control characters (found by fuzzing)
     ],
 )
 def test_malformed_job_ids_are_400(cloud: Cloud, job_id: str) -> None:
