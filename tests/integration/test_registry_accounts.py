@@ -165,8 +165,27 @@ def test_a_candidate_is_trained_in_preprod_by_an_ecs_task(accounts: Accounts, ru
         aws_secret_access_key="test",
     )
     ecs.create_cluster(clusterName="atelier-preprod")
+    # IAM is enforced: the training task acts as its task role, which may write the registry
+    iam = boto3.client(
+        "iam",
+        endpoint_url=runtime.endpoint_url,
+        region_name="us-east-1",
+        aws_access_key_id=accounts.keys["preprod"],
+        aws_secret_access_key="test",
+    )
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+             "Principal": {"Service": "ecs-tasks.amazonaws.com"}}]}  # fmt: skip
+    role = iam.create_role(
+        RoleName="atelier-preprod-train", AssumeRolePolicyDocument=json.dumps(trust)
+    )
+    bucket = accounts.buckets["preprod"]
+    registry = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*",
+                "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"]}]}  # fmt: skip
+    iam.put_role_policy(RoleName="atelier-preprod-train", PolicyName="registry",
+                        PolicyDocument=json.dumps(registry))  # fmt: skip
     ecs.register_task_definition(
         family="atelier-preprod-structured_data",
+        taskRoleArn=role["Role"]["Arn"],
         containerDefinitions=[
             {
                 "name": "structured_data",

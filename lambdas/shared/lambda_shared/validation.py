@@ -92,7 +92,10 @@ class UploadTarget(BaseModel):
 
 
 class JobListRequest(_Request):
-    """``GET /jobs?limit=&next=``: one page of the caller's jobs, newest first."""
+    """``GET /jobs?limit=&next=``: one page of the caller's jobs, newest first. Other query
+    parameters (a cache buster, a tracking tag) are ignored, as API Gateway passes them on."""
+
+    model_config = ConfigDict(extra="ignore")
 
     limit: Annotated[int, Field(ge=1, le=100)] = 20
     next: Annotated[str, StringConstraints(min_length=1, max_length=2048)] | None = None
