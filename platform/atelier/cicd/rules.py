@@ -1,7 +1,7 @@
 """The team's CI/CD rules, in one table. ``checks.py`` proves each against the workflows and
 every failure message starts with ``[rule-id] title``, so a broken rule names itself.
 
-The deployment rules come from the team (issue 7); the security rules are the hardening every
+The deployment rules are the branch flow the team agreed on; the security rules are the hardening every
 workflow must keep. Changing a rule means changing this table, the workflows and
 ``docs/deployment.md`` ("Branch flow (CI/CD)") together.
 """
