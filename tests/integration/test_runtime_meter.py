@@ -115,16 +115,7 @@ def test_atelier_cost_metered_prices_the_runtime(runtime: Any) -> None:
 def test_a_metered_cost_over_the_budget_alerts_the_alert_topic(runtime: Any) -> None:
     sns, sqs = runtime.client("sns"), runtime.client("sqs")
     topic = sns.create_topic(Name="atelier-local-alerts")["TopicArn"]
-    queue = sqs.create_queue(QueueName="meter-alerts")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    policy = {"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"},
-        "Action": "sqs:SendMessage", "Resource": arn,
-        "Condition": {"ArnEquals": {"aws:SourceArn": topic}}}]}  # fmt: skip
-    sqs.set_queue_attributes(QueueUrl=queue, Attributes={"Policy": json.dumps(policy)})
-    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+    queue = runtime.queue_for_topic(topic, "meter-alerts")
     args = ["--env", "local", "--metered", "--endpoint", runtime.endpoint_url, "--format", "json"]
     quiet = CliRunner().invoke(cost, [*args, "--budget-usd", "1000000"])
     assert quiet.exit_code == 0 and json.loads(quiet.output)["metered"]["alerts_published"] == 0

@@ -44,20 +44,10 @@ def _state(cw: Any, name: str) -> str:
 
 
 def _topic_with_mail_and_queue(rt: Runtime, name: str) -> tuple[str, str]:
-    sns, sqs = rt.client("sns"), rt.client("sqs")
+    sns = rt.client("sns")
     topic = sns.create_topic(Name=name)["TopicArn"]
-    queue = sqs.create_queue(QueueName=f"{name}-q")["QueueUrl"]
-    qarn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    # as on AWS (and with IAM enforced here), the queue's policy must let the topic send to it
-    policy = {"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"},
-        "Action": "sqs:SendMessage", "Resource": qarn,
-        "Condition": {"ArnEquals": {"aws:SourceArn": topic}}}]}  # fmt: skip
-    sqs.set_queue_attributes(QueueUrl=queue, Attributes={"Policy": json.dumps(policy)})
     sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="oncall@example.com")
-    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=qarn)
+    queue = rt.queue_for_topic(topic, f"{name}-q")
     return topic, queue
 
 

@@ -67,6 +67,21 @@ class Runtime:
                             PolicyDocument=json.dumps(everything))  # fmt: skip
         return str(arn)
 
+    def queue_for_topic(self, topic_arn: str, name: str) -> str:
+        """An SQS queue subscribed to ``topic_arn``, with the queue policy AWS (and the runtime,
+        IAM enforced) requires before SNS may deliver to it; returns the queue URL."""
+        sqs = self.client("sqs")
+        queue = sqs.create_queue(QueueName=name)["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])
+        arn = arn["Attributes"]["QueueArn"]
+        policy = {"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"},
+            "Action": "sqs:SendMessage", "Resource": arn,
+            "Condition": {"ArnEquals": {"aws:SourceArn": topic_arn}}}]}  # fmt: skip
+        sqs.set_queue_attributes(QueueUrl=queue, Attributes={"Policy": json.dumps(policy)})
+        self.client("sns").subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=arn)
+        return str(queue)
+
     def status(self) -> dict[str, Any]:
         data = launcher.status(self.endpoint_url)
         assert data is not None, "the runtime does not answer /_atelier/status"
