@@ -360,6 +360,10 @@ def test_a_replayed_half_hour_of_prod_is_metered_as_estimated(
     services = {name for name, *_ in result.rows}
     assert {"Fargate", "Lambda", "API Gateway", "DynamoDB", "S3", "CloudWatch Logs"} <= services
     assert result.agrees, replay.render(result, "markdown")
+    # the deployment's own every-minute canary would add its traffic: paused, then restored
+    assert any(f"atelier-{ENV}-canary" in note for note in result.notes), result.notes
+    rule = runtime.client("events").describe_rule(Name=f"atelier-{ENV}-canary-every-minute")
+    assert rule["State"] == "ENABLED"
 
 
 # -- the OpenAPI contract, fuzzed (schemathesis) --------------------------------------------------

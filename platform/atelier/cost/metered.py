@@ -64,6 +64,20 @@ def _lambda_of(function: str, p: EnvProfile) -> str | None:
 
 
 @dataclass(frozen=True)
+class Scope:
+    """One deployment inside a shared runtime: its names' prefix and its REST API's id.
+
+    A runtime may hold several deployments (the test suite's, a developer's); a reading scoped
+    to one counts only that deployment's tasks, functions and API requests."""
+
+    prefix: str
+    api_id: str | None = None
+
+    def owns(self, name: str) -> bool:
+        return name.startswith(self.prefix)
+
+
+@dataclass(frozen=True)
 class Metered:
     usage: Usage
     span_hours: float
@@ -75,12 +89,13 @@ def usage_from_snapshot(
     p: EnvProfile,
     billed_lambda_ms: dict[str, float] | None = None,
     extra_counts: dict[str, float] | None = None,
+    scope: Scope | None = None,
 ) -> Metered:
     """Monthly usage from a snapshot: metered items scaled by 730 h / span, the rest modelled.
 
     ``billed_lambda_ms`` (replay): bill these functions at the profile's duration, not the
     laptop's; ``extra_counts``: counts the driver made that the runtime cannot meter
-    (Synthetics runs: the canary is AWS-only)."""
+    (Synthetics runs: the canary is AWS-only); ``scope``: count only this deployment."""
     span_h = float(snap.get("simulated_seconds") or 0) / 3600
     if span_h <= 0:
         raise CostError("the meter has no elapsed time yet")
@@ -88,7 +103,8 @@ def usage_from_snapshot(
     usage = Usage()
     notes = [f"metered span {span_h:.2f} simulated h, scaled x{scale:.2f} to 730 h"]
     services = p.topology.environments[p.env].sizes.services
-    for task in snap.get("tasks", []):
+    tasks = [t for t in snap.get("tasks", []) if scope is None or scope.owns(str(t.get("family")))]
+    for task in tasks:
         pipe = _pipeline_of(str(task.get("family", "")), p)
         if pipe is None:
             continue
@@ -97,11 +113,7 @@ def usage_from_snapshot(
         if kind == "service":
             local = max(
                 1,
-                sum(
-                    1
-                    for t in snap["tasks"]
-                    if _pipeline_of(t["family"], p) == pipe and t["running"]
-                ),
+                sum(1 for t in tasks if _pipeline_of(t["family"], p) == pipe and t["running"]),
             )
             copies = services[pipe].desired / local if pipe in services else 1.0
             seconds *= copies
@@ -131,6 +143,8 @@ def usage_from_snapshot(
         )
     canary_runs = 0.0
     for function, entry in (snap.get("lambda") or {}).items():
+        if scope is not None and not scope.owns(function):
+            continue
         if "canary" in function:  # a local canary runs as a Lambda: one Synthetics run each
             canary_runs += float(entry["invocations"])
             continue
@@ -146,6 +160,8 @@ def usage_from_snapshot(
             "lambda.gb_seconds", pipe, n * ms / 1000 * mem / 1024 * scale, f"{n:.0f} x {ms:.0f} ms"
         )
     counters = dict(snap.get("counters") or {})
+    if scope is not None and scope.api_id:
+        counters["apigateway.requests"] = counters.get(f"apigateway.requests@{scope.api_id}", 0)
     counters["synthetics.runs"] = counters.get("synthetics.runs", 0) + canary_runs
     for key, value in (extra_counts or {}).items():
         counters[key] = counters.get(key, 0) + value

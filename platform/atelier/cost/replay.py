@@ -13,9 +13,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from rich.progress import Progress
@@ -33,6 +36,7 @@ from atelier.cost.estimate import (
 from atelier.cost.prices import CostError, PriceTable
 from atelier.cost.profile import EnvProfile, build
 from atelier.cost.usage import by
+from atelier.emulator.meter.http import api_id_of as metered_api_id
 from atelier.topology.models import Topology
 from atelier.topology.workload import (
     DAYS,
@@ -210,15 +214,48 @@ class _Driver:
                     self.api.call("GET", f"/jobs/{payload['job_id']}")
 
 
-def _wait_tasks(endpoint: str, families: set[str], timeout: float) -> bool:
-    """Until the meter has no running task of these families (the jobs of the replay)."""
+def _wait_quiet(endpoint: str, scope: metered.Scope, families: set[str], timeout: float) -> bool:
+    """Until the meter shows no running job of these families and no invocation in flight of
+    the deployment's functions (a canary run started just before the pause, say)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        tasks = metered.fetch(endpoint).get("tasks", [])
-        if not any(t["running"] and t["family"] in families for t in tasks):
+        snap = metered.fetch(endpoint)
+        busy = [t for t in snap.get("tasks", []) if t["running"] and t["family"] in families]
+        busy += [fn for fn in snap.get("in_flight", {}) if scope.owns(fn)]
+        if not busy:
             return True
         time.sleep(1.0)
     return False
+
+
+@contextmanager
+def paused_schedules(endpoint: str, prefix: str, region: str) -> Iterator[list[str]]:
+    """Disable the deployment's own schedules (the every-minute canary, the drift check) for the
+    replay, which drives the canary's traffic itself; enable again what was enabled."""
+    import boto3
+
+    events = boto3.client(
+        "events",
+        endpoint_url=endpoint,
+        region_name=region,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",  # noqa: S106 - the runtime's fixed key
+    )
+    rules = events.list_rules(NamePrefix=prefix).get("Rules", [])
+    paused = [r["Name"] for r in rules if r.get("ScheduleExpression") and r["State"] == "ENABLED"]
+    for name in paused:
+        events.disable_rule(Name=name)
+    try:
+        yield paused
+    finally:
+        for name in paused:
+            events.enable_rule(Name=name)
+
+
+def _api_id(api_url: str) -> str | None:
+    """The REST API id in the deployment's ``api_url`` (any of the runtime's address forms)."""
+    parts = urlsplit(api_url)
+    return metered_api_id(parts.hostname or "", parts.path.rstrip("/") + "/")
 
 
 def run(
@@ -231,6 +268,7 @@ def run(
     home: Path,
     deployed_env: str = "local",
     workers: int = 1,
+    region: str = "us-east-1",
 ) -> ReplayResult:
     p = build(topology, env, prices)
     events = schedule(p, span_hours, parse_start(start))
@@ -243,18 +281,21 @@ def run(
         runs = topology.lambdas[s.name].runs
         if runs and s.spec.task_minutes:
             billed[f"{prefix}{runs}"] = s.spec.task_minutes * 60
-    # jobs started before the replay would be billed at the replay's clock: let them finish
-    if not _wait_tasks(endpoint, set(billed), JOBS_WAIT_SECONDS):
-        raise CostError("jobs started before the replay are still running; try again later")
-    metered.fetch(endpoint, {"reset": True, "clock": 1.0, "billed_task_seconds": billed})
-    began = time.monotonic()
-    with Progress() as progress, ThreadPoolExecutor(max_workers=workers) as pool:
-        bar = progress.add_task(f"replaying {span_hours:g} h of {env}", total=len(events))
-        for _ in pool.map(lambda e: driver.send(e.kind, p), events):
-            progress.advance(bar)
-    finished = _wait_tasks(endpoint, set(billed), JOBS_WAIT_SECONDS)
-    real = time.monotonic() - began
-    snap = metered.fetch(endpoint, {"clock": span_hours * 3600 / real})
+    api_id = _api_id(driver.api.base_url)
+    scope = metered.Scope(prefix, api_id)
+    with paused_schedules(endpoint, prefix, region) as paused:
+        # jobs or invocations started before the replay would be metered in it: let them finish
+        if not _wait_quiet(endpoint, scope, set(billed), JOBS_WAIT_SECONDS):
+            raise CostError("jobs started before the replay are still running; try again later")
+        metered.fetch(endpoint, {"reset": True, "clock": 1.0, "billed_task_seconds": billed})
+        began = time.monotonic()
+        with Progress() as progress, ThreadPoolExecutor(max_workers=workers) as pool:
+            bar = progress.add_task(f"replaying {span_hours:g} h of {env}", total=len(events))
+            for _ in pool.map(lambda e: driver.send(e.kind, p), events):
+                progress.advance(bar)
+        finished = _wait_quiet(endpoint, scope, set(billed), JOBS_WAIT_SECONDS)
+        real = time.monotonic() - began
+        snap = metered.fetch(endpoint, {"clock": span_hours * 3600 / real})
     billed_ms = {s.name: s.spec.lambda_ms for s in p.streams}
     authorizer = next(n for n, fn in topology.lambdas.items() if fn.authorizer)
     billed_ms |= {authorizer: AUTHORIZER_MS, "auth": AUTH_MS, "jobs": 50.0}
@@ -267,13 +308,15 @@ def run(
         "s3.puts": canary * CANARY_PUTS,
         "logs.bytes": canary * CANARY_LOG_KB * 1024,
     }
-    m = metered.usage_from_snapshot(snap, compare_profile, billed_ms, driven)
+    m = metered.usage_from_snapshot(snap, compare_profile, billed_ms, driven, scope)
     met = metered.price_metered(m, compare_profile, prices)
     result = ReplayResult(env, span_hours, real, counts, est, met, _compare(est, met))
     result.notes = [
         f"{len(events)} requests in {real:.1f} s real for {span_hours:g} h simulated",
         "Synthetics runs, their S3 artifacts and logs: driven (the canary is AWS-only), not metered",
         "drift checks: not replayed (no task for them in the runtime)",
+        f"metered: the {prefix}* deployment only; paused during the replay: "
+        + (", ".join(paused) or "no schedule"),
         "fixed infrastructure (NAT, ALB, RDS, KMS, ...) priced from topology in both",
     ] + ([] if finished else ["some tasks were still running when the meter was read"])
     return result

@@ -119,3 +119,43 @@ def test_a_local_canary_lambda_counts_as_synthetics_runs(
     runs = sum(q.amount for q in usage.quantities if q.item == "synthetics.runs")
     assert runs == pytest.approx(60 * 730)
     assert not [q for q in usage.quantities if q.item == "lambda.requests"]
+
+
+IMAGES = "non_structured_data_images"
+
+
+def test_a_scoped_reading_counts_only_its_deployment(
+    topology: Topology, prices: PriceTable
+) -> None:
+    """Another deployment in the same runtime (its API, functions and service) is left out."""
+    p = build(topology, "qa", prices)
+    snap = _expected_snapshot(p)
+    mine = sum(v["invocations"] for v in snap["lambda"].values())
+    snap["lambda"]["atelier-other-auth"] = {"invocations": 500.0, "duration_ms": 900.0}
+    snap["tasks"] = [
+        {"family": f"atelier-{env}-{IMAGES}", "billed_seconds": 1500.0, "running": False,
+         "vcpu": 0.5, "memory_gb": 1.0, "gpu": 0} for env in ("local", "other")
+    ]  # fmt: skip
+    ours = snap["counters"]["apigateway.requests"]
+    snap["counters"] |= {"apigateway.requests": ours + 900, "apigateway.requests@abc123": ours}
+
+    def amount(m: metered.Metered, item: str) -> float:
+        return sum(q.amount for q in m.usage.quantities if q.item == item)
+
+    scale = 730 / SPAN_H
+    scoped = metered.usage_from_snapshot(snap, p, scope=metered.Scope("atelier-local-", "abc123"))
+    assert amount(scoped, "lambda.requests") == pytest.approx(mine * scale)
+    assert amount(scoped, "apigateway.requests") == pytest.approx(ours * scale)
+    unscoped = metered.usage_from_snapshot(snap, p)
+    assert amount(unscoped, "lambda.requests") == pytest.approx((mine + 500) * scale)
+    assert amount(unscoped, "apigateway.requests") == pytest.approx((ours + 900) * scale)
+    assert amount(unscoped, "fargate.vcpu_hours") == pytest.approx(
+        2 * amount(scoped, "fargate.vcpu_hours")
+    )
+
+
+def test_the_api_id_is_read_from_every_address_form() -> None:
+    assert replay._api_id("http://127.0.0.1:4566/restapis/abc123/v1/_user_request_") == "abc123"
+    assert replay._api_id("https://abc123.execute-api.localhost:4566/v1") == "abc123"
+    assert replay._api_id("http://127.0.0.1:4566/_aws/execute-api/abc123/v1") == "abc123"
+    assert replay._api_id("http://127.0.0.1:4566/v1") is None

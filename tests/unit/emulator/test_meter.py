@@ -62,3 +62,23 @@ def test_a_short_task_is_billed_one_minute_and_reset_keeps_running_tasks() -> No
     m.configure({"reset": True})
     snap = m.snapshot()
     assert [t["arn"] for t in snap["tasks"]] == ["b"] and snap["lambda"] == {}
+
+
+def test_api_requests_are_also_counted_per_api() -> None:
+    m = Meter()
+    observe(_scope("GET", "/v1/jobs", host="abc123.execute-api.localhost:4566"), m)
+    observe(_scope("POST", "/restapis/abc123/v1/_user_request_/auth", host="127.0.0.1"), m)
+    observe(_scope("POST", "/_aws/execute-api/zzz9/v1/auth", host="127.0.0.1"), m)
+    c = m.snapshot()["counters"]
+    assert c["apigateway.requests"] == 3
+    assert (c["apigateway.requests@abc123"], c["apigateway.requests@zzz9"]) == (2, 1)
+
+
+def test_invocations_in_flight_are_shown_until_they_end() -> None:
+    m = Meter()
+    m.lambda_started("atelier-local-canary")
+    m.lambda_started("atelier-local-canary")
+    m.lambda_invoked("atelier-local-canary", 10.0)
+    assert m.snapshot()["in_flight"] == {"atelier-local-canary": 1}
+    m.lambda_invoked("atelier-local-canary", 10.0)
+    assert m.snapshot()["in_flight"] == {}

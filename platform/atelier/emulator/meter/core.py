@@ -32,6 +32,7 @@ class Meter:
         default_factory=lambda: defaultdict(lambda: [0.0, 0.0, 128.0])
     )
     alarms: set[str] = field(default_factory=set)
+    in_flight: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     # -- hooks ---------------------------------------------------------------------------
@@ -53,8 +54,14 @@ class Meter:
             if task is not None and task.stopped is None:
                 task.stopped = time.time()
 
+    def lambda_started(self, function: str) -> None:
+        with self._lock:
+            self.in_flight[function] += 1
+
     def lambda_invoked(self, function: str, duration_ms: float, memory_mb: float = 128) -> None:
         with self._lock:
+            if self.in_flight.get(function, 0) > 0:
+                self.in_flight[function] -= 1
             entry = self.lambdas[function]
             entry[0] += 1
             entry[1] += max(duration_ms, 1.0)
@@ -120,6 +127,7 @@ class Meter:
                     for k, v in self.counters.items()
                 },
                 "alarms": sorted(self.alarms),
+                "in_flight": {k: n for k, n in self.in_flight.items() if n > 0},
             }
 
 

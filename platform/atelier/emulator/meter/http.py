@@ -10,6 +10,23 @@ from typing import Any
 from atelier.emulator.meter.core import METER, Meter
 
 _SCOPE = re.compile(rb"Credential=[^/]+/\d{8}/[^/]+/([a-z0-9-]+)/aws4_request")
+# the REST API's id, from any of the three ways the runtime is addressed
+_API_ID = (
+    re.compile(r"^([a-z0-9]+)\.execute-api\."),
+    re.compile(r"^/_aws/execute-api/([a-z0-9]+)/"),
+    re.compile(r"^/restapis/([a-z0-9]+)/[^/]+/_user_request_/"),
+)
+
+
+def api_id_of(host: str, path: str) -> str | None:
+    """The API id a request to API Gateway is for (``None`` if it names none)."""
+    for pattern, text in zip(_API_ID, (host, path, path), strict=True):
+        match = pattern.search(text)
+        if match:
+            return match.group(1)
+    return None
+
+
 DDB_PREFIX = "DynamoDB_20120810."
 DDB_WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem"})
 DDB_READS = frozenset({"GetItem", "Query", "Scan"})
@@ -34,6 +51,9 @@ def observe(scope: MutableMapping[str, Any], meter: Meter = METER) -> None:
     ):
         if method != "OPTIONS":
             meter.count("apigateway.requests")
+            api_id = api_id_of(host, path)
+            if api_id:  # per API too, so a reading can keep to one deployment's API
+                meter.count(f"apigateway.requests@{api_id}")
         return
     target = headers.get(b"x-amz-target", b"").decode("latin-1")
     if target.startswith(DDB_PREFIX):

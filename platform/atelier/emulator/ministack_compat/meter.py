@@ -44,6 +44,7 @@ def install(meter: Meter = METER) -> list[str]:
 
     def dispatch(original: Any) -> Any:
         def metered(func: dict[str, Any], config: dict[str, Any], *args: Any, **kw: Any) -> Any:
+            meter.lambda_started(str(config.get("FunctionName", "unknown")))
             start = time.time()
             try:
                 return original(func, config, *args, **kw)
