@@ -70,7 +70,7 @@ def measure(endpoint: str, root: Path) -> dict[str, Any]:
         return {"apply_s": applied, "plan_s": planned, "plan_exit": code, "left": left,
                 "slowest": elapsed_by_type(events)}  # fmt: skip
     except TerraformFailed as exc:
-        return {"error": str(exc).splitlines()[0][:120]}
+        return {"error": str(exc).splitlines()[0][:400]}
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
