@@ -102,6 +102,9 @@ async def _serve(settings: Settings) -> None:
     from atelier.emulator.ministack_compat import iam_ecs, lambda_python
 
     iam_ecs.apply()  # ECS task calls authorized on AWS's resources and ecs:cluster
+    from atelier.emulator.ministack_compat import transport
+
+    transport.apply()  # loopback callers count as aws:SecureTransport, as TLS SDK calls on AWS
     lambda_python.report_import_errors()
     if settings.lambda_isolated:
         from atelier.emulator.lambda_ import python_runtime
