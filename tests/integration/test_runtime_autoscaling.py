@@ -158,3 +158,11 @@ def test_api_errors_through_boto3(fast_runtime: Runtime) -> None:
             MinCapacity=3,
             MaxCapacity=1,
         )
+    with pytest.raises(aas.exceptions.ValidationException, match="ECS service doesn't exist"):
+        aas.register_scalable_target(
+            ServiceNamespace="ecs",
+            ResourceId="service/x/y",
+            ScalableDimension="ecs:service:DesiredCount",
+            MinCapacity=1,
+            MaxCapacity=2,
+        )

@@ -148,8 +148,9 @@ class AtelierApp:
         if self.autoscaling is None:
             from atelier.emulator.application_autoscaling.backend import Backend
             from atelier.emulator.application_autoscaling.scaler import Scaler
+            from atelier.emulator.ministack_compat.ecs import service_exists
 
-            backend = Backend()
+            backend = Backend(ecs_service_exists=service_exists)
             scaler = Scaler(backend, self.agent.ecs.processes, self.agent.settings.endpoint_url)
             backend.on_register = scaler.registered
             self.autoscaling = (backend, scaler)

@@ -103,6 +103,17 @@ COUNTERPARTS: tuple[Counterpart, ...] = (
     Counterpart("ecs.service", "atelier-{env}-{service}", ("services.*.name",), (
         _r("ecs_service/aws_ecs_service.this", "name", "each.value.name", "var.services",
            ("services", "local.t.services")),)),
+    Counterpart("appautoscaling.target", "atelier-{env}-{service} (service/<cluster>/<service>)",
+                ("services.*.name",), (
+        _r("ecs_service/aws_appautoscaling_target.this", "resource_id",
+           'service/${split("/", var.cluster_arn)[1]}/${aws_ecs_service.this[each.key].name}',
+           "var.enable_autoscaling ? var.services : {}"),),
+        note="between the service's desired and max task counts; the runtime's Application "
+        "Auto Scaling acts on it"),
+    Counterpart("appautoscaling.policy", "atelier-{env}-{service}-cpu", ("services.*.name",), (
+        _r("ecs_service/aws_appautoscaling_policy.cpu", "name", "${var.services[each.key].name}-cpu",
+           "aws_appautoscaling_target.this"),),
+        name_format="{}-cpu", note="target tracking on ECSServiceAverageCPUUtilization"),
     Counterpart("elbv2.load_balancer", "atelier-{env}-{short_name}", ("services.*.alb_name",), (
         _r("ecs_service/aws_lb.this", "name", "each.value.alb_name", "var.services"),)),
     Counterpart("elbv2.target_group", "atelier-{env}-{short_name}-tg",
@@ -208,9 +219,6 @@ TERRAFORM_ONLY: dict[str, str] = {
     "network/aws_subnet.public": "holds only the NAT gateway",
     "aws_vpc_endpoint": "S3/DynamoDB gateway endpoints: locally everything is on loopback",
     "aws_default_security_group": "closes AWS's default group; the emulator has no default rules",
-    "aws_appautoscaling_target": "service autoscaling: locally the supervisor keeps desiredCount "
-    "(local max_count is 1)",
-    "aws_appautoscaling_policy": "service autoscaling (see aws_appautoscaling_target)",
     "data/aws_iam_role.rds_monitoring": "RDS enhanced monitoring role",
     "aws_iam_role_policy_attachment": "AWS-managed policies of Terraform-only service roles "
     "(RDS monitoring, GPU instances, API Gateway logging)",

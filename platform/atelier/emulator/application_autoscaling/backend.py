@@ -58,10 +58,15 @@ def _page(items: list[dict[str, Any]], data: dict[str, Any], field_name: str) ->
 class Backend:
     """``on_register(account, region, target)`` lets the scaler clamp a service at once."""
 
-    def __init__(self, on_register: Callable[[str, str, ScalableTarget], None] | None = None):
+    def __init__(
+        self,
+        on_register: Callable[[str, str, ScalableTarget], None] | None = None,
+        ecs_service_exists: Callable[[str, str, str, str], bool] | None = None,
+    ):
         self.lock = threading.RLock()
         self._scopes: dict[tuple[str, str], Scope] = {}
         self.on_register = on_register
+        self.ecs_service_exists = ecs_service_exists
 
     def scope(self, account: str, region: str) -> Scope:
         with self.lock:
@@ -79,6 +84,14 @@ class Backend:
         key = _key(data)
         existing = s.targets.get(key)
         low, high = models.capacities(data, existing)
+        match = models.ECS_RESOURCE.match(key[1])
+        if (
+            existing is None
+            and match
+            and self.ecs_service_exists is not None
+            and not self.ecs_service_exists(account, region, match["cluster"], match["service"])
+        ):
+            raise validation(f"ECS service doesn't exist: {key[1]}")
         suspended = data.get("SuspendedState") or (existing.suspended if existing else {})
         if not isinstance(suspended, dict):
             raise validation("SuspendedState must be an object")

@@ -200,3 +200,24 @@ def test_bad_input_is_a_validation_exception_and_stores_nothing() -> None:
     }
     assert call(b, "DescribeScalableTargets", b"{not json")[1]["__type"] == "SerializationException"
     assert call(b, "Nope", {})[1]["__type"] == "UnknownOperationException"
+
+
+def test_a_target_for_a_missing_ecs_service_is_refused() -> None:
+    services = {("111111111111", "us-east-1", "atelier-qa", "atelier-qa-model")}
+    b = Backend(ecs_service_exists=lambda *key: key in services)
+    missing = {
+        **TARGET,
+        "ResourceId": "service/atelier-qa/nope",
+        "MinCapacity": 1,
+        "MaxCapacity": 2,
+    }
+    status, error = call(b, "RegisterScalableTarget", missing)
+    assert (status, error["__type"]) == (400, "ValidationException")
+    assert error["Message"] == "ECS service doesn't exist: service/atelier-qa/nope"
+    assert (
+        call(b, "RegisterScalableTarget", {**TARGET, "MinCapacity": 1, "MaxCapacity": 2})[0] == 200
+    )
+    assert (
+        call(b, "RegisterScalableTarget", {**TARGET, "MinCapacity": 1, "MaxCapacity": 2}, PROD)[0]
+        == 400
+    )
