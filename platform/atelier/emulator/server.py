@@ -105,6 +105,9 @@ async def _serve(settings: Settings) -> None:
     from atelier.emulator.ministack_compat import transport
 
     transport.apply()  # loopback callers count as aws:SecureTransport, as TLS SDK calls on AWS
+    from atelier.emulator.ministack_compat import kms as kms_compat
+
+    kms_compat.apply()  # S3 and Secrets Manager data calls need the CMK's KMS permission
     lambda_python.report_import_errors()
     if settings.lambda_isolated:
         from atelier.emulator.lambda_ import python_runtime
