@@ -207,8 +207,10 @@ TERRAFORM_ONLY: dict[str, str] = {
     "runner and the monitor loop call the API",
     "monitoring/aws_iam_role.canary": "the canary's role (see aws_synthetics_canary)",
     "monitoring/aws_cloudwatch_metric_alarm.canary": "alarm on the canary's success rate",
-    "aws_kms_key": "customer-managed encryption key: the emulator encrypts nothing",
-    "aws_kms_alias": "alias of the KMS key",
+    "aws_kms_key": "customer-managed key: `atelier deploy` keeps SSE-S3 (AES256); the Terraform "
+    "engine applies the key, SSE-KMS on the data buckets and secrets, and the roles' data-key "
+    "grants, and the runtime requires those grants (ministack_compat/kms.py)",
+    "aws_kms_alias": "alias of the KMS key (see aws_kms_key)",
     "aws_flow_log": "VPC flow logs: no packets cross a VPC locally",
     "network/aws_iam_role.flow": "role of the VPC flow logs",
     "network/aws_cloudwatch_log_group.flow": "log group of the VPC flow logs",
@@ -226,8 +228,9 @@ TERRAFORM_ONLY: dict[str, str] = {
     "aws_api_gateway_account": "account-wide API Gateway logging role",
     "aws_ecr_lifecycle_policy": "image retention in ECR: locally images are Dockerfiles",
     "aws_sns_topic_subscription": "e-mail subscribers of the alert topic (per env tfvars)",
-    "aws_cloudwatch_query_definition": "saved Logs Insights queries; locally `atelier logs "
-    "query <name>` runs the same files (terraform/modules/monitoring/queries)",
+    "aws_cloudwatch_query_definition": "saved Logs Insights queries: `atelier deploy` saves none "
+    "(`atelier logs query <name>` runs the same files, terraform/modules/monitoring/queries); the "
+    "runtime serves the API, so the Terraform engine applies them",
 }
 
 # Lambda environment variables Terraform sets beyond the expansion's (which both targets share):
