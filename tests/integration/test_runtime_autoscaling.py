@@ -20,7 +20,7 @@ import pytest
 
 from atelier_devtools.runtime import Runtime, start_runtime
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 ACCOUNT = "111111111111"
 BURN = (
     "import time\nwhile True:\n    t = time.time()\n    while time.time() - t < 0.05:\n"
