@@ -129,16 +129,20 @@ def test_a_response_headers_policy_has_no_header_lists_it_was_not_sent(runtime: 
     assert config["SecurityHeadersConfig"]["FrameOptions"]["FrameOption"] == "DENY"
 
 
-def test_a_launch_template_keeps_its_ebs_kms_key(runtime: Runtime) -> None:
+def test_a_launch_template_keeps_its_ebs_kms_key_and_interface_groups(runtime: Runtime) -> None:
     ec2 = runtime.client("ec2")
     key = "arn:aws:kms:us-east-1:000000000000:key/fidelity"
     made = ec2.create_launch_template(LaunchTemplateName="fidelity-lt", LaunchTemplateData={
         "ImageId": "ami-12345678", "BlockDeviceMappings": [{"DeviceName": "/dev/xvda", "Ebs": {
-            "VolumeSize": 100, "Encrypted": True, "KmsKeyId": key}}]})  # fmt: skip
+            "VolumeSize": 100, "Encrypted": True, "KmsKeyId": key}}],
+        "NetworkInterfaces": [{"DeviceIndex": 0, "AssociatePublicIpAddress": False,
+                               "Groups": ["sg-0123"]}]})  # fmt: skip
     versions = ec2.describe_launch_template_versions(
         LaunchTemplateId=made["LaunchTemplate"]["LaunchTemplateId"])["LaunchTemplateVersions"]  # fmt: skip
     ebs = versions[0]["LaunchTemplateData"]["BlockDeviceMappings"][0]["Ebs"]
     assert (ebs["KmsKeyId"], ebs["VolumeSize"], ebs["Encrypted"]) == (key, 100, True)
+    (interface,) = versions[0]["LaunchTemplateData"]["NetworkInterfaces"]
+    assert interface["Groups"] == ["sg-0123"]
 
 
 def test_a_percentile_alarm_has_no_statistic(runtime: Runtime) -> None:

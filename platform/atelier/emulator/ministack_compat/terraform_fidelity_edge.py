@@ -5,13 +5,15 @@ roots (``nox -s rehearse_terraform``), whose edge and GPU resources ``envs/local
   ``RemoveHeadersConfig`` (``Quantity`` 0) that the request did not carry; AWS leaves them out,
   and the provider planned to remove the two blocks forever.
 - EC2 launch templates drop an EBS mapping's ``KmsKeyId`` (the GPU instances' encrypted root
-  volume), so the provider planned a new template version on every plan.
+  volume) and render a network interface's security groups as ``<item>`` where EC2 has
+  ``<groupId>`` (the SDKs read none), so the provider planned a new template version forever.
 
 Same rules as :mod:`.terraform_fidelity`: what the request carried is answered back.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from html import escape
 from typing import Any
@@ -24,6 +26,20 @@ REQUIRED_INTERNALS: dict[str, tuple[str, ...]] = {
     "ministack.services.ec2": ("_p",),
 }
 EMPTY_LISTS = ("CustomHeadersConfig", "RemoveHeadersConfig")
+NI_GROUPS = re.compile(r"<networkInterfaceSet>.*?</networkInterfaceSet>", re.S)
+GROUP_ITEM = re.compile(r"<groupSet>(.*?)</groupSet>", re.S)
+
+
+def _group_ids(found: re.Match[str]) -> str:
+    """A network interface's groups are ``<groupSet><groupId>`` (EC2's GroupIdStringList)."""
+    return GROUP_ITEM.sub(
+        lambda g: (
+            "<groupSet>"
+            + g.group(1).replace("<item>", "<groupId>").replace("</item>", "</groupId>")
+            + "</groupSet>"
+        ),
+        found.group(0),
+    )
 
 
 def _cloudfront() -> None:
@@ -69,7 +85,7 @@ def _launch_templates() -> None:
                     continue
                 head = f"<item><deviceName>{escape(str(mapping['DeviceName']))}</deviceName><ebs>"
                 text = text.replace(head, f"{head}<kmsKeyId>{escape(str(key))}</kmsKeyId>", 1)
-            return text
+            return NI_GROUPS.sub(_group_ids, text)
 
         return lt_data_xml
 
