@@ -137,12 +137,17 @@ def test_a_launch_template_keeps_its_ebs_kms_key_and_interface_groups(runtime: R
             "VolumeSize": 100, "Encrypted": True, "KmsKeyId": key}}],
         "NetworkInterfaces": [{"DeviceIndex": 0, "AssociatePublicIpAddress": False,
                                "Groups": ["sg-0123"]}]})  # fmt: skip
+    raw: list[str] = []
+    ec2.meta.events.register("after-call.ec2.DescribeLaunchTemplateVersions",
+                             lambda http_response, **_: raw.append(http_response.text))  # fmt: skip
     versions = ec2.describe_launch_template_versions(
         LaunchTemplateId=made["LaunchTemplate"]["LaunchTemplateId"])["LaunchTemplateVersions"]  # fmt: skip
     ebs = versions[0]["LaunchTemplateData"]["BlockDeviceMappings"][0]["Ebs"]
     assert (ebs["KmsKeyId"], ebs["VolumeSize"], ebs["Encrypted"]) == (key, 100, True)
     (interface,) = versions[0]["LaunchTemplateData"]["NetworkInterfaces"]
     assert interface["Groups"] == ["sg-0123"]
+    # the Go SDK (Terraform) reads only <groupId> members; botocore accepts any
+    assert "<groupSet><groupId>sg-0123</groupId></groupSet>" in raw[0]
 
 
 def test_a_percentile_alarm_has_no_statistic(runtime: Runtime) -> None:
