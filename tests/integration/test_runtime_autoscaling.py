@@ -2,7 +2,8 @@
 service's desired count between its min and max on the CPU its task processes use.
 
 A private runtime with a 60x clock (one 60 s evaluation period = 1 s): a service whose task
-burns half a core (200 % of its 256 CPU units) scales out from 1 straight to its max of 3 and
+burns half a core (up to 200 % of its 256 CPU units; the policies target 2 %, so the test holds
+when the shared machine leaves it a sliver of CPU) scales out from 1 straight to its max of 3 and
 no further; an idle service registered with desired 4 > max 3 is clamped at once, then scales
 in to its min of 1 after 15 low periods. Calls are made as account 111111111111 (a 12-digit
 access key is the account).
@@ -90,7 +91,7 @@ def track_cpu(aas: Any, name: str, low: int, high: int) -> None:
         PolicyName=f"{name}-cpu",
         PolicyType="TargetTrackingScaling",
         TargetTrackingScalingPolicyConfiguration={
-            "TargetValue": 50.0,
+            "TargetValue": 2.0,  # low: the burner gets little CPU on a loaded shared machine
             "ScaleInCooldown": 0,
             "ScaleOutCooldown": 0,
             "PredefinedMetricSpecification": {
@@ -117,8 +118,8 @@ def test_target_tracking_scales_a_service_between_min_and_max(fast_runtime: Runt
     track_cpu(aas, "busy", 1, 3)
     track_cpu(aas, "idle", 1, 3)
     wait_for(lambda: desired("idle") == 3, 5, "idle clamped to its max on registration")
-    wait_for(lambda: desired("busy") == 3, 30, "busy scaled out to its max")
-    wait_for(lambda: desired("idle") == 1, 40, "idle scaled in to its min")
+    wait_for(lambda: desired("busy") == 3, 60, "busy scaled out to its max")
+    wait_for(lambda: desired("idle") == 1, 60, "idle scaled in to its min")
     for _ in range(4):  # a few more periods: both stay where they are
         time.sleep(1)
         assert (desired("busy"), desired("idle")) == (3, 1)
