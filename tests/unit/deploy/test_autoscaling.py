@@ -4,11 +4,11 @@ CPU target is an update; teardown deregisters the target."""
 from __future__ import annotations
 
 from atelier.deploy import autoscaling
-from atelier.deploy.change import Action
+from atelier.deploy.change import Action, Change
 from atelier.deploy.clients import Clients
 
 
-def actions(changes: list[autoscaling.Change]) -> list[tuple[str, str, Action]]:
+def actions(changes: list[Change]) -> list[tuple[str, str, Action]]:
     return [(c.kind, c.name, c.action) for c in changes]
 
 
