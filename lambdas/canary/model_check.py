@@ -3,8 +3,10 @@ the runtime (an EventBridge schedule, ``rate(1 minute)``) and the CloudWatch Syn
 AWS (``api_canary.handler`` imports :func:`run`). Standard library only, plus boto3 to publish.
 
 One run: log in as the monitoring user (``POST /auth``), predict each golden structured record
-(``POST /structured_data``) and compare with its golden answer, optionally submit the golden
-image (``POST /non_structured_data_images``) and follow its job, then publish to
+(``POST /structured_data``) and compare with its golden answer, submit the golden
+image (``POST /non_structured_data_images``, when an image link is configured) and follow its
+job until it succeeds, fails or the run's time is up (``deadline``: the canary's own timeout
+less a margin to publish), then publish to
 ``Atelier/Canary``: ``Success`` (1/0), ``Failures`` (0/1), ``WrongAnswers``, ``Latency`` (ms, one
 value per call), ``ServerErrors`` (5xx answers).
 """
@@ -20,7 +22,8 @@ from typing import Any
 
 NAMESPACE = "Atelier/Canary"
 TIMEOUT_S = 10.0
-IMAGE_WAIT_S = 20.0
+IMAGE_WAIT_S = 20.0  # the longest image wait when the caller gives no deadline
+POLL_S = 1.0
 
 
 @dataclass
@@ -90,7 +93,9 @@ def run(
     password: str,
     golden: list[dict[str, Any]],
     image_link: str | None = None,
+    deadline: float | None = None,
 ) -> Result:
+    """One model check; ``deadline`` (``time.monotonic()``) bounds the image job's polling."""
     result = Result()
     base = api_url.rstrip("/")
     status, body = _call(
@@ -108,11 +113,11 @@ def run(
             result.wrong_answers += 1
             result.fail(f"record {case['id']}: wrong answer {got!r}")
     if image_link:
-        _image(result, base, token, image_link)
+        _image(result, base, token, image_link, deadline)
     return result
 
 
-def _image(result: Result, base: str, token: str, link: str) -> None:
+def _image(result: Result, base: str, token: str, link: str, deadline: float | None) -> None:
     status, body = _call(
         result, "POST", f"{base}/non_structured_data_images", {"link": link}, token
     )
@@ -121,8 +126,9 @@ def _image(result: Result, base: str, token: str, link: str) -> None:
         result.image = "refused"
         result.fail(f"image job refused: HTTP {status}")
         return
-    deadline = time.monotonic() + IMAGE_WAIT_S
-    while time.monotonic() < deadline:
+    own = time.monotonic() + IMAGE_WAIT_S
+    deadline = own if deadline is None else min(deadline, own)
+    while True:
         status, job = _call(result, "GET", f"{base}/jobs/{job_id}", None, token)
         state = job.get("status") if isinstance(job, dict) else None
         if state == "SUCCEEDED":
@@ -132,7 +138,9 @@ def _image(result: Result, base: str, token: str, link: str) -> None:
             result.image = "failed"
             result.fail(f"image job {job_id} failed: {job}")
             return
-        time.sleep(1.0)
+        if time.monotonic() + POLL_S >= deadline:
+            break
+        time.sleep(POLL_S)
     result.image = "pending"  # the job's own limit is the JobsOverdue alarm's business
 
 

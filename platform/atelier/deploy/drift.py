@@ -6,10 +6,9 @@ rule assumes (``ecs:RunTask`` of that family, ``iam:PassRole`` of its two roles)
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from botocore.exceptions import ClientError
-
-from dataclasses import replace
 
 from atelier.deploy import iam
 from atelier.deploy.change import Change, absent, created, deleted, unchanged

@@ -198,6 +198,7 @@ def expand(top: Topology, env: str) -> Expansion:
         gpu_max_instances=sizes.gpu_max_instances,
         monthly_budget_usd=sizes.monthly_budget_usd,
         log_retention_days=sizes.log_retention_days,
+        canary_image_check=sizes.canary_image_check,
         layer_name=f"{p}shared",
         network=network,
         api=Api(
@@ -252,6 +253,7 @@ def expand(top: Topology, env: str) -> Expansion:
                 comparison=a.comparison,
                 treat_missing_data=a.treat_missing_data,
                 description=a.description,
+                dimensions=dict(a.dimensions),
             )
             for name, a in top.alarms.items()
         },

@@ -108,6 +108,7 @@ class Alarm(Out):
     comparison: str
     treat_missing_data: str
     description: str
+    dimensions: dict[str, str]
 
 
 class Network(Out):
@@ -151,6 +152,7 @@ class Expansion(Out):
     gpu_max_instances: int
     monthly_budget_usd: int
     log_retention_days: int
+    canary_image_check: bool
     layer_name: str
     network: Network
     api: Api

@@ -72,6 +72,11 @@ class Sizes(Strict):
     monthly_budget_usd: int = Field(default=0, ge=0)
     api_rate_limit: int = Field(default=10, ge=1, description="requests/s, API stage")
     api_burst_limit: int = Field(default=20, ge=1)
+    canary_image_check: bool = Field(
+        default=False,
+        description="the every-minute canary also submits the golden image and follows its job "
+        "(an image task each minute: worth it where users depend on it)",
+    )
 
     @model_validator(mode="after")
     def _retention(self) -> Sizes:
@@ -259,6 +264,11 @@ class Alarm(Strict):
     ] = "GreaterThanOrEqualToThreshold"
     treat_missing_data: Literal["missing", "ignore", "breaching", "notBreaching"] = "notBreaching"
     description: str = ""
+    # the metric's own dimensions (Atelier/Api: {Route: /structured_data} or {Pipeline: ...});
+    # the deployers add the environment's (Environment, ApiName, LoadBalancer ...)
+    dimensions: dict[Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9]{0,254}$")], str] = Field(
+        default_factory=dict, max_length=10
+    )
 
     @model_validator(mode="after")
     def _period(self) -> Alarm:

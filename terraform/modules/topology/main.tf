@@ -180,6 +180,7 @@ locals {
       comparison          = try(a.comparison, "GreaterThanOrEqualToThreshold")
       treat_missing_data  = try(a.treat_missing_data, "notBreaching")
       description         = try(a.description, "")
+      dimensions          = { for k, v in try(a.dimensions, {}) : k => tostring(v) }
     }
   }
 }

@@ -128,7 +128,9 @@ def test_a_broken_emission_is_caught_and_named(
     assert any(named in p for p in problems), problems
 
 
-@pytest.mark.parametrize(("status", "cls"), [(200, "2xx"), (202, "2xx"), (404, "4xx"), (503, "5xx"), (0, "5xx")])
+@pytest.mark.parametrize(
+    ("status", "cls"), [(200, "2xx"), (202, "2xx"), (404, "4xx"), (503, "5xx"), (0, "5xx")]
+)
 def test_status_class(status: int, cls: str) -> None:
     from lambda_shared.metrics import status_class
 
