@@ -45,6 +45,7 @@ def main(argv: list[str]) -> int:
         ("log in through /auth", flow.login),
         ("structured_data prediction", flow.structured),
         jobs,
+        ("drift check (the hourly rule's task, run now)", flow.drift),
     ]
     # A failing step is recorded (with its logs) by the runner; the runtime is stopped anyway.
     try:
