@@ -34,6 +34,11 @@ class Result:
     latencies_ms: list[float] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     image: str = "skipped"
+    image_job: str = ""
+    deadline: float | None = None  # time.monotonic() by which the run must be done
+
+    def time_left(self) -> float:
+        return TIMEOUT_S if self.deadline is None else self.deadline - time.monotonic()
 
     def fail(self, problem: str) -> None:
         self.ok = False
@@ -47,6 +52,7 @@ class Result:
             "latencies_ms": self.latencies_ms,
             "problems": self.problems,
             "image": self.image,
+            "image_job": self.image_job,
         }
 
 
@@ -59,8 +65,9 @@ def _call(
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(url, data=data, method=method, headers=headers)  # noqa: S310
     started = time.perf_counter()
+    timeout = max(1.0, min(TIMEOUT_S, result.time_left()))  # never past the run's deadline
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_S) as resp:  # noqa: S310 (our API)
+        with urllib.request.urlopen(request, timeout=timeout) as resp:  # noqa: S310 (our API)
             status, raw = resp.status, resp.read()
     except urllib.error.HTTPError as exc:
         status, raw = exc.code, exc.read()
@@ -95,8 +102,9 @@ def run(
     image_link: str | None = None,
     deadline: float | None = None,
 ) -> Result:
-    """One model check; ``deadline`` (``time.monotonic()``) bounds the image job's polling."""
-    result = Result()
+    """One model check, done by ``deadline`` (``time.monotonic()``): records left unchecked
+    then are a failure ("out of time"), the image job is followed until then."""
+    result = Result(deadline=deadline)
     base = api_url.rstrip("/")
     status, body = _call(
         result, "POST", f"{base}/auth", {"username": username, "password": password}
@@ -105,14 +113,17 @@ def run(
     if status != 200 or not token:
         result.fail(f"login as {username} answered {status}")
         return result
-    for case in golden:
+    for n, case in enumerate(golden):
+        if result.time_left() <= 0:
+            result.fail(f"out of time: {n} of {len(golden)} golden records checked")
+            return result
         status, got = _call(result, "POST", f"{base}/structured_data", {"id": case["id"]}, token)
         if status != 200:
             result.fail(f"record {case['id']}: HTTP {status}")
         elif not same_answer(case["expected"], got):
             result.wrong_answers += 1
             result.fail(f"record {case['id']}: wrong answer {got!r}")
-    if image_link:
+    if image_link and result.time_left() > 0:
         _image(result, base, token, image_link, deadline)
     return result
 
@@ -124,8 +135,9 @@ def _image(result: Result, base: str, token: str, link: str, deadline: float | N
     job_id = body.get("job_id") if isinstance(body, dict) else None
     if status not in (200, 201, 202) or not job_id:
         result.image = "refused"
-        result.fail(f"image job refused: HTTP {status}")
+        result.fail(f"image job refused: HTTP {status} {body!r}"[:300])
         return
+    result.image_job = str(job_id)
     own = time.monotonic() + IMAGE_WAIT_S
     deadline = own if deadline is None else min(deadline, own)
     while True:

@@ -103,3 +103,19 @@ def test_the_image_wait_ends_at_the_canary_deadline_without_failing_the_run(
     model_check._image(result, "http://api", "t", "s3://b/k.png", started + 0.3)
     assert time.monotonic() - started < 0.3 + 0.2  # bounded by the deadline, not IMAGE_WAIT_S
     assert result.image == "pending" and result.ok and api.polls >= 2
+
+
+def test_a_run_out_of_time_fails_saying_so_and_skips_the_image(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[str] = []
+
+    def api(result: model_check.Result, method: str, url: str, *args: object) -> tuple[int, object]:
+        calls.append(url)
+        return (200, {"token": "t"}) if url.endswith("/auth") else (200, {"prediction": 0})
+
+    monkeypatch.setattr(model_check, "_call", api)
+    golden = [{"id": str(i), "expected": {"prediction": 0}} for i in range(3)]
+    result = model_check.run("http://api", "u", "p", golden, "s3://b/k.png", time.monotonic() - 1)
+    assert not result.ok and result.problems == ["out of time: 0 of 3 golden records checked"]
+    assert calls == ["http://api/auth"] and result.image == "skipped"
