@@ -36,9 +36,10 @@ class Result:
     image: str = "skipped"
     image_job: str = ""
     deadline: float | None = None  # time.monotonic() by which the run must be done
+    call_timeout: float = TIMEOUT_S  # seconds one API call may take
 
     def time_left(self) -> float:
-        return TIMEOUT_S if self.deadline is None else self.deadline - time.monotonic()
+        return self.call_timeout if self.deadline is None else self.deadline - time.monotonic()
 
     def fail(self, problem: str) -> None:
         self.ok = False
@@ -65,7 +66,9 @@ def _call(
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(url, data=data, method=method, headers=headers)  # noqa: S310
     started = time.perf_counter()
-    timeout = max(1.0, min(TIMEOUT_S, result.time_left()))  # never past the run's deadline
+    timeout = max(
+        1.0, min(result.call_timeout, result.time_left())
+    )  # never past the run's deadline
     try:
         with urllib.request.urlopen(request, timeout=timeout) as resp:  # noqa: S310 (our API)
             status, raw = resp.status, resp.read()
@@ -101,10 +104,11 @@ def run(
     golden: list[dict[str, Any]],
     image_link: str | None = None,
     deadline: float | None = None,
+    call_timeout: float = TIMEOUT_S,
 ) -> Result:
     """One model check, done by ``deadline`` (``time.monotonic()``): records left unchecked
     then are a failure ("out of time"), the image job is followed until then."""
-    result = Result(deadline=deadline)
+    result = Result(deadline=deadline, call_timeout=call_timeout)
     base = api_url.rstrip("/")
     status, body = _call(
         result, "POST", f"{base}/auth", {"username": username, "password": password}

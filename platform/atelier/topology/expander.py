@@ -57,6 +57,8 @@ def _permissions(p: str, access: Access, run_tasks: list[str], cluster: str) -> 
         tasks_read=[cluster] if run_tasks or access.tasks == "read" else [],
         prefixes_read=sorted(f"{p}{b}/{prefix}" for b, prefix in access.prefixes.items()),
         alarms_read=[p] if access.alarms == "read" else [],
+        prefixes_write=sorted(f"{p}{b}/{prefix}" for b, prefix in access.write_prefixes.items()),
+        metrics_write=sorted(access.metrics),
     )
 
 

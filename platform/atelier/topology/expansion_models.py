@@ -25,6 +25,8 @@ class Permissions(Out):
     tasks_read: list[str]  # ECS clusters whose tasks it may describe: `runs` or `tasks: read`
     prefixes_read: list[str] = []  # "<bucket>/<prefix>" read (`prefixes`)
     alarms_read: list[str] = []  # [prefix] with `alarms: read` (the lambda filters by it)
+    prefixes_write: list[str] = []  # "<bucket>/<prefix>" write (`write_prefixes`)
+    metrics_write: list[str] = []  # CloudWatch namespaces (`metrics`)
 
 
 class Route(Out):

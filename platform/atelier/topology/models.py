@@ -143,6 +143,16 @@ class Access(Strict):
         description="read: cloudwatch:DescribeAlarms, GetMetricData and GetMetricStatistics "
         "(read-only; a DescribeAlarms by prefix and metric reads name no resource)",
     )
+    write_prefixes: dict[Name, Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+/$")]] = Field(
+        default_factory=dict,
+        description="write of one key prefix of a bucket: s3:PutObject on <bucket>/<prefix>* "
+        "(e.g. {artifacts: drift/}: the drift check's report)",
+    )
+    metrics: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9/_.-]{1,255}$")]] = Field(
+        default_factory=list,
+        description="CloudWatch namespaces it may PutMetricData to (cloudwatch:namespace "
+        "condition; the call names no resource)",
+    )
 
 
 class Pipeline(Strict):
