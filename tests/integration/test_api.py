@@ -624,19 +624,23 @@ def test_the_canary_checks_the_image_model_within_its_timeout(stack: dict[str, A
         assert "FunctionError" not in out, out["Payload"].read()
         return json.loads(out["Payload"].read()), time.monotonic() - started
 
-    def settled(job_id: str) -> None:  # no task left writing results when the stack goes
-        table, deadline = stack["client"]("dynamodb"), time.monotonic() + 300
+    def settled(job_id: str) -> str:  # no task left writing results when the stack goes
+        table, deadline, status = stack["client"]("dynamodb"), time.monotonic() + 420, ""
         while job_id and time.monotonic() < deadline:
             item = table.get_item(TableName=stack["jobs_table"], Key={"job_id": {"S": job_id}})
-            if item.get("Item", {}).get("status", {}).get("S") in ("SUCCEEDED", "FAILED"):
-                return
+            status = item.get("Item", {}).get("status", {}).get("S", "")
+            if status in ("SUCCEEDED", "FAILED"):
+                break
             time.sleep(2)
+        return status
 
     try:
-        # a loaded CI machine: the image task may take a minute to start and answer
-        answer, _ = run(240)
-        settled(answer["image_job"])
-        assert answer["image"] == "succeeded", answer["problems"]
+        # The canary follows its image job until its time is up; on a loaded runner the task
+        # may outlast it ("pending" is then no failure): the job it submitted must succeed.
+        answer, _ = run(120)
+        final = settled(answer["image_job"])
+        assert answer["image"] in ("succeeded", "pending") and answer["image_job"], answer
+        assert not answer["problems"] and final == "SUCCEEDED", (answer, final)
         # 8 s less the 5 s margin: not enough to follow the image job (nor, under load, to
         # check every golden record): the run stops in time, says so, and still returns
         answer, took = run(8)
