@@ -494,6 +494,8 @@ def test_the_permissions_module_grants_what_the_deployer_grants(env: str, tmp_pa
             execution = execution_policies(exp.pipelines[key.split(":", 1)[1]], arns)
             assert tf_sids.pop("OwnLogs") == _by_sid(execution["task-execution"])["OwnLogs"]
         assert tf_sids == _by_sid(deployer[key]), key
+    # a prefix read of an SSE-KMS bucket needs the data key too (kms:Decrypt through S3)
+    assert _by_sid(terraform["lambda:operations"])["DataKey"]["Resource"] == [kms]
     jobs = _by_sid(terraform["lambda:jobs"])
     assert jobs["DescribeOwnTasks"]["Resource"] == [
         f"arn:aws:ecs:{exp.region}:123456789012:task/{exp.cluster}/*"

@@ -44,6 +44,8 @@ def resources(exp: Expansion) -> set[tuple[str, str]]:
             ("elbv2.target_group", svc.target_group_name),
             ("elbv2.listener", f"{svc.alb_name}:80"),
             ("ecs.service", svc.name),
+            ("appautoscaling.target", svc.name),
+            ("appautoscaling.policy", f"{svc.name}-cpu"),
         }
     out |= {("lambda.layer", exp.layer_name), ("lambda.layer", f"{exp.layer_name}-deps")}
     out |= {("lambda.function", fn.function_name) for fn in exp.lambdas.values()}

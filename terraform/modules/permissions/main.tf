@@ -77,8 +77,9 @@ locals {
         Action   = ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"]
         Resource = [for s in r.permissions.secrets : "${local.secret_arn}${s}-??????"]
       }) },
-      # SSE-KMS on tables, buckets and secrets: the data key, through those services only.
-      { keep = length(concat(r.permissions.tables_read, r.permissions.tables_write, r.permissions.buckets_read, r.permissions.buckets_write, r.permissions.secrets, r.permissions.prefixes_write)) > 0, doc = jsonencode({
+      # SSE-KMS on tables, buckets (a prefix read or write too) and secrets: the data key,
+      # through those services only.
+      { keep = length(concat(r.permissions.tables_read, r.permissions.tables_write, r.permissions.buckets_read, r.permissions.buckets_write, r.permissions.prefixes_read, r.permissions.prefixes_write, r.permissions.secrets)) > 0, doc = jsonencode({
         Sid      = "DataKey", Effect = "Allow", Action = ["kms:Decrypt", "kms:GenerateDataKey"]
         Resource = [var.kms_key_arn]
         Condition = { StringLike = { "kms:ViaService" = [
