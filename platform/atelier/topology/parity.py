@@ -152,6 +152,21 @@ COUNTERPARTS: tuple[Counterpart, ...] = (
     Counterpart("cloudwatch.alarm", "atelier-{env}-{alarm}", ("alarms.*.name",), (
         _r("monitoring/aws_cloudwatch_metric_alarm.this", "alarm_name", "each.value.name",
            "var.alarms", ("alarms", "local.t.alarms")),)),
+    Counterpart("canary.image", "atelier-{env}-inputs/canary/golden-image.png",
+                ("buckets.inputs.name",), (
+        _r("monitoring/aws_s3_object.canary_image", "key", "canary/golden-image.png"),),
+        name_format="{}/canary/golden-image.png",
+        note="the golden image the canary submits where sizes.canary_image_check is on"),
+    Counterpart("drift.schedule", "atelier-{env}-drift-hourly", ("prefix",), (
+        _r("drift_schedule/aws_cloudwatch_event_rule.drift", "name",
+           "${var.name_prefix}drift-hourly", None, ("name_prefix", "local.t.prefix")),
+        _r("drift_schedule/aws_cloudwatch_event_target.drift", "target_id", "drift"),
+    ), name_format="{}drift-hourly",
+        note="structured_data.drift_job every hour as an ECS task (EventBridge ECS target)"),
+    Counterpart("drift.role", "atelier-{env}-drift-events", ("prefix",), (
+        _r("drift_schedule/aws_iam_role.events", "name", "${var.name_prefix}drift-events"),),
+        name_format="{}drift-events",
+        note="assumed by EventBridge: ecs:RunTask of the family, iam:PassRole of its roles"),
     Counterpart("sns.topic", "atelier-{env}-alerts", ("alerts_topic",), (
         _r("monitoring/aws_sns_topic.alerts", "name", "var.alerts_topic", None,
            ("alerts_topic", "local.t.alerts_topic")),)),
@@ -259,8 +274,6 @@ LOCAL_ONLY: dict[str, str] = {
     "canary.role": "the canary Lambda's role (monitoring/aws_iam_role.canary on AWS)",
     "canary.secret": "the monitoring user's password for the local canary; on AWS the canary "
     "reads var.canary_secret_arn",
-    "drift.schedule": "the hourly drift check (structured_data.drift_job as an ECS task from an "
-    "EventBridge rule); its Terraform rule is not written yet",
 }
 
 
