@@ -44,8 +44,9 @@ LINTED = ("platform", "pipelines", "lambdas", "terraform", "tests")
 
 
 def _pip(session: nox.Session, *args: str) -> None:
-    """``pip install`` under the lock (when it exists: `nox -s lock` installs without it)."""
-    locked = ["-c", str(CONSTRAINTS)] if CONSTRAINTS.exists() and session.name != "lock" else []
+    """``pip install`` under the lock (when it exists; `nox -s lock -- --upgrade` without it)."""
+    unlocked = session.name == "lock" and "--upgrade" in session.posargs
+    locked = ["-c", str(CONSTRAINTS)] if CONSTRAINTS.exists() and not unlocked else []
     session.install(*locked, *args)
 
 
@@ -217,11 +218,13 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON, reuse_venv=False)
 def lock(session: nox.Session) -> None:
-    """Refresh the lock: install everything without it in a fresh venv, write constraints.txt.
+    """Refresh the lock: install everything in a fresh venv, write constraints.txt.
 
     Run after changing a dependency in any pyproject.toml; commit the new constraints.txt.
+    The current pins are kept (a new dependency adds only its own); ``nox -s lock -- --upgrade``
+    resolves everything afresh, without the old lock.
     """
-    _install(session, "app", "gates", "test", "lint", devtools=True)
+    _install(session, "app", "gates", "test", "lint", "bench", devtools=True)
     _pip(session, "terraform-local", "pyyaml>=6")
     frozen = session.run("python", "-m", "pip", "freeze", "--exclude-editable", silent=True)
     pins = sorted(
