@@ -11,11 +11,11 @@ import json
 import secrets as pysecrets
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from atelier.config import REPO_ROOT
 from atelier.deploy import iam
 from atelier.deploy.bundle import Bundle, source_files, zip_entries
 from atelier.deploy.change import Change, absent, created, deleted, unchanged, updated
@@ -40,10 +40,10 @@ class Names:
         )
 
 
-def bundle() -> Bundle:
-    root = REPO_ROOT / "lambdas" / "canary"
+def bundle(repo_root: Path) -> Bundle:
+    root = repo_root / "lambdas" / "canary"
     entries = [(p.relative_to(root).as_posix(), p.read_bytes()) for p in source_files(root)]
-    golden = REPO_ROOT / "validation_data" / "golden" / "structured_data.json"
+    golden = repo_root / "validation_data" / "golden" / "structured_data.json"
     entries.append(("golden.json", golden.read_bytes()))
     return Bundle(name="canary", data=zip_entries(sorted(entries)))
 
@@ -115,6 +115,8 @@ def ensure(
     tags: dict[str, str],
     job_limits: dict[str, int] | None = None,
     jobs_table: str = "",
+    *,
+    repo_root: Path,
 ) -> tuple[str, list[Change]]:
     names = Names.of(prefix)
     secret_arn, changes = ensure_user_secret(clients, users_table, names.secret, hasher, tags)
@@ -143,7 +145,7 @@ def ensure(
         layers=[],
         tags=tags,
     )
-    fn = ensure_function(clients, spec, bundle())
+    fn = ensure_function(clients, spec, bundle(repo_root))
     changes.append(replace(fn.change, kind="canary.function"))
     changes += ensure_schedule(clients, names.rule, names.function, fn.arn)
     return fn.arn, changes

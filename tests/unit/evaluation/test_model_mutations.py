@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from atelier.config import REPO_ROOT
 from atelier.evaluation.candidate import EvaluatedModel
 from atelier.evaluation.report import evaluate
 from atelier.validation.golden_checks import structured_problems
+from atelier_devtools.paths import REPO_ROOT
 from structured_data.features import load_dataset
 from structured_data.model import Classifier, build
 from structured_data.train import train

@@ -56,7 +56,7 @@ def test_structured_golden_predictions_are_reproduced(structured: Any) -> None:
     """Thresholds and every golden case (confident, borderline and hard ones)."""
     from structured_data.features import load_dataset
 
-    golden = json.loads((GOLDEN_DIR / "structured_data.json").read_text())
+    golden = json.loads((ROOT / GOLDEN_DIR / "structured_data.json").read_text())
     data = load_dataset()
     clf = structured.classifier
     problems = structured_problems(
@@ -71,7 +71,7 @@ def test_structured_golden_predictions_are_reproduced(structured: Any) -> None:
 
 
 def test_digits_golden_predictions_are_reproduced(digits_model: Any) -> None:
-    golden = json.loads((GOLDEN_DIR / "digits_cnn.json").read_text())
+    golden = json.loads((ROOT / GOLDEN_DIR / "digits_cnn.json").read_text())
     grids = np.array([case["input"] for case in golden["cases"]], dtype=np.float32)
     proba = predict_proba(digits_model.net, to_tensor(grids))
     tol = golden["tolerance"]["confidence_abs"]

@@ -149,6 +149,7 @@ def canary_step(d: Deployment) -> Result:
         d.tags,
         {n: p.max_runtime_minutes for n, p in d.exp.pipelines.items() if p.max_runtime_minutes},
         d.exp.tables["jobs"].name,
+        repo_root=d.settings.repo_root,
     )
     return arn, changes
 
