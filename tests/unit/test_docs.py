@@ -100,7 +100,8 @@ ADR_REF = re.compile(r"docs/adr/[\w.-]+\.md")
 
 def adr_problems(names_and_headings: list[tuple[str, str]]) -> list[str]:
     """Each ADR is ``NNNN-slug.md`` with a number no other ADR has, headed ``# ADR NNNN: ...``."""
-    problems, seen = [], {}
+    problems: list[str] = []
+    seen: dict[str, str] = {}
     for name, heading in names_and_headings:
         match = ADR_NAME.fullmatch(name)
         if match is None:
