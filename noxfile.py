@@ -7,6 +7,7 @@
     nox -s lint       ruff, ruff format --check, mypy --strict (also the first step of tests)
     nox -s typecheck  mypy --strict alone
     nox -s lock       refresh constraints.txt, the lock every session installs from
+    nox -s fresh      the README's commands in a clean clone, HOME and pip cache
 """
 
 # ruff: noqa: I001, RUF022 (import order is session order; __all__ follows it)
@@ -47,6 +48,7 @@ from noxfiles.cicd import (
     terraform_apply,
     terraform_plan,
 )
+from noxfiles.fresh import fresh
 
 nox.options.sessions = ["tests"]
 nox.options.reuse_existing_virtualenvs = True
@@ -58,5 +60,5 @@ __all__ = [
     "deploy_terraform_local", "rehearse_terraform",
     "image", "package_lambdas", "publish_lambdas", "build_frontend", "publish_frontend",
     "terraform_plan", "terraform_apply", "preprod_evaluation", "release_gate", "promote_models",
-    "lint_workflows",
+    "lint_workflows", "fresh",
 ]  # fmt: skip
