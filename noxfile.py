@@ -3,6 +3,7 @@
     nox -s tests      unit + integration tests against a real runtime (the default)
     nox -s e2e        the laptop run: start, deploy, seed, run the three pipelines, browser test
     nox -s validate   the PR gate: Great Expectations suites and golden-model tests
+    nox -s gates      the model gate's full mutation matrix (``tests`` runs a subset)
     nox -s bench      benchmarks (``nox -s bench -- runtime`` for one group)
     nox -s lint       ruff, ruff format --check, mypy --strict (also the first step of tests)
     nox -s typecheck  mypy --strict alone
@@ -33,7 +34,17 @@ from noxfiles.common import (
 )
 
 # Import order is `nox -l` order.
-from noxfiles.testing import bench, e2e, lint, lock, soak, tests, typecheck, validate
+from noxfiles.testing import (
+    tests,
+    e2e,
+    validate,
+    gates,
+    bench,
+    soak,
+    lint,
+    typecheck,
+    lock,
+)
 from noxfiles.deploy import deploy_terraform_local, rehearse_terraform
 from noxfiles.cicd import (
     build_frontend,
@@ -56,7 +67,7 @@ nox.options.error_on_external_run = True
 
 __all__ = [
     "CONSTRAINTS", "DEVTOOLS", "LINTED", "PYTHON", "ROOT", "WORKSPACE", "_install", "_pip",
-    "tests", "e2e", "validate", "bench", "soak", "lint", "typecheck", "lock",
+    "tests", "e2e", "validate", "gates", "bench", "soak", "lint", "typecheck", "lock",
     "deploy_terraform_local", "rehearse_terraform",
     "image", "package_lambdas", "publish_lambdas", "build_frontend", "publish_frontend",
     "terraform_plan", "terraform_apply", "preprod_evaluation", "release_gate", "promote_models",

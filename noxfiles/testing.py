@@ -1,5 +1,5 @@
-"""Test, gate, benchmark and upkeep sessions: tests, e2e, validate, bench, soak, lint, typecheck,
-lock."""
+"""Test, gate, benchmark and upkeep sessions: tests, e2e, validate, gates, bench, soak, lint,
+typecheck, lock."""
 
 from __future__ import annotations
 
@@ -58,6 +58,15 @@ def validate(session: nox.Session) -> None:
     """The PR gate: Great Expectations checkpoints and golden-model tests."""
     _install(session, "app", "gates", "test")
     session.run("atelier", "validate", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def gates(session: nox.Session) -> None:
+    """Every model mutant against the golden checks and ``atelier evaluate`` (one training each)."""
+    _install(session, "app", "gates", "test", devtools=True)
+    session.run("pytest", "tests/unit/evaluation/test_model_mutations.py",
+                "tests/unit/evaluation/test_digits_model_mutations.py", "-q", *session.posargs,
+                env={"ATELIER_MODEL_MUTANTS": "all"})  # fmt: skip
 
 
 @nox.session(python=PYTHON)
