@@ -23,13 +23,14 @@ import pytest
 from botocore.config import Config
 from click.testing import CliRunner
 
-from atelier.config import REPO_ROOT, Settings, get_settings
+from atelier.config import Settings
 from atelier.deploy import apply
 from atelier.deploy.cli import deploy
 from atelier.deploy.context import Deployment
 from atelier.deploy.teardown import DESTROY
 from atelier.seed.cli import seed
 from atelier_devtools.e2e.api import Api
+from atelier_devtools.paths import REPO_ROOT
 from atelier_devtools.sandbox import stage_sources
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -53,13 +54,8 @@ def env(runtime: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str
 
 
 def _invoke(command: Any, env: dict[str, str], *args: str) -> None:
-    # The settings object is cached per process; other tests may have built it with another
-    # ATELIER_HOME, so it is rebuilt from this module's environment around each command.
-    get_settings.cache_clear()
-    try:
-        result = CliRunner().invoke(command, list(args), env=env)
-    finally:
-        get_settings.cache_clear()
+    # each invocation makes its own settings object from this module's environment
+    result = CliRunner().invoke(command, list(args), env=env)
     assert result.exit_code == 0, result.output + repr(result.exception)
 
 

@@ -151,6 +151,7 @@ def canary_step(d: Deployment) -> Result:
         d.exp.tables["jobs"].name,
         d.exp.buckets["inputs"].name,
         d.exp.canary_image_check,
+        repo_root=d.settings.repo_root,
     )
     return arn, changes
 
