@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.util
 import json
 import os
 import platform
@@ -30,7 +31,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from atelier.config import find_repo_root
 
 FORMAT = 1
 _SEED_DIR = Path(__file__).resolve().parent
@@ -64,17 +64,25 @@ def cache_root() -> Path | None:
     return base / "atelier" / "models"
 
 
+def _installed(rel: str) -> Path | None:
+    """Where the package ``rel`` names (its last part) is imported from: the code training runs."""
+    spec = importlib.util.find_spec(Path(rel).name)
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    return Path(locations[0]) if locations else None
+
+
 def source_files(name: str, root: Path | None = None) -> list[tuple[str, Path]]:
-    """(label, path) of every source file whose content is part of model ``name``'s key
-    (``root``: the checkout, found from the working directory by default)."""
-    root = root or find_repo_root()
+    """(label, path) of every source file whose content is part of model ``name``'s key.
+
+    ``root``: a checkout whose sources count; by default the installed packages training
+    imports (wherever the checkout or a deployment's copy of it is)."""
     files: dict[str, Path] = {}
     for rel in SOURCES[name]:
-        path = root / rel
-        if not path.is_dir():
-            raise FileNotFoundError(f"training source {path} of model {name!r} is missing")
+        path = root / rel if root is not None else _installed(rel)
+        if path is None or not path.is_dir():
+            raise FileNotFoundError(f"training source {path or rel} of model {name!r} is missing")
         for file in path.rglob("*.py"):
-            files[str(file.relative_to(root))] = file
+            files[f"{rel}/{file.relative_to(path).as_posix()}"] = file
     for f in _SEED_FILES:
         files[f"atelier/seed/{f}"] = _SEED_DIR / f
     return sorted(files.items())

@@ -131,3 +131,17 @@ def test_params_read_from_source_are_the_trainers_params(module: str) -> None:
     from atelier.seed.models import _params
 
     assert _params(module) == importlib.import_module(module).PARAMS
+
+
+def test_by_default_the_key_covers_the_installed_training_code(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a checkout (a deployment's copy holds no pipelines) the installed packages count:
+    the same files, the same labels, so the same key as the checkout's."""
+    monkeypatch.setenv("ATELIER_REPO_ROOT", str(repo / "nowhere"))
+    labels = [label for label, _ in cache.source_files("digits_cnn")]
+    assert "pipelines/common/ml_common/digits_net.py" in labels
+    assert labels == [label for label, _ in cache.source_files("digits_cnn", REPO_ROOT)]
+    assert cache.cache_key("digits_cnn", "d1", {}, env=ENV) == cache.cache_key(
+        "digits_cnn", "d1", {}, root=REPO_ROOT, env=ENV
+    )
