@@ -42,6 +42,14 @@ class Settings(BaseSettings):
         description="Python functions run with the stdlib + boto3 only (as AWS's runtime), "
         "their bundle and their layers; false: the runtime's own interpreter and packages",
     )
+    lambda_warm_workers: int = Field(
+        default=2,
+        ge=0,
+        le=32,
+        description="warm workers each Python function keeps ready, started in the background "
+        "after CreateFunction/UpdateFunctionCode (more if its provisioned concurrency says so); "
+        "0: none ahead of the first invoke",
+    )
     repo_root: Path = Field(default=REPO_ROOT)
     cache_dir: Path = Field(
         default=Path.home() / ".cache" / "atelier",

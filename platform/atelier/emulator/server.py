@@ -96,6 +96,9 @@ async def _serve(settings: Settings) -> None:
         from atelier.emulator.ministack_compat import lambda_ as lambda_tuning
 
         log.info("Lambda worker fixes applied: %s", ", ".join(lambda_tuning.apply()))
+    from atelier.emulator.ministack_compat import lambda_warm
+
+    warmer = lambda_warm.apply(settings.lambda_warm_workers)
     from atelier.emulator.ministack_compat import terraform_fidelity
 
     log.info("Terraform fidelity fixes applied: %s", ", ".join(terraform_fidelity.apply()))
@@ -136,6 +139,8 @@ async def _serve(settings: Settings) -> None:
     try:
         await serve(app, config, shutdown_trigger=stop.wait)  # type: ignore[arg-type]
     finally:
+        if warmer is not None:
+            warmer.stop()
         operations.stop()
         agent.shutdown()
 
