@@ -197,7 +197,8 @@ def soak(session: nox.Session) -> None:
     _install(session, "app", "gates", "test", devtools=True)
     session.run(
         "pytest", "tests/integration/test_persist_crash.py", "-q", "-x", *session.posargs,
-        env={"CRASH_REPETITIONS": os.environ.get("CRASH_REPETITIONS", "100")},
+        env={"CRASH_REPETITIONS": os.environ.get("CRASH_REPETITIONS", "100"),
+             "CRASH_PROGRESS": os.environ.get("CRASH_PROGRESS", "reports/soak-progress.txt")},
     )  # fmt: skip
 
 
