@@ -87,6 +87,9 @@ async def _serve(settings: Settings) -> None:
     from atelier.emulator.ministack_compat import alb as alb_compat
 
     alb_compat.apply()
+    from atelier.emulator.ministack_compat import apigateway as apigateway_compat
+
+    apigateway_compat.apply()
     snapshotter = None
     if settings.persist:
         from atelier.emulator.ministack_compat import persistence
