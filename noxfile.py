@@ -192,6 +192,13 @@ def bench(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def load(session: nox.Session) -> None:
+    """The deployed runtime under locust load (``nox -s bench -- load``, by its own name)."""
+    _install(session, "app", "gates", "test", "bench", devtools=True)
+    session.run("python", "-m", "atelier_devtools.bench", "load", *session.posargs)
+
+
+@nox.session(python=PYTHON)
 def soak(session: nox.Session) -> None:
     """Crash safety at length: the runtime SIGKILLed and restarted 100 times during writes."""
     _install(session, "app", "gates", "test", devtools=True)
