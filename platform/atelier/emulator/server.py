@@ -87,9 +87,6 @@ async def _serve(settings: Settings) -> None:
     from atelier.emulator.ministack_compat import alb as alb_compat
 
     alb_compat.apply()
-    from atelier.emulator.ministack_compat import apigateway as apigateway_compat
-
-    apigateway_compat.apply()
     snapshotter = None
     if settings.persist:
         from atelier.emulator.ministack_compat import persistence
@@ -102,6 +99,9 @@ async def _serve(settings: Settings) -> None:
     from atelier.emulator.ministack_compat import lambda_warm
 
     warmer = lambda_warm.apply(settings.lambda_warm_workers)
+    from atelier.emulator.ministack_compat import apigateway as apigateway_compat
+
+    apigateway_compat.apply()
     from atelier.emulator.ministack_compat import terraform_fidelity
 
     log.info("Terraform fidelity fixes applied: %s", ", ".join(terraform_fidelity.apply()))
