@@ -150,6 +150,9 @@ def main(argv: list[str], write: bool = True) -> int:
     burst: job_burst.Burst | None = None
     with tempfile.TemporaryDirectory(prefix="atelier-load-") as tmp:
         work = Path(tmp)
+        # PostgreSQL runs as an unprivileged user when this runs as root: it must traverse
+        # the (0700) temporary directory to reach the instance's data directory
+        work.chmod(0o711)
         rt = start_runtime(work / "home")
         try:
             outputs, creds = _stack(rt, work)
