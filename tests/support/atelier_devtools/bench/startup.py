@@ -48,6 +48,7 @@ def main(argv: list[str], write: bool = True) -> int:
     )
     lines = header("Start-up", "startup", machine_line, intro)
     lines += table(("emulator", "median", "fastest", "slowest"), rows)
-    lines += [f"Atelier vs plain MiniStack (medians): {ratio:.2f}x.", ""]
+    verdict = f"{ratio:.2f}x slower" if ratio > 1 else f"{1 / ratio:.2f}x faster"
+    lines += [f"Atelier vs plain MiniStack (medians): {verdict}.", ""]
     print(write_section("Start-up", lines, write=write))
     return 0
