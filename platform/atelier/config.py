@@ -47,8 +47,8 @@ class Settings(BaseSettings):
         ge=0,
         le=32,
         description="warm workers each Python function keeps ready, started in the background "
-        "after CreateFunction/UpdateFunctionCode (more if its provisioned concurrency says so); "
-        "0: none ahead of the first invoke",
+        "after CreateFunction/UpdateFunctionCode (more if its provisioned concurrency says so), "
+        "and a burst starts one worker at a time; 0: MiniStack's own pool (neither)",
     )
     repo_root: Path = Field(default=REPO_ROOT)
     cache_dir: Path = Field(

@@ -214,10 +214,13 @@ class Warmer:
 
 
 def apply(target: int) -> Warmer | None:
-    """Install the cold-start gate; start the warmer when ``target`` > 0 (None otherwise)."""
+    """Install the cold-start gate and start the warmer; ``target`` 0 leaves MiniStack's own
+    worker pool as it is (what the load benchmark compares against) and returns None."""
     from ministack.core import lambda_runtime as rt
     from ministack.services import lambda_svc
 
+    if target <= 0:
+        return None
     if not _original:
         _original.update(
             acquire=rt.acquire_worker, release=rt.release_worker, spawn=rt.Worker._spawn
@@ -228,4 +231,4 @@ def apply(target: int) -> Warmer | None:
         # lambda_svc imported both by name
         lambda_svc.acquire_worker = gated_acquire
         lambda_svc.release_worker = release
-    return Warmer(target).start() if target > 0 else None
+    return Warmer(target).start()
