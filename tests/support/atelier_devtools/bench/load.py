@@ -148,6 +148,7 @@ def main(argv: list[str], write: bool = True) -> int:
     host_line = machine()
     results: list[Result] = []
     burst: job_burst.Burst | None = None
+    stopped = ""
     with tempfile.TemporaryDirectory(prefix="atelier-load-") as tmp:
         work = Path(tmp)
         # PostgreSQL runs as an unprivileged user when this runs as root: it must traverse
@@ -176,11 +177,16 @@ def main(argv: list[str], write: bool = True) -> int:
                                    {**env, "LOAD_SCENARIO": "structured"}, work, requests=10_000))  # fmt: skip
             if "--no-jobs" not in argv:
                 link = f"s3://{outputs['buckets']['inputs']}/images/composite-0.png"
-                burst = job_burst.run(api, _token(api, creds), link)
+                burst = job_burst.run(api, token, link)  # the token lives an hour
+        except Exception as exc:  # noqa: BLE001 - what was measured is still written, with why it stopped
+            stopped = f"The run stopped early: {type(exc).__name__}: {str(exc)[:200]}"
         finally:
             rt.stop()
-        if "--no-plain" not in argv:
-            results.append(_plain_pool(work))
+        if "--no-plain" not in argv and not stopped:
+            try:
+                results.append(_plain_pool(work))
+            except Exception as exc:  # noqa: BLE001
+                stopped = f"The MiniStack-pool run failed: {type(exc).__name__}: {str(exc)[:200]}"
     rows = [
         (r.name, f"{r.requests:,}", f"{r.rps:.1f}", f"{r.p50:.0f}", f"{r.p99:.0f}", f"{r.max_ms:.0f}",
          f"{r.failures}" + (f" ({r.failure_kinds})" if r.failure_kinds else ""))
@@ -192,8 +198,10 @@ def main(argv: list[str], write: bool = True) -> int:
         "The machine is shared: see the load average.",
     )  # fmt: skip
     lines += table(("scenario", "requests", "req/s", "p50", "p99", "max", "failures"), rows)
-    first, plain = results[0], results[-1]
-    if plain.name.endswith("MiniStack's worker pool"):
+    if stopped:
+        lines += [stopped, ""]
+    if len(results) > 1 and results[-1].name.endswith("MiniStack's worker pool"):
+        first, plain = results[0], results[-1]
         lines += [
             "Structured path via API, the runtime's Lambda pool vs MiniStack's own (same "
             f"scenario, its own deployment, run after): p50 {_ratio(plain.p50, first.p50)}, "
@@ -208,7 +216,7 @@ def main(argv: list[str], write: bool = True) -> int:
         ]
     text = write_section("Load", lines, write=write)
     print(text)
-    return 0 if burst is None or not burst.lost else 1
+    return 1 if stopped or (burst is not None and burst.lost) else 0
 
 
 def _ratio(plain: float, ours: float) -> str:
