@@ -437,13 +437,13 @@ def test_the_api_conforms_to_its_openapi_contract_under_fuzzing(
 def test_the_api_holds_under_stateful_sequences_following_the_contracts_links(
     api: Api, stack: dict[str, Any], tmp_path: Path
 ) -> None:
-    """Schemathesis' stateful phase, bounded in time: chains of calls that follow the
+    """Schemathesis' stateful phase, bounded to 60 s: chains of calls that follow the
     contract's links (a login's token into GET /jobs, a started job's id into GET
     /jobs/{job_id}); no 5xx, every answer conforming. Each accepted job names an object that
     does not exist, so its task fails at once; at most a few dozen are started."""
     report = _schemathesis(
         api, tmp_path, "stateful",
-        "--phases", "stateful", "-n", "15", "--max-time", "90",
+        "--phases", "stateful", "-n", "15", "--max-time", "60",
         "--include-path-regex", "^/auth$|^/jobs|^/non_structured_data_images$",
         # a login with generated credentials is a 401 by design; a valid body under a reused
         # Idempotency-Key is a 422 by design (see the fuzzing test)
