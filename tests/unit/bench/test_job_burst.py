@@ -75,3 +75,11 @@ def test_a_job_that_never_ends_is_reported_lost(api: str, monkeypatch: pytest.Mo
     burst = job_burst.run(api, "token", "s3://b/k.png", jobs=3)
     assert burst.lost == ["job-2"]
     assert dict(job_burst.rows(burst))["lost (accepted, never terminal within 10 min)"] == "1"
+
+
+def test_a_submission_without_an_answer_is_counted_not_fatal(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(job_burst, "DEADLINE", 0.5)
+    burst = job_burst.run("http://127.0.0.1:9", "token", "s3://b/k.png", jobs=2)  # nothing listens
+    assert burst.accepted == [] and sum(burst.refused.values()) == 2, burst.refused

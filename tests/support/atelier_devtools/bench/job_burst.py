@@ -51,6 +51,8 @@ def _call(method: str, url: str, token: str, body: dict[str, Any] | None = None)
             return resp.status, json.loads(resp.read() or b"{}")
     except urllib.error.HTTPError as err:
         return err.code, json.loads(err.read() or b"{}")
+    except (TimeoutError, urllib.error.URLError) as err:  # no answer: counted, not fatal
+        return 0, {"error": f"no answer ({type(err).__name__})"}
 
 
 def run(api: str, token: str, link: str, jobs: int = JOBS) -> Burst:
