@@ -10,7 +10,7 @@ process) drives, one scenario at a time:
 3. the stage limit raised to 1,000 req/s: 100 req/s on the structured path for 10,000 requests;
 4. a burst above the local limit (100 req/s against 50): only 429s may fail;
 5. a burst of image jobs, each followed to its terminal state (``job_burst``; ``--no-jobs``
-   skips it);
+   skips it; ``--jobs-only`` runs it alone);
 6. scenario 1 again on a second runtime with MiniStack's own Lambda worker pool
    (``ATELIER_LAMBDA_WARM_WORKERS=0``, ``ATELIER_LAMBDA_TUNING=0``; ``--no-plain`` skips it).
 
@@ -160,21 +160,22 @@ def main(argv: list[str], write: bool = True) -> int:
             api, alb = outputs["api_url"], outputs["alb_url"]
             token = _token(api, creds)
             env = {"LOAD_TOKEN": token}
-            results.append(_locust("structured via API (40 req/s, 60 s)", api, 40, 1.0, 60,
-                                   {**env, "LOAD_SCENARIO": "structured"}, work))  # fmt: skip
-            results.append(_locust("structured via ALB only (40 req/s, 60 s)", alb, 40, 1.0, 60,
-                                   {**env, "LOAD_SCENARIO": "structured_alb"}, work))  # fmt: skip
-            job = _post(f"{api}/non_structured_data_images",
-                        {"link": f"s3://{outputs['buckets']['inputs']}/none.png"}, token)  # fmt: skip
-            results.append(_locust("GET /jobs/{id}, 50 clients (40 req/s, 60 s)", api, 50, 0.8, 60,
-                                   {**env, "LOAD_SCENARIO": "poll", "LOAD_JOB_ID": job["job_id"]},
-                                   work))  # fmt: skip
-            results.append(_locust("burst above the limit (100 req/s vs 50, 30 s)", api, 100, 1.0, 30,
-                                   {**env, "LOAD_SCENARIO": "structured"}, work))  # fmt: skip
-            _raise_limits(rt, outputs, 1000, 2000)
-            time.sleep(1.0)
-            results.append(_locust("limits raised: 100 req/s, 10,000 requests", api, 100, 1.0, 100,
-                                   {**env, "LOAD_SCENARIO": "structured"}, work, requests=10_000))  # fmt: skip
+            if "--jobs-only" not in argv:
+                results.append(_locust("structured via API (40 req/s, 60 s)", api, 40, 1.0, 60,
+                                       {**env, "LOAD_SCENARIO": "structured"}, work))  # fmt: skip
+                results.append(_locust("structured via ALB only (40 req/s, 60 s)", alb, 40, 1.0, 60,
+                                       {**env, "LOAD_SCENARIO": "structured_alb"}, work))  # fmt: skip
+                job = _post(f"{api}/non_structured_data_images",
+                            {"link": f"s3://{outputs['buckets']['inputs']}/none.png"}, token)  # fmt: skip
+                results.append(_locust("GET /jobs/{id}, 50 clients (40 req/s, 60 s)", api, 50, 0.8, 60,
+                                       {**env, "LOAD_SCENARIO": "poll", "LOAD_JOB_ID": job["job_id"]},
+                                       work))  # fmt: skip
+                results.append(_locust("burst above the limit (100 req/s vs 50, 30 s)", api, 100, 1.0, 30,
+                                       {**env, "LOAD_SCENARIO": "structured"}, work))  # fmt: skip
+                _raise_limits(rt, outputs, 1000, 2000)
+                time.sleep(1.0)
+                results.append(_locust("limits raised: 100 req/s, 10,000 requests", api, 100, 1.0, 100,
+                                       {**env, "LOAD_SCENARIO": "structured"}, work, requests=10_000))  # fmt: skip
             if "--no-jobs" not in argv:
                 link = f"s3://{outputs['buckets']['inputs']}/images/composite-0.png"
                 burst = job_burst.run(api, token, link)  # the token lives an hour
@@ -182,7 +183,7 @@ def main(argv: list[str], write: bool = True) -> int:
             stopped = f"The run stopped early: {type(exc).__name__}: {str(exc)[:200]}"
         finally:
             rt.stop()
-        if "--no-plain" not in argv and not stopped:
+        if "--no-plain" not in argv and "--jobs-only" not in argv and not stopped:
             try:
                 results.append(_plain_pool(work))
             except Exception as exc:  # noqa: BLE001
