@@ -138,6 +138,22 @@ def test_image_job_succeeds_with_its_outputs(api: Api, stack: dict[str, Any]) ->
         assert s3.head_object(Bucket=bucket, Key=key)["ContentLength"] > 0
 
 
+def test_the_deployed_digits_model_answers_the_golden_cases(stack: dict[str, Any]) -> None:
+    """The digits CNN the runtime serves (prod in its model registry) against the golden cases,
+    borderline and hard ones included, each with its seed-variance tolerance."""
+    from atelier.evaluation.adapters import KINDS
+    from atelier.validation.golden_checks import digits_problems
+    from ml_common import model_store
+
+    bucket = stack["outputs"]["buckets"]["models"]
+    loaded = model_store.load_model(bucket, "digits_cnn", s3=stack["client"]("s3"))
+    model = KINDS["digits_cnn"].load(loaded)
+    golden = json.loads((REPO_ROOT / "validation_data/golden/digits_cnn.json").read_text())
+    assert {"borderline", "hard"} <= {case["kind"] for case in golden["cases"]}
+    x, y = KINDS["digits_cnn"].validation_set()
+    assert digits_problems(model.predict_proba, golden, x, y) == []
+
+
 def test_the_service_serves_a_promoted_model_without_a_restart(
     api: Api, stack: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:

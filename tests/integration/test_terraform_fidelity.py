@@ -72,6 +72,23 @@ def test_an_alarm_is_described_whole(runtime: Runtime) -> None:
     assert alarm["AlarmConfigurationUpdatedTimestamp"].year >= 2024
 
 
+def test_a_percentile_alarm_is_described_without_a_statistic(runtime: Runtime) -> None:
+    # CloudWatch keeps Statistic or ExtendedStatistic, never both; with both, the provider plans
+    # `statistic = "Average" -> null` after every apply (the canary's p99 latency alarm).
+    cw = runtime.client("cloudwatch")
+    cw.put_metric_alarm(
+        AlarmName="fidelity-p99", Namespace="Atelier/Canary", MetricName="Latency",
+        ExtendedStatistic="p99", Period=300, EvaluationPeriods=1, Threshold=3000.0,
+        ComparisonOperator="GreaterThanThreshold",
+    )  # fmt: skip
+    try:
+        alarm = cw.describe_alarms(AlarmNames=["fidelity-p99"])["MetricAlarms"][0]
+    finally:
+        cw.delete_alarms(AlarmNames=["fidelity-p99"])
+    assert alarm["ExtendedStatistic"] == "p99"
+    assert "Statistic" not in alarm, alarm.get("Statistic")
+
+
 def test_a_flow_log_keeps_its_settings(runtime: Runtime) -> None:
     ec2 = runtime.client("ec2")
     vpc = ec2.create_vpc(CidrBlock="10.91.0.0/16")["Vpc"]["VpcId"]

@@ -49,6 +49,19 @@ def _header(scope: Scope, name: bytes) -> str:
     return ""
 
 
+def as_tls_endpoint(scope: Scope) -> Scope:
+    """``scope`` with ``x-forwarded-proto: https`` unless a proxy already set one.
+
+    The runtime's plain-HTTP port on loopback stands in for AWS's HTTPS endpoints, which every
+    SDK uses by default; MiniStack evaluates ``aws:SecureTransport`` from that header. Without
+    it, the buckets' ``DenyInsecureTransport`` statement (terraform/modules/data) denied every
+    task and function call to S3 on the Terraform-built stack, which AWS would allow.
+    """
+    if _header(scope, b"x-forwarded-proto"):
+        return scope
+    return {**scope, "headers": [*(scope.get("headers") or []), (b"x-forwarded-proto", b"https")]}
+
+
 class AtelierApp:
     def __init__(
         self, inner: ASGIApp, agent: Agent, version: str, snapshotter: Snapshotter | None = None
@@ -82,6 +95,7 @@ class AtelierApp:
             await self._meter(scope, receive, send)
             return
         meter_observe(scope)
+        scope = as_tls_endpoint(scope)
         signed = signed_service(_header(scope, b"authorization"))
         if signed is not None and signed[2] == "synthetics":
             await self._synthetics()(scope, receive, send, signed[0], signed[1])

@@ -175,6 +175,9 @@ PART_OF: dict[str, str] = {
     "aws_api_gateway_request_validator": "apigateway.rest_api",
     "aws_api_gateway_gateway_response": "apigateway.rest_api",
     "aws_sns_topic_policy": "sns.topic",
+    # the function's code, uploaded where CreateFunction reads it (the deployer sends the same
+    # zip inline)
+    "aws_s3_object": "lambda.function",
 }
 
 # Terraform resources with no local counterpart, by type or by address, and why.

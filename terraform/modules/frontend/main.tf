@@ -27,12 +27,14 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
   }
 }
 
+# Blocked on AWS (CloudFront reads through OAC). Locally the website is the stand-in for the
+# CDN and browsers read it anonymously, as `atelier deploy` opens it: the policy, not ACLs.
 resource "aws_s3_bucket_public_access_block" "this" {
   bucket                  = aws_s3_bucket.this.id
   block_public_acls       = true
-  block_public_policy     = true
+  block_public_policy     = var.enable_cdn
   ignore_public_acls      = true
-  restrict_public_buckets = true
+  restrict_public_buckets = var.enable_cdn
 }
 
 resource "aws_s3_bucket_lifecycle_configuration" "this" {
@@ -169,6 +171,24 @@ resource "aws_s3_bucket_policy" "this" {
   count      = var.enable_cdn ? 1 : 0
   bucket     = aws_s3_bucket.this.id
   policy     = data.aws_iam_policy_document.bucket[0].json
+  depends_on = [aws_s3_bucket_public_access_block.this]
+}
+
+# Locally (no CloudFront) the emulator serves the bucket as a website, like `atelier deploy`:
+# anyone may read its files (the same statement the Python engine writes).
+resource "aws_s3_bucket_policy" "local_website" {
+  count  = var.enable_cdn ? 0 : 1
+  bucket = aws_s3_bucket.this.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "PublicReadForLocalWebsite"
+      Effect    = "Allow"
+      Principal = "*"
+      Action    = "s3:GetObject"
+      Resource  = "${aws_s3_bucket.this.arn}/*"
+    }]
+  })
   depends_on = [aws_s3_bucket_public_access_block.this]
 }
 

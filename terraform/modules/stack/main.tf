@@ -152,6 +152,7 @@ module "api" {
   lambdas                     = local.t.lambdas
   layer_name                  = local.t.layer_name
   bundle_dir                  = var.bundle_dir
+  code_bucket                 = module.data.bucket_names["artifacts"]
   dependency_layer            = var.dependency_layer
   ref_values                  = local.ref_values
   extra_environment           = local.lambda_terraform_only_env

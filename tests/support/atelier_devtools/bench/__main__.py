@@ -18,6 +18,7 @@ GROUPS: dict[str, str] = {
     "persistence": "atelier_devtools.bench.persistence:main",
     "load": "atelier_devtools.bench.load:main",
     "startup": "atelier_devtools.bench.startup:main",
+    "terraform": "atelier_devtools.bench.terraform:main",
 }
 
 

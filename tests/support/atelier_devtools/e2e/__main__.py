@@ -44,6 +44,7 @@ def main(argv: list[str]) -> int:
         ("seed", flow.seed),
         ("log in through /auth", flow.login),
         ("structured_data prediction", flow.structured),
+        ("digits CNN golden cases on the runtime", flow.digits_golden),
         jobs,
     ]
     # A failing step is recorded (with its logs) by the runner; the runtime is stopped anyway.

@@ -125,6 +125,25 @@ class Flow:
             raise StepFailed("wrong answer from the image job: " + "; ".join(problems))
         return f"job {job['job_id']} SUCCEEDED, read {result.get('digits_read')!r} = answer key"
 
+    def digits_golden(self) -> str:
+        """The deployed digits CNN (prod in the runtime's registry) against the golden cases:
+        confident, borderline and hard held-out digits, each with its tolerance."""
+        from atelier.evaluation.adapters import KINDS
+        from atelier.validation.golden_checks import digits_problems
+        from ml_common import model_store
+
+        bucket = str(self.outputs["buckets"]["models"])
+        loaded = model_store.load_model(bucket, "digits_cnn", s3=self._s3())
+        model = KINDS["digits_cnn"].load(loaded)
+        path = self.settings.repo_root / "validation_data" / "golden" / "digits_cnn.json"
+        golden = json.loads(path.read_text())
+        x, y = KINDS["digits_cnn"].validation_set()
+        problems = digits_problems(model.predict_proba, golden, x, y)
+        if problems:
+            raise StepFailed(f"{loaded.version} fails the golden cases: " + "; ".join(problems))
+        kinds = sorted({str(case.get("kind", "confident")) for case in golden["cases"]})
+        return f"{loaded.version}: {len(golden['cases'])} golden cases ({', '.join(kinds)}) pass"
+
     def active_learning(self) -> str:
         ids = self._seed_info()["dataset_ids"]
         accepted = self.api.expect(202, "POST", "/non_structured_al_data_images", {"ids": ids})
