@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from atelier.config import get_settings
+from atelier.config import Settings
 from atelier.deploy.bundle import (
     Bundle,
     build_deps_layer,
@@ -48,10 +48,10 @@ def canary_bundle() -> Bundle:
     return Bundle(name="canary", data=zip_entries(sorted(entries)))
 
 
-def deps_layer() -> Bundle:
+def deps_layer(cache_dir: Path) -> Bundle:
     """lambdas/shared/requirements.txt for python3.11 on x86_64 Lambda, as ``python/...`` in a
     zip (the same builder and cache as ``atelier deploy``)."""
-    return build_deps_layer(ROOT, get_settings().cache_dir)
+    return build_deps_layer(ROOT, cache_dir)
 
 
 def main() -> None:
@@ -63,7 +63,7 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     built = bundles(args.env)
     if args.deps:
-        built["deps-layer.zip"] = deps_layer()
+        built["deps-layer.zip"] = deps_layer(Settings(repo_root=ROOT).cache_dir)
     for name, bundle in sorted(built.items()):
         (args.out / name).write_bytes(bundle.data)
         print(f"{args.out / name}  {len(bundle.data):>8} bytes  sha256(b64)={bundle.code_sha256}")

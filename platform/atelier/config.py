@@ -1,15 +1,45 @@
-"""The one settings object. Every difference between environments lives here, not in code."""
+"""The one settings object. Every difference between environments lives here, not in code.
+
+It is made once where a process starts (the ``atelier`` command, the runtime, a script's
+``main``) and passed down; nothing caches it, and nothing changes the process environment to
+reach a code path.
+"""
 
 from __future__ import annotations
 
-from functools import lru_cache
+import os
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+MARKER = "topology.yaml"  # what makes a directory an Atelier checkout
+
+
+class RepoNotFoundError(RuntimeError):
+    """No Atelier checkout at or above the working directory, and no ATELIER_REPO_ROOT."""
+
+
+def find_repo_root(start: Path | None = None) -> Path:
+    """``ATELIER_REPO_ROOT`` when set, else the nearest directory at or above ``start`` (default:
+    the working directory) that holds ``topology.yaml``. Never the installed package's location:
+    a wheel install works from any checkout."""
+    explicit = os.environ.get("ATELIER_REPO_ROOT", "").strip()
+    if explicit:
+        return Path(explicit)
+    here = (start or Path.cwd()).resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / MARKER).is_file():
+            return candidate
+    raise RepoNotFoundError(
+        f"no Atelier checkout at or above {here} (no {MARKER}): run from the repository "
+        "or set ATELIER_REPO_ROOT"
+    )
+
+
+def _default_home(data: dict[str, Any]) -> Path:
+    return Path(data["repo_root"]) / ".atelier"
 
 
 class Settings(BaseSettings):
@@ -17,7 +47,13 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="ATELIER_", extra="ignore")
 
-    home: Path = Field(default=REPO_ROOT / ".atelier", description="state, logs, databases")
+    repo_root: Path = Field(
+        default_factory=find_repo_root,
+        description="the checkout: ATELIER_REPO_ROOT, else found upward from the working directory",
+    )
+    home: Path = Field(
+        default_factory=_default_home, description="state, logs, databases (<repo_root>/.atelier)"
+    )
     host: str = Field(default="127.0.0.1", description="address the runtime listens on")
     port: int = Field(default=4566, ge=1, le=65535, description="the runtime's one AWS port")
     region: str = Field(default="us-east-1", validation_alias="AWS_DEFAULT_REGION")
@@ -50,7 +86,6 @@ class Settings(BaseSettings):
         "after CreateFunction/UpdateFunctionCode (more if its provisioned concurrency says so), "
         "and a burst starts one worker at a time; 0: MiniStack's own pool (neither)",
     )
-    repo_root: Path = Field(default=REPO_ROOT)
     cache_dir: Path = Field(
         default=Path.home() / ".cache" / "atelier",
         description="built artifacts kept across homes (the lambdas' pip-built dependency layer)",
@@ -67,8 +102,3 @@ class Settings(BaseSettings):
     @property
     def logs_dir(self) -> Path:
         return self.home / "logs"
-
-
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    return Settings()

@@ -23,7 +23,7 @@ import boto3
 import pytest
 from click.testing import CliRunner
 
-from atelier.config import REPO_ROOT, Settings
+from atelier.config import Settings
 from atelier.deploy import apply, inventory
 from atelier.deploy.change import Action
 from atelier.deploy.cli import deploy, destroy
@@ -32,6 +32,7 @@ from atelier.deploy.plan import DEPLOY
 from atelier.deploy.steps.app import runs_processes
 from atelier.deploy.teardown import DESTROY
 from atelier.topology import expand, load
+from atelier_devtools.paths import REPO_ROOT
 from atelier_devtools.sandbox import Runtime, plain_ministack, stage_sources
 
 pytestmark = pytest.mark.integration

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from atelier.config import REPO_ROOT, Settings
+from atelier.config import Settings
 from atelier.emulator.ecs import docker_executor as dx
 from atelier.emulator.ecs.gpu import GpuInfo
 from atelier.emulator.ecs.taskspec import build_task
 from atelier.emulator.launcher import RuntimeStartError
+from atelier_devtools.paths import REPO_ROOT
 from atelier_devtools.runtime import start_runtime
 
 pytestmark = pytest.mark.integration

@@ -20,9 +20,9 @@ from typing import Any
 import pytest
 import yaml
 
-from atelier.config import REPO_ROOT
 from atelier.deploy.policies import Arns, lambda_policies, task_policies
 from atelier.topology import Expansion, expand, load
+from atelier_devtools.paths import REPO_ROOT
 
 pytestmark = pytest.mark.integration
 ENV = "iamtest"

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from atelier.config import get_settings
+from atelier.config import Settings
 from atelier.evaluation.cli import evaluate
 from atelier.registry import registry
 from ml_common import model_store
@@ -43,33 +43,28 @@ def test_concurrent_promotions_leave_a_consistent_index(bucket: str) -> None:
     assert sorted(history) == sorted(versions), "a promotion is missing from the stage history"
 
 
-def test_evaluate_on_the_runtime_writes_a_verdict(
-    bucket: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    monkeypatch.setenv("ATELIER_REPO_ROOT", str(tmp_path))
-    monkeypatch.setenv("ATELIER_ENV", "preprod")
-    get_settings.cache_clear()
-    try:
-        stored = []
-        # the same training twice: no metric can be significantly worse, so the verdict is promote
-        for c, stage in ((1.0, "prod"), (1.0, "candidate")):
-            result = train(params={"C": c})
-            stored.append(
-                model_store.save_model(
-                    bucket,
-                    MODEL,
-                    result.model_bytes,
-                    result.metrics,
-                    result.data_hash,
-                    "test",
-                    result.params,
-                    ext="json",
-                    stage=stage,
-                )
+def test_evaluate_on_the_runtime_writes_a_verdict(bucket: str, tmp_path: Path) -> None:
+    settings = Settings(repo_root=tmp_path, env="preprod")
+    stored = []
+    # the same training twice: no metric can be significantly worse, so the verdict is promote
+    for c, stage in ((1.0, "prod"), (1.0, "candidate")):
+        result = train(params={"C": c})
+        stored.append(
+            model_store.save_model(
+                bucket,
+                MODEL,
+                result.model_bytes,
+                result.metrics,
+                result.data_hash,
+                "test",
+                result.params,
+                ext="json",
+                stage=stage,
             )
-        outcome = CliRunner().invoke(evaluate, ["--candidate", stored[1], "--bucket", bucket])
-    finally:
-        get_settings.cache_clear()
+        )
+    outcome = CliRunner().invoke(
+        evaluate, ["--candidate", stored[1], "--bucket", bucket], obj=settings
+    )
     assert outcome.exit_code == 0, outcome.output
     verdict = json.loads(
         (tmp_path / "reports" / "evaluation" / stored[1] / "verdict.json").read_text()

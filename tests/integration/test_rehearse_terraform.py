@@ -19,9 +19,9 @@ from pathlib import Path
 import boto3
 import pytest
 
-from atelier.config import REPO_ROOT
 from atelier.deploy import rehearse
 from atelier.deploy.terraform import TerraformFailed, Workspace, provider_mirror
+from atelier_devtools.paths import REPO_ROOT
 from atelier_devtools.runtime import Runtime
 
 pytestmark = pytest.mark.integration

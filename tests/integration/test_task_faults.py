@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from atelier.config import REPO_ROOT
 from atelier.emulator.ecs.memory import OOM_REASON
+from atelier_devtools.paths import REPO_ROOT
 
 # the lambdas' layer code, as the layer puts it on sys.path on AWS
 for _layer in (REPO_ROOT / "lambdas" / "shared", REPO_ROOT / "pipelines" / "common"):
@@ -33,25 +33,22 @@ def store(runtime: Any) -> Iterator[Any]:
     from lambda_shared import aws
     from ml_common.jobs import JobStore
 
-    saved = {k: os.environ.get(k) for k in ("AWS_ENDPOINT_URL", "AWS_DEFAULT_REGION")}
-    os.environ.update(AWS_ENDPOINT_URL=runtime.endpoint_url, AWS_DEFAULT_REGION=runtime.region)
-    aws.reset()
-    runtime.client("dynamodb").create_table(
-        TableName=TABLE,
-        BillingMode="PAY_PER_REQUEST",
-        KeySchema=[{"AttributeName": "job_id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "job_id", "AttributeType": "S"}],
-    )
-    runtime.client("ecs").create_cluster(clusterName=CLUSTER)
-    try:
-        yield JobStore(TABLE)
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    # the lambdas' configuration is their environment (as on AWS): set for this module only
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("AWS_ENDPOINT_URL", runtime.endpoint_url)
+        mp.setenv("AWS_DEFAULT_REGION", runtime.region)
         aws.reset()
+        runtime.client("dynamodb").create_table(
+            TableName=TABLE,
+            BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": "job_id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "job_id", "AttributeType": "S"}],
+        )
+        runtime.client("ecs").create_cluster(clusterName=CLUSTER)
+        try:
+            yield JobStore(TABLE)
+        finally:
+            aws.reset()
 
 
 def _job(runtime: Any, store: Any, image: str, memory: str, env: dict[str, str]) -> tuple[str, str]:

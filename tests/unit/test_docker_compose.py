@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 import yaml
 
-from atelier.config import REPO_ROOT
 from atelier.emulator.ecs.dockerfile import parse_dockerfile
+from atelier_devtools.paths import REPO_ROOT
 
 COMPOSE = REPO_ROOT / "docker-compose.yml"
 DOCKERFILE = REPO_ROOT / "Dockerfile"

@@ -91,3 +91,69 @@ def test_the_checks_catch_a_stale_doc() -> None:
     assert dangling_paths("see `tests/unit/test_docs.py`") == []
     assert OUTSIDE.search("the design in `../shared/DESIGN.md`")
     assert OUTSIDE.search("owned by the CI/CD work (issue 7)")
+
+
+ADR_DIR = ROOT / "docs" / "adr"
+ADR_NAME = re.compile(r"(?P<number>\d{4})-[a-z0-9-]+\.md")
+ADR_REF = re.compile(r"docs/adr/[\w.-]+\.md")
+
+
+def adr_problems(names_and_headings: list[tuple[str, str]]) -> list[str]:
+    """Each ADR is ``NNNN-slug.md`` with a number no other ADR has, headed ``# ADR NNNN: ...``."""
+    problems: list[str] = []
+    seen: dict[str, str] = {}
+    for name, heading in names_and_headings:
+        match = ADR_NAME.fullmatch(name)
+        if match is None:
+            problems.append(f"{name}: not named NNNN-slug.md")
+            continue
+        number = match["number"]
+        if number in seen:
+            problems.append(f"{name}: number {number} is also {seen[number]}")
+        seen[number] = name
+        if not heading.startswith(f"# ADR {number}: "):
+            problems.append(f"{name}: heading {heading!r} does not start '# ADR {number}: '")
+    return problems
+
+
+def test_every_adr_has_its_own_number() -> None:
+    adrs = [(p.name, p.read_text(encoding="utf-8").split("\n", 1)[0]) for p in ADR_DIR.glob("*.md")]
+    assert not adr_problems(sorted(adrs))
+
+
+def test_the_adr_check_names_a_shared_number_and_a_suffix() -> None:
+    problems = adr_problems(
+        [
+            ("0013-a.md", "# ADR 0013: a"),
+            ("0013-b.md", "# ADR 0013: b"),
+            ("0011b-c.md", "# ADR 0011b: c"),
+            ("0014-d.md", "# 0014: d"),
+        ]
+    )
+    assert problems == [
+        "0013-b.md: number 0013 is also 0013-a.md",
+        "0011b-c.md: not named NNNN-slug.md",
+        "0014-d.md: heading '# 0014: d' does not start '# ADR 0014: '",
+    ]
+
+
+def test_every_adr_the_code_and_docs_name_exists() -> None:
+    import subprocess
+
+    tracked = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True, text=True
+    ).stdout.split("\0")
+    missing = []
+    for rel in tracked:
+        path = ROOT / rel
+        # this file's own examples name ADRs that do not exist
+        if not rel or rel.startswith("docs/adr/") or rel == _rel(Path(__file__)):
+            continue
+        if not path.is_file():
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue
+        missing += [f"{rel}: {ref}" for ref in ADR_REF.findall(text) if not (ROOT / ref).exists()]
+    assert not missing, f"references to ADRs that do not exist: {missing}"

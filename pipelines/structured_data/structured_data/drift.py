@@ -1,7 +1,7 @@
 """Data drift of the structured model: recent inputs and predictions vs the training reference.
 
 The tests are Evidently's defaults ("Data drift" preset, per column), computed with scipy
-(see docs/adr/0014-drift-tests-with-scipy.md):
+(see docs/adr/0014-alarms-drift-own-engines.md):
 
 - numerical column (more than 5 distinct values): reference <= 1000 rows -> two-sample
   Kolmogorov-Smirnov, drift when p < 0.05; more rows -> Wasserstein distance normed by the

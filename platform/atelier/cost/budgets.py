@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from atelier.config import REPO_ROOT
+from atelier.config import find_repo_root
 from atelier.cost.estimate import estimate
 from atelier.cost.prices import PriceTable
 from atelier.cost.profile import build
 from atelier.topology.models import Topology
 
-BUDGETS_JSON = REPO_ROOT / "terraform" / "modules" / "budgets" / "budgets.json"
+BUDGETS_JSON = Path("terraform") / "modules" / "budgets" / "budgets.json"  # in the checkout
 MARGIN_PERCENT = 25
 AWS_ENVS = ("qa", "preprod", "prod")
 THRESHOLDS = {"ACTUAL": (50.0, 80.0, 100.0), "FORECASTED": (100.0,)}
@@ -50,14 +50,21 @@ def render(data: dict[str, Any]) -> str:
     return json.dumps(data, indent=2) + "\n"
 
 
-def write(topology: Topology, prices: PriceTable, path: Path = BUDGETS_JSON) -> dict[str, Any]:
+def committed_path(path: Path | None = None) -> Path:
+    """``path``, else the checkout's budgets file."""
+    return path or find_repo_root() / BUDGETS_JSON
+
+
+def write(topology: Topology, prices: PriceTable, path: Path | None = None) -> dict[str, Any]:
+    path = committed_path(path)
     data = generate(topology, prices)
     path.write_text(render(data), encoding="utf-8")
     return data
 
 
-def drift(topology: Topology, prices: PriceTable, path: Path = BUDGETS_JSON) -> str | None:
+def drift(topology: Topology, prices: PriceTable, path: Path | None = None) -> str | None:
     """None when the committed file matches the estimate, else what differs and the fix."""
+    path = committed_path(path)
     want = generate(topology, prices)
     try:
         have = json.loads(path.read_text(encoding="utf-8"))
@@ -114,9 +121,9 @@ def publish(alerts: list[Alert], env: str, sns: Any, topic_arn: str) -> int:
     return len(alerts)
 
 
-def committed_budget(env: str, path: Path = BUDGETS_JSON) -> float | None:
+def committed_budget(env: str, path: Path | None = None) -> float | None:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(committed_path(path).read_text(encoding="utf-8"))
         return float(data["environments"][env]["budget_usd"])
     except (OSError, ValueError, KeyError):
         return None
@@ -131,17 +138,14 @@ def alert_topic_arn(sns: Any, env: str = "local") -> str | None:
     return None
 
 
-def publish_local(alerts: list[Alert], env: str, endpoint: str) -> int:
+def publish_local(alerts: list[Alert], env: str, endpoint: str, region: str) -> int:
     """Publish to the local runtime's alert topic; 0 when it has none (not deployed)."""
     import boto3
 
-    from atelier.config import Settings
-
-    settings = Settings()
     sns = boto3.client(
         "sns",
         endpoint_url=endpoint,
-        region_name=settings.region,
+        region_name=region,
         aws_access_key_id="test",
         aws_secret_access_key="test",  # noqa: S106 - the emulator's fixed key
     )

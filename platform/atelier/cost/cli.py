@@ -179,17 +179,18 @@ def _metered(
     endpoint: str | None,
     budget_usd: float | None,
 ) -> None:
-    from atelier.config import Settings
+    from atelier.cli_settings import current_settings
     from atelier.cost import metered
 
-    url = endpoint or Settings().endpoint_url
+    settings = current_settings()
+    url = endpoint or settings.endpoint_url
     snap = _guard(lambda: metered.fetch(url))
     m = _guard(lambda: metered.usage_from_snapshot(snap, profile))
     est = _guard(lambda: metered.price_metered(m, profile, prices))
     budget = budget_usd if budget_usd is not None else budgets_mod.committed_budget(profile.env)
     actual = est.total * m.span_hours / 730.0
     alerts = budgets_mod.crossed(actual, est.total, budget or 0.0)
-    sent = budgets_mod.publish_local(alerts, profile.env, url) if alerts else 0
+    sent = budgets_mod.publish_local(alerts, profile.env, url, settings.region) if alerts else 0
     extra = {
         "metered": {
             "span_hours": round(m.span_hours, 6),
@@ -258,10 +259,10 @@ def replay_cmd(
 ) -> None:
     """Drive the profile through a deployed, seeded runtime on a fast clock; price the meter
     and compare it with the estimate per service (within ±5 %)."""
-    from atelier.config import Settings
+    from atelier.cli_settings import current_settings
     from atelier.cost import replay
 
-    settings = Settings()
+    settings = current_settings()
     topology, prices = _inputs(None)
     span = hours if hours is not None else days * 24
     result = _guard(

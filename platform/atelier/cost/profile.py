@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from atelier.config import REPO_ROOT
+from atelier.config import find_repo_root
 from atelier.cost.prices import CostError, PriceTable
 from atelier.topology.models import Pipeline, Topology
 from atelier.topology.workload import (
@@ -23,7 +23,7 @@ from atelier.topology.workload import (
     streams_for,
 )
 
-TERRAFORM = REPO_ROOT / "terraform"
+TERRAFORM = Path("terraform")  # in the checkout
 _ASSIGN = re.compile(
     r'^\s*([a-z_][a-z0-9_]*)\s*=\s*("[^"]*"|true|false|-?\d+(?:\.\d+)?)\s*(?:#.*)?$'
 )
@@ -51,8 +51,11 @@ def read_tfvars(path: Path) -> dict[str, str | bool | float]:
     return out
 
 
-def terraform_flags(env: str, root: Path = TERRAFORM) -> tuple[dict[str, str | bool | float], str]:
+def terraform_flags(
+    env: str, root: Path | None = None
+) -> tuple[dict[str, str | bool | float], str]:
     """The stack's variables for ``env`` and the file that set the last of them."""
+    root = root or find_repo_root() / TERRAFORM
     flags: dict[str, str | bool | float] = {}
     for name, body in _VARIABLE.findall((root / "modules/stack/variables.tf").read_text()):
         match = _DEFAULT.search(body)
@@ -130,7 +133,7 @@ def build(
     env: str,
     prices: PriceTable,
     whatif: WhatIf | None = None,
-    terraform_root: Path = TERRAFORM,
+    terraform_root: Path | None = None,
 ) -> EnvProfile:
     if env not in topology.environments:
         raise CostError(f"--env: unknown environment {env!r}: {sorted(topology.environments)}")

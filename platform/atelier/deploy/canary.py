@@ -7,15 +7,16 @@ On AWS the Synthetics canary (terraform/modules/monitoring/canary.tf) runs the s
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets as pysecrets
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from atelier.config import REPO_ROOT
 from atelier.deploy import iam
 from atelier.deploy.bundle import Bundle, source_files, zip_entries
 from atelier.deploy.change import Change, absent, created, deleted, unchanged, updated
@@ -24,6 +25,11 @@ from atelier.deploy.lambda_ import FunctionSpec, ensure_function, remove_functio
 
 MONITORING_USER = "monitoring"
 SCHEDULE = "rate(1 minute)"
+TIMEOUT_S = 55  # under the minute between runs: the image job is followed until 5 s before
+# The golden image the canary submits, relative to the checkout (held-out digits, answer key beside);
+# Terraform's monitoring module uploads the same file to the same key.
+GOLDEN_IMAGE = Path("terraform", "modules", "monitoring", "assets", "canary-golden-image.png")
+GOLDEN_IMAGE_KEY = "canary/golden-image.png"
 
 
 @dataclass(frozen=True)
@@ -40,10 +46,10 @@ class Names:
         )
 
 
-def bundle() -> Bundle:
-    root = REPO_ROOT / "lambdas" / "canary"
+def bundle(repo_root: Path) -> Bundle:
+    root = repo_root / "lambdas" / "canary"
     entries = [(p.relative_to(root).as_posix(), p.read_bytes()) for p in source_files(root)]
-    golden = REPO_ROOT / "validation_data" / "golden" / "structured_data.json"
+    golden = repo_root / "validation_data" / "golden" / "structured_data.json"
     entries.append(("golden.json", golden.read_bytes()))
     return Bundle(name="canary", data=zip_entries(sorted(entries)))
 
@@ -81,6 +87,23 @@ def ensure_user_secret(
     return arn, [created("canary.secret", name), user_change]
 
 
+def ensure_golden_image(clients: Clients, bucket: str, repo_root: Path) -> Change:
+    """The golden image in the inputs bucket, rewritten only when its bytes changed."""
+    s3, data = clients("s3"), (repo_root / GOLDEN_IMAGE).read_bytes()
+    digest = hashlib.md5(data, usedforsecurity=False).hexdigest()
+    name = f"{bucket}/{GOLDEN_IMAGE_KEY}"
+    try:
+        etag = s3.head_object(Bucket=bucket, Key=GOLDEN_IMAGE_KEY)["ETag"].strip('"')
+    except ClientError as exc:
+        if not is_not_found(exc) and "404" not in str(exc):
+            raise
+        etag = None
+    if etag == digest:
+        return unchanged("canary.image", name)
+    s3.put_object(Bucket=bucket, Key=GOLDEN_IMAGE_KEY, Body=data, ContentType="image/png")
+    return (created if etag is None else updated)("canary.image", name)
+
+
 def ensure_schedule(clients: Clients, rule: str, function: str, function_arn: str) -> list[Change]:
     events, lam = clients("events"), clients("lambda")
     try:
@@ -115,9 +138,19 @@ def ensure(
     tags: dict[str, str],
     job_limits: dict[str, int] | None = None,
     jobs_table: str = "",
+    inputs_bucket: str = "",
+    image_check: bool = False,
+    *,
+    repo_root: Path,
 ) -> tuple[str, list[Change]]:
+    """``image_check`` (topology sizes.canary_image_check): each run also submits the golden
+    image from ``inputs_bucket`` and follows its job."""
     names = Names.of(prefix)
     secret_arn, changes = ensure_user_secret(clients, users_table, names.secret, hasher, tags)
+    image_link = ""
+    if inputs_bucket:
+        changes.append(ensure_golden_image(clients, inputs_bucket, repo_root))
+        image_link = f"s3://{inputs_bucket}/{GOLDEN_IMAGE_KEY}" if image_check else ""
     policies = {
         "canary": iam.policy(
             iam.statement(["cloudwatch:PutMetricData"], ["*"]),
@@ -132,18 +165,19 @@ def ensure(
         name=names.function,
         handler="handler.handler",
         role_arn=role.arn,
-        timeout=30,
+        timeout=TIMEOUT_S,
         memory=256,
         env={
             "API_URL": api_url,
             "CANARY_SECRET_ARN": secret_arn,
+            "CANARY_IMAGE_LINK": image_link,
             "JOBS_TABLE": jobs_table,
             "JOB_LIMITS": json.dumps(job_limits or {}, sort_keys=True),
         },
         layers=[],
         tags=tags,
     )
-    fn = ensure_function(clients, spec, bundle())
+    fn = ensure_function(clients, spec, bundle(repo_root))
     changes.append(replace(fn.change, kind="canary.function"))
     changes += ensure_schedule(clients, names.rule, names.function, fn.arn)
     return fn.arn, changes

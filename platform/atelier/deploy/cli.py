@@ -14,6 +14,7 @@ from rich.panel import Panel
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from atelier.cli_settings import current_settings
 from atelier.config import Settings
 from atelier.deploy import apply, outputs
 from atelier.deploy.change import Action, Change
@@ -127,7 +128,7 @@ def _check_runtime(settings: Settings) -> None:
 
 
 def _settings(topology: Path | None) -> tuple[Settings, Deployment]:
-    settings = Settings()
+    settings = current_settings()
     try:
         deployment = Deployment.from_settings(settings, topology)
     except Exception as exc:  # the loader's errors name the field and the line

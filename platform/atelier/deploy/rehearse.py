@@ -150,7 +150,7 @@ def write_report(reports: list[StageReport], out_dir: Path, meta: dict[str, Any]
     return path
 
 
-def build_bundles(repo: Path, out: Path) -> None:
+def build_bundles(repo: Path, out: Path, cache_dir: Path) -> None:
     """The zips every stage reads, third-party layer included (built once, then reused)."""
     import importlib.util
 
@@ -164,4 +164,4 @@ def build_bundles(repo: Path, out: Path) -> None:
     for name, bundle in module.bundles("qa").items():
         (out / name).write_bytes(bundle.data)
     if not (out / "deps-layer.zip").is_file():
-        (out / "deps-layer.zip").write_bytes(module.deps_layer().data)
+        (out / "deps-layer.zip").write_bytes(module.deps_layer(cache_dir).data)

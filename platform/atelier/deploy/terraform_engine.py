@@ -44,7 +44,7 @@ class Result:
     report: apply.Report | None = None
 
 
-def write_bundles(repo_root: Path, env: str, out: Path) -> list[Path]:
+def write_bundles(repo_root: Path, env: str, out: Path, cache_dir: Path) -> list[Path]:
     """The zips Terraform reads (``terraform/bundles.py``), written only when their bytes change."""
     spec = importlib.util.spec_from_file_location(
         "atelier_tf_bundles", repo_root / "terraform" / "bundles.py"
@@ -57,7 +57,7 @@ def write_bundles(repo_root: Path, env: str, out: Path) -> list[Path]:
     written = []
     built = dict(module.bundles(env))
     # envs/local publishes the pip-built dependency layer, as AWS's stack does
-    built["deps-layer.zip"] = module.deps_layer()
+    built["deps-layer.zip"] = module.deps_layer(cache_dir)
     for name, bundle in sorted(built.items()):
         path = out / name
         if not path.is_file() or path.read_bytes() != bundle.data:
@@ -118,7 +118,9 @@ def deploy(
     ws = workspace(d)
     seconds: dict[str, float] = {}
     t0 = time.monotonic()
-    write_bundles(d.settings.repo_root, d.exp.env, Path(ws.variables["bundle_dir"]))
+    write_bundles(
+        d.settings.repo_root, d.exp.env, Path(ws.variables["bundle_dir"]), d.settings.cache_dir
+    )
     seconds["bundles"] = time.monotonic() - t0
     say("terraform init")
     seconds["init"] = ws.init()
@@ -141,7 +143,9 @@ def deploy(
 def plan(d: Deployment, on_event: Listener | None = None) -> tuple[int, list[str]]:
     """``terraform plan -detailed-exitcode`` of what is deployed: (exit code, planned changes)."""
     ws = workspace(d)
-    write_bundles(d.settings.repo_root, d.exp.env, Path(ws.variables["bundle_dir"]))
+    write_bundles(
+        d.settings.repo_root, d.exp.env, Path(ws.variables["bundle_dir"]), d.settings.cache_dir
+    )
     ws.init()
     code, events = ws.plan(on_event)
     return code, planned_changes(events)

@@ -9,12 +9,13 @@ from typing import Any
 
 import click
 
-from atelier.config import Settings, get_settings
+from atelier.cli_settings import current_settings
+from atelier.config import Settings
 from atelier.emulator import launcher
 
 
 def _settings(port: int | None, persist: bool | None = None) -> Settings:
-    base = get_settings()
+    base = current_settings()
     updates: dict[str, object] = {}
     if port:
         updates["port"] = port

@@ -102,12 +102,19 @@ async def _serve(settings: Settings) -> None:
     from atelier.emulator.ministack_compat import apigateway as apigateway_compat
 
     apigateway_compat.apply()
-    from atelier.emulator.ministack_compat import terraform_fidelity
+    from atelier.emulator.ministack_compat import terraform_fidelity, terraform_fidelity_edge
 
-    log.info("Terraform fidelity fixes applied: %s", ", ".join(terraform_fidelity.apply()))
+    fixes = [*terraform_fidelity.apply(), *terraform_fidelity_edge.apply()]
+    log.info("Terraform fidelity fixes applied: %s", ", ".join(fixes))
     from atelier.emulator.ministack_compat import iam_ecs, lambda_python
 
     iam_ecs.apply()  # ECS task calls authorized on AWS's resources and ecs:cluster
+    from atelier.emulator.ministack_compat import transport
+
+    transport.apply()  # loopback callers count as aws:SecureTransport, as TLS SDK calls on AWS
+    from atelier.emulator.ministack_compat import kms as kms_compat
+
+    kms_compat.apply()  # S3 and Secrets Manager data calls need the CMK's KMS permission
     lambda_python.report_import_errors()
     if settings.lambda_isolated:
         from atelier.emulator.lambda_ import python_runtime

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from rich.console import Console
 
-from atelier.config import get_settings
+from atelier.cli_settings import current_settings
 from atelier.evaluation.adapters import KINDS
 from atelier.evaluation.report import evaluate as run_evaluation
 from atelier.registry.cli import bucket_option, models_bucket
@@ -44,7 +44,7 @@ def evaluate(candidate: str, baseline: str, env: str, model: str, bucket: str | 
     from atelier.registry.cli import _use_endpoint
 
     _use_endpoint()
-    settings = get_settings()
+    settings = current_settings()
     console = Console()
     kind = KINDS[model]
     where = models_bucket(bucket)

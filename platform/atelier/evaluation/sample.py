@@ -10,19 +10,22 @@ and calibration. The verdict must say why it is not promoted.
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
-from atelier.config import REPO_ROOT
+from atelier.config import find_repo_root
 from atelier.evaluation.candidate import EvaluatedModel
 from atelier.evaluation.report import evaluate
 from atelier.validation.lineage import validation_hashes
 
-OUT = REPO_ROOT / "docs" / "reports" / "evaluation-sample"
+OUT = Path("docs") / "reports" / "evaluation-sample"  # in the checkout
 
 
 def main() -> None:
     from structured_data.features import load_dataset
     from structured_data.train import train
 
+    root = find_repo_root()
+    out = root / OUT
     data = load_dataset()
     models = {}
     for role, c in (("baseline", 1.0), ("candidate", 0.05)):
@@ -30,16 +33,16 @@ def main() -> None:
         models[role] = EvaluatedModel(
             f"sample-{role}-C{c}", clf.predict_proba, list(clf.columns), [0, 1]
         )
-    shutil.rmtree(OUT, ignore_errors=True)
+    shutil.rmtree(out, ignore_errors=True)
     verdict = evaluate(
         models["baseline"],
         models["candidate"],
         data.X[data.test_mask],
         data.y[data.test_mask],
-        OUT,
+        out,
         model_name="structured_data",
         env="preprod",
-        lineage=validation_hashes(REPO_ROOT, "structured_data"),
+        lineage=validation_hashes(root, "structured_data"),
     )
     print(verdict.decision, verdict.reasons)
 

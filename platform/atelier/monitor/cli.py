@@ -16,20 +16,20 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from atelier.config import get_settings
+from atelier.cli_settings import current_settings
+from atelier.config import Settings
 
 STATE_STYLE = {"ALARM": "bold red", "OK": "green", "INSUFFICIENT_DATA": "yellow"}
 
 
-def _client(service: str) -> Any:
+def _client(s: Settings, service: str) -> Any:
     from atelier.deploy.clients import Clients
 
-    s = get_settings()
     return Clients(s.endpoint_url, s.region)(service)
 
 
-def mailbox(home: Path | None = None) -> list[dict[str, Any]]:
-    path = (home or get_settings().home) / "mailbox" / "mail.jsonl"
+def mailbox(home: Path) -> list[dict[str, Any]]:
+    path = home / "mailbox" / "mail.jsonl"
     if not path.exists():
         return []
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
@@ -75,12 +75,13 @@ def alerts(
     mail_count: int, silence: tuple[str, ...], unsilence: tuple[str, ...], as_json: bool
 ) -> None:
     """Alarm states, the canary's last runs and the alerts received; silence or resume an alarm."""
-    cw = _client("cloudwatch")
+    settings = current_settings()
+    cw = _client(settings, "cloudwatch")
     if silence:
         cw.disable_alarm_actions(AlarmNames=list(silence))
     if unsilence:
         cw.enable_alarm_actions(AlarmNames=list(unsilence))
-    rows, mails, runs = alarm_rows(cw), mailbox()[-mail_count:], canary_runs(cw)
+    rows, mails, runs = alarm_rows(cw), mailbox(settings.home)[-mail_count:], canary_runs(cw)
     if as_json:
         click.echo(json.dumps({"alarms": rows, "mail": mails, "canary": runs}, indent=2))
         return

@@ -13,13 +13,13 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from atelier.config import REPO_ROOT, get_settings
+from atelier.cli_settings import current_settings
 
-QUERIES_DIR = REPO_ROOT / "terraform" / "modules" / "monitoring" / "queries"
+QUERIES = Path("terraform") / "modules" / "monitoring" / "queries"  # in the checkout
 UNITS = {"m": 60, "h": 3600, "d": 86400}
 
 
-def saved_queries(directory: Path = QUERIES_DIR) -> dict[str, str]:
+def saved_queries(directory: Path) -> dict[str, str]:
     return {p.stem: p.read_text().strip() for p in sorted(directory.glob("*.logsinsights"))}
 
 
@@ -53,7 +53,8 @@ def logs() -> None:
 @click.option("--json", "as_json", is_flag=True, help="print JSON rows")
 def query(name_or_query: str | None, groups: tuple[str, ...], since: str, as_json: bool) -> None:
     """Run a saved query by name (no argument: list them) or a query string."""
-    saved = saved_queries()
+    s = current_settings()
+    saved = saved_queries(s.repo_root / QUERIES)
     if not name_or_query:
         for name, text in saved.items():
             click.echo(f"{name}: {' '.join(text.split())}")
@@ -67,7 +68,6 @@ def query(name_or_query: str | None, groups: tuple[str, ...], since: str, as_jso
 
     from atelier.deploy.clients import Clients
 
-    s = get_settings()
     client = Clients(s.endpoint_url, s.region)("logs")
     names = list(groups)
     if not names:

@@ -11,7 +11,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from atelier.config import get_settings
+from atelier.cli_settings import current_settings
 from atelier.registry import accounts, registry, training, transfer
 from ml_common.errors import ModelNotFound
 
@@ -22,7 +22,7 @@ def models_bucket(explicit: str | None) -> str:
         return explicit
     if os.environ.get("MODELS_BUCKET"):
         return os.environ["MODELS_BUCKET"]
-    outputs = get_settings().home / "outputs.json"
+    outputs = current_settings().home / "outputs.json"
     if outputs.exists():
         buckets: dict[str, Any] = json.loads(outputs.read_text()).get("buckets", {})
         if "models" in buckets:
@@ -37,7 +37,7 @@ def _use_endpoint() -> None:
     an explicit session held by the click context, never written into the process environment."""
     from ml_common.aws import AwsSession, using
 
-    settings = get_settings()
+    settings = current_settings()
     if settings.env == "local" and not os.environ.get("AWS_ENDPOINT_URL"):
         session = AwsSession(settings.endpoint_url, settings.region)
         click.get_current_context().with_resource(using(session))

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from atelier.config import REPO_ROOT
+from atelier.config import find_repo_root
 
 FORMAT = 1
 _SEED_DIR = Path(__file__).resolve().parent
@@ -64,8 +64,10 @@ def cache_root() -> Path | None:
     return base / "atelier" / "models"
 
 
-def source_files(name: str, root: Path = REPO_ROOT) -> list[tuple[str, Path]]:
-    """(label, path) of every source file whose content is part of model ``name``'s key."""
+def source_files(name: str, root: Path | None = None) -> list[tuple[str, Path]]:
+    """(label, path) of every source file whose content is part of model ``name``'s key
+    (``root``: the checkout, found from the working directory by default)."""
+    root = root or find_repo_root()
     files: dict[str, Path] = {}
     for rel in SOURCES[name]:
         path = root / rel
@@ -78,7 +80,7 @@ def source_files(name: str, root: Path = REPO_ROOT) -> list[tuple[str, Path]]:
     return sorted(files.items())
 
 
-def code_hash(name: str, root: Path = REPO_ROOT) -> str:
+def code_hash(name: str, root: Path | None = None) -> str:
     digest = hashlib.sha256()
     for label, file in source_files(name, root):
         digest.update(label.encode() + b"\0")
@@ -107,7 +109,7 @@ def cache_key(
     name: str,
     data_fingerprint: str,
     params: dict[str, Any],
-    root: Path = REPO_ROOT,
+    root: Path | None = None,
     env: dict[str, str] | None = None,
 ) -> str:
     """``<sha256[:20]>`` of code, data, params and environment (see the module docstring)."""

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
+from atelier.cli_settings import current_settings
 from atelier.seed.targets import SeedConfigError, resolve_targets
 
 
@@ -42,7 +43,9 @@ def seed(
 
     console = Console()
     try:
-        targets = resolve_targets(endpoint_url, inputs_bucket, models_bucket, db_secret_arn, home)
+        targets = resolve_targets(
+            current_settings(), endpoint_url, inputs_bucket, models_bucket, db_secret_arn, home
+        )
         info = run_seed(
             targets,
             retrain=retrain,

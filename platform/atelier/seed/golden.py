@@ -16,10 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from atelier.config import REPO_ROOT
+from atelier.config import find_repo_root
 from atelier.seed.paths import code_version
 
-GOLDEN_DIR = REPO_ROOT / "validation_data" / "golden"
+GOLDEN_DIR = Path("validation_data") / "golden"  # in the checkout
 N_CASES = 25
 
 
@@ -206,7 +206,8 @@ def boundary_budget(cases: list[dict[str, Any]], misses: dict[str, int]) -> int:
     return max(1, int(binom.ppf(0.99, n, rate)))
 
 
-def write_golden(out: Path = GOLDEN_DIR) -> list[Path]:
+def write_golden(out: Path | None = None) -> list[Path]:
+    out = out or find_repo_root() / GOLDEN_DIR
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for name, build in (("structured_data", structured_golden), ("digits_cnn", digits_golden)):
@@ -218,7 +219,9 @@ def write_golden(out: Path = GOLDEN_DIR) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--out", type=Path, default=GOLDEN_DIR)
+    parser.add_argument(
+        "--out", type=Path, default=None, help="default: <checkout>/" + str(GOLDEN_DIR)
+    )
     for path in write_golden(parser.parse_args(argv).out):
         print(path)
 

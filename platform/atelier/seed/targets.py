@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from atelier.config import get_settings
+from atelier.config import Settings
 from ml_common.aws import AwsSession
 
 
@@ -32,13 +32,13 @@ class SeedTargets:
 
 
 def resolve_targets(
+    settings: Settings,
     endpoint_url: str | None = None,
     inputs_bucket: str | None = None,
     models_bucket: str | None = None,
     db_secret_arn: str | None = None,
     home: Path | None = None,
 ) -> SeedTargets:
-    settings = get_settings()
     home = home or settings.home
     outputs: dict[str, Any] = {}
     path = home / "outputs.json"

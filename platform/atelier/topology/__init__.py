@@ -4,7 +4,7 @@ Usage: ``expand(load(), "local")`` gives names, routes, env vars, sizes and perm
 """
 
 from atelier.topology.expander import Expansion, expand
-from atelier.topology.loader import DEFAULT_PATH, TopologyError, load, parse
+from atelier.topology.loader import TopologyError, default_path, load, parse
 from atelier.topology.models import Topology
 
-__all__ = ["DEFAULT_PATH", "Expansion", "Topology", "TopologyError", "expand", "load", "parse"]
+__all__ = ["Expansion", "Topology", "TopologyError", "default_path", "expand", "load", "parse"]

@@ -15,10 +15,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from atelier.config import REPO_ROOT
+from atelier.config import find_repo_root
 from atelier.topology.models import FieldError, Path, Topology, reference_errors
-
-DEFAULT_PATH = REPO_ROOT / "topology.yaml"
 
 
 @dataclass(frozen=True)
@@ -121,9 +119,15 @@ def parse(text: str, source: str = "topology.yaml") -> Topology:
     return topology
 
 
+def default_path() -> FsPath:
+    """The checkout's ``topology.yaml``."""
+    return find_repo_root() / "topology.yaml"
+
+
 def load(path: str | FsPath | None = None) -> Topology:
-    """Load and validate ``topology.yaml`` (the repository's by default)."""
-    file = FsPath(path) if path is not None else DEFAULT_PATH
+    """Load and validate ``topology.yaml`` (by default the checkout's: see
+    :func:`atelier.config.find_repo_root`)."""
+    file = FsPath(path) if path is not None else default_path()
     try:
         text = file.read_text(encoding="utf-8")
     except OSError as exc:

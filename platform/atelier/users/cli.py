@@ -21,7 +21,7 @@ from botocore.exceptions import ClientError
 from rich.console import Console
 from rich.table import Table
 
-from atelier.config import get_settings
+from atelier.cli_settings import current_settings
 from atelier.deploy.users import password_hasher
 from atelier.registry.accounts import session
 
@@ -36,7 +36,7 @@ def _table(env: str) -> str:
 def _ddb(env: str) -> Any:
     if env == "local" and not os.environ.get("AWS_ENDPOINT_URL"):
         # the local runtime's endpoint from the one settings object, for this client only
-        return session(env).client("dynamodb", endpoint_url=get_settings().endpoint_url)
+        return session(env).client("dynamodb", endpoint_url=current_settings().endpoint_url)
     return session(env).client("dynamodb")
 
 

@@ -10,7 +10,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from atelier.config import get_settings
+from atelier.cli_settings import current_settings
 from atelier.validation.checkpoints import run_suites
 from atelier.validation.datasets import write_all
 from atelier.validation.golden import run_golden
@@ -53,7 +53,7 @@ def validate(
     model_version: str | None,
 ) -> None:
     """Run the PR validation gate and write reports/validation/."""
-    settings = get_settings()
+    settings = current_settings()
     root = data_root or settings.repo_root / "validation_data"
     out = report_dir or settings.repo_root / "reports" / "validation"
     console = Console()

@@ -22,52 +22,41 @@ from atelier.validation.profile_stats import (
     _binned,
     _distribution,
     _e,
+    _in_set,
+    _layout,
+    _not_null,
+    _of_type,
+    _regex,
     _round,
-    _rows,
+    _unique,
 )
 
 
 def structured_suite(frame: pd.DataFrame) -> dict[str, Any]:
     features = [c for c in frame.columns if c not in ("id", "target")]
-    ex = [
-        _e(
-            "expect_table_columns_to_match_ordered_list",
-            "the model's feature contract is positional: a dropped, added or moved column "
-            "feeds the wrong numbers to the service",
-            column_list=list(frame.columns),
-        ),
-        _rows(
-            len(frame),
-            exact=False,
-            why=f"{len(frame)} reference rows; losing over 5 % is a truncation, growing over "
-            "25 % is a different data set that needs a new reference",
-        ),
-        _e("expect_column_values_to_not_be_null", "the record key", column="id"),
-        _e(
-            "expect_column_values_to_be_unique",
+    ex = _layout(
+        frame,
+        "the model's feature contract is positional: a dropped, added or moved column "
+        "feeds the wrong numbers to the service",
+        exact=False,
+        rows_why=f"{len(frame)} reference rows; losing over 5 % is a truncation, growing over "
+        "25 % is a different data set that needs a new reference",
+    )
+    ex += [
+        _not_null("id", "the record key"),
+        _unique(
+            "id",
             "one row per record: a duplicate double-counts "
             "a patient and can leak between the train and test splits",
-            column="id",
         ),
-        _e(
-            "expect_column_values_to_match_regex",
-            "ids are numeric strings in the source system",
-            column="id",
-            regex="^[0-9]{1,32}$",
-        ),
-        _e("expect_column_values_to_not_be_null", "every record is labelled", column="target"),
-        _e(
-            "expect_column_values_to_be_of_type",
-            "integer class labels",
-            column="target",
-            type_="int64",
-        ),
-        _e(
-            "expect_column_values_to_be_in_set",
+        _regex("id", "^[0-9]{1,32}$", "ids are numeric strings in the source system"),
+        _not_null("target", "every record is labelled"),
+        _of_type("target", "int64", "integer class labels"),
+        _in_set(
+            "target",
+            [0, 1],
             "binary task: 0 malignant, 1 benign; another "
             "value is an unseen class the model cannot predict",
-            column="target",
-            value_set=[0, 1],
         ),
         _between(
             "expect_column_mean_to_be_between",
@@ -86,13 +75,8 @@ def structured_suite(frame: pd.DataFrame) -> dict[str, Any]:
     for f in features:
         v = frame[f].to_numpy(float)
         ex += [
-            _e("expect_column_values_to_not_be_null", "the model has no imputer", column=f),
-            _e(
-                "expect_column_values_to_be_of_type",
-                "a measurement, read as float",
-                column=f,
-                type_="float64",
-            ),
+            _not_null(f, "the model has no imputer"),
+            _of_type(f, "float64", "a measurement, read as float"),
             _e(
                 "expect_column_values_to_be_between",
                 f"physical measure, non-negative; observed max {v.max():.4g}, 50 % headroom",
@@ -126,72 +110,24 @@ def structured_suite(frame: pd.DataFrame) -> dict[str, Any]:
 
 
 def digits_suite(frame: pd.DataFrame) -> dict[str, Any]:
-    ex = [
-        _e(
-            "expect_table_columns_to_match_ordered_list",
-            "the manifest's published layout",
-            column_list=list(frame.columns),
-        ),
-        _rows(
-            len(frame),
-            exact=True,
-            why="the manifest lists the whole scikit-learn digits set "
-            f"({len(frame)} images): a missing or extra row is an error, not an update",
-        ),
-    ]
-    for c in frame.columns:
-        ex.append(
-            _e("expect_column_values_to_not_be_null", "every field of an image is known", column=c)
-        )
+    ex = _layout(
+        frame,
+        "the manifest's published layout",
+        exact=True,
+        rows_why="the manifest lists the whole scikit-learn digits set "
+        f"({len(frame)} images): a missing or extra row is an error, not an update",
+    )
+    ex += [_not_null(c, "every field of an image is known") for c in frame.columns]
     ex += [
-        _e("expect_column_values_to_be_unique", "the image key", column="image_id"),
-        _e(
-            "expect_column_values_to_match_regex",
-            "ids are digit-NNNN",
-            column="image_id",
-            regex="^digit-[0-9]{4}$",
-        ),
-        _e(
-            "expect_column_values_to_be_unique",
-            "the same pixels under two ids would leak between splits and pools",
-            column="sha256",
-        ),
-        _e(
-            "expect_column_values_to_match_regex",
-            "a 16-hex-digit content hash",
-            column="sha256",
-            regex="^[0-9a-f]{16}$",
-        ),
-        _e(
-            "expect_column_values_to_be_in_set",
-            "the CNN takes 8x8 inputs",
-            column="width",
-            value_set=[8],
-        ),
-        _e(
-            "expect_column_values_to_be_in_set",
-            "the CNN takes 8x8 inputs",
-            column="height",
-            value_set=[8],
-        ),
-        _e(
-            "expect_column_values_to_be_in_set",
-            "single-channel greyscale",
-            column="mode",
-            value_set=["L"],
-        ),
-        _e(
-            "expect_column_values_to_be_of_type",
-            "integer class labels",
-            column="label",
-            type_="int64",
-        ),
-        _e(
-            "expect_column_values_to_be_in_set",
-            "ten digit classes; another value is an unseen class",
-            column="label",
-            value_set=DIGITS,
-        ),
+        _unique("image_id", "the image key"),
+        _regex("image_id", "^digit-[0-9]{4}$", "ids are digit-NNNN"),
+        _unique("sha256", "the same pixels under two ids would leak between splits and pools"),
+        _regex("sha256", "^[0-9a-f]{16}$", "a 16-hex-digit content hash"),
+        _in_set("width", [8], "the CNN takes 8x8 inputs"),
+        _in_set("height", [8], "the CNN takes 8x8 inputs"),
+        _in_set("mode", ["L"], "single-channel greyscale"),
+        _of_type("label", "int64", "integer class labels"),
+        _in_set("label", DIGITS, "ten digit classes; another value is an unseen class"),
         _e(
             "expect_column_distinct_values_to_equal_set",
             "the label set is part of the model's contract; a change is breaking",
@@ -199,12 +135,7 @@ def digits_suite(frame: pd.DataFrame) -> dict[str, Any]:
             value_set=DIGITS,
         ),
         _distribution("label", frame["label"], DIGITS),
-        _e(
-            "expect_column_values_to_be_of_type",
-            "4-bit intensities",
-            column="max_intensity",
-            type_="int64",
-        ),
+        _of_type("max_intensity", "int64", "4-bit intensities"),
         _e(
             "expect_column_values_to_be_between",
             "scikit-learn digits are 0..16 intensities; an all-black image has no digit",
@@ -230,59 +161,24 @@ def digits_suite(frame: pd.DataFrame) -> dict[str, Any]:
 
 
 def pools_suite(frame: pd.DataFrame) -> dict[str, Any]:
-    ex = [
-        _e(
-            "expect_table_columns_to_match_ordered_list",
-            "the pool file's published layout",
-            column_list=list(frame.columns),
-        ),
-        _rows(
-            len(frame),
-            exact=True,
-            why="the pools partition the digits manifest: every "
-            f"image is in exactly one pool ({len(frame)} rows)",
-        ),
-    ]
-    for c in frame.columns:
-        ex.append(
-            _e(
-                "expect_column_values_to_not_be_null",
-                "a pool row without a pool, an "
-                "image or a label is unusable (other rules ignore nulls)",
-                column=c,
-            )
-        )
+    ex = _layout(
+        frame,
+        "the pool file's published layout",
+        exact=True,
+        rows_why="the pools partition the digits manifest: every "
+        f"image is in exactly one pool ({len(frame)} rows)",
+    )
+    unusable = (
+        "a pool row without a pool, an image or a label is unusable (other rules ignore nulls)"
+    )
+    ex += [_not_null(c, unusable) for c in frame.columns]
     ex += [
-        _e(
-            "expect_column_values_to_be_in_set",
-            "the three pools the AL job serves",
-            column="pool_id",
-            value_set=POOLS,
-        ),
+        _in_set("pool_id", POOLS, "the three pools the AL job serves"),
         _distribution("pool_id", frame["pool_id"], POOLS),
-        _e(
-            "expect_column_values_to_be_unique",
-            "an image belongs to one pool only (no leakage between pools)",
-            column="image_id",
-        ),
-        _e(
-            "expect_column_values_to_match_regex",
-            "ids are digit-NNNN",
-            column="image_id",
-            regex="^digit-[0-9]{4}$",
-        ),
-        _e(
-            "expect_column_values_to_be_of_type",
-            "integer class labels",
-            column="label",
-            type_="int64",
-        ),
-        _e(
-            "expect_column_values_to_be_in_set",
-            "ten digit classes",
-            column="label",
-            value_set=DIGITS,
-        ),
+        _unique("image_id", "an image belongs to one pool only (no leakage between pools)"),
+        _regex("image_id", "^digit-[0-9]{4}$", "ids are digit-NNNN"),
+        _of_type("label", "int64", "integer class labels"),
+        _in_set("label", DIGITS, "ten digit classes"),
         _distribution("label", frame["label"], DIGITS),
     ]
     return {
@@ -308,11 +204,7 @@ def pools_in_manifest_suite() -> dict[str, Any]:
             column_B="manifest_label",
             ignore_row_if="either_value_is_missing",
         ),
-        _e(
-            "expect_column_values_to_be_unique",
-            "the same pixels under two ids in the pools would leak between pools",
-            column="sha256",
-        ),
+        _unique("sha256", "the same pixels under two ids in the pools would leak between pools"),
     ]
     return {
         "name": "al_pools_in_manifest",

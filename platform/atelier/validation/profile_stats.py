@@ -108,3 +108,36 @@ def _rows(n: int, *, exact: bool, why: str) -> dict[str, Any]:
         min_value=math.floor(n * 0.95),
         max_value=math.ceil(n * 1.25),
     )
+
+
+# One-line column rules: each is one expectation type, its column and its reason.
+def _not_null(column: str, why: str) -> dict[str, Any]:
+    return _e("expect_column_values_to_not_be_null", why, column=column)
+
+
+def _unique(column: str, why: str) -> dict[str, Any]:
+    return _e("expect_column_values_to_be_unique", why, column=column)
+
+
+def _regex(column: str, regex: str, why: str) -> dict[str, Any]:
+    return _e("expect_column_values_to_match_regex", why, column=column, regex=regex)
+
+
+def _of_type(column: str, type_: str, why: str) -> dict[str, Any]:
+    return _e("expect_column_values_to_be_of_type", why, column=column, type_=type_)
+
+
+def _in_set(column: str, values: list[Any], why: str) -> dict[str, Any]:
+    return _e("expect_column_values_to_be_in_set", why, column=column, value_set=values)
+
+
+def _layout(frame: pd.DataFrame, columns_why: str, *, exact: bool, rows_why: str) -> list[Any]:
+    """The table's shape: its columns in order, then its row count (exact or within -5/+25 %)."""
+    return [
+        _e(
+            "expect_table_columns_to_match_ordered_list",
+            columns_why,
+            column_list=list(frame.columns),
+        ),
+        _rows(len(frame), exact=exact, why=rows_why),
+    ]

@@ -17,3 +17,8 @@ output "repository_urls" {
   description = "Pipeline => ECR repository URL (CI pushes <url>:<git sha>)."
   value       = { for n, r in aws_ecr_repository.this : n => r.repository_url }
 }
+
+output "role_arns" {
+  description = "Pipeline => its task and execution role ARNs (what a scheduler passes to ECS)."
+  value       = { for n, r in aws_iam_role.task : n => [r.arn, aws_iam_role.execution[n].arn] }
+}

@@ -11,8 +11,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from atelier.config import REPO_ROOT
+from atelier.config import Settings
 from atelier.deploy.rehearse import ACCOUNTS, STAGES, build_bundles, rehearse_stage, write_report
+from atelier_devtools.paths import REPO_ROOT
 from atelier_devtools.runtime import start_runtime
 
 
@@ -36,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     console.print("[dim]building the bundles (third-party layer included)[/]")
     bundles = args.work / "dist"
-    build_bundles(REPO_ROOT, bundles)
+    build_bundles(REPO_ROOT, bundles, Settings().cache_dir)
     runtime = start_runtime(args.work / "runtime")
     console.print(f"[dim]runtime on {runtime.endpoint_url}[/]")
     reports = []

@@ -16,8 +16,9 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from atelier.config import REPO_ROOT, Settings
+from atelier.config import Settings
 from atelier.emulator import launcher
+from atelier_devtools.paths import REPO_ROOT
 
 FIXTURE_IMAGES = REPO_ROOT / "tests" / "fixtures" / "images"
 

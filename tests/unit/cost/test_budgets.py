@@ -20,7 +20,7 @@ def test_the_committed_budgets_match_the_estimate(topology: Topology, prices: Pr
 def test_a_drifted_budget_file_is_caught_naming_the_environment(
     topology: Topology, prices: PriceTable, tmp_path: Path
 ) -> None:
-    data = json.loads(budgets.BUDGETS_JSON.read_text())
+    data = json.loads(budgets.committed_path().read_text())
     data["environments"]["prod"]["budget_usd"] += 100
     path = tmp_path / "budgets.json"
     path.write_text(json.dumps(data))
@@ -38,7 +38,7 @@ def test_the_budget_is_the_estimate_plus_the_margin(topology: Topology, prices: 
 
 
 def test_the_budgets_module_reads_the_generated_file() -> None:
-    main = (budgets.BUDGETS_JSON.parent / "main.tf").read_text()
+    main = (budgets.committed_path().parent / "main.tf").read_text()
     assert 'file("${path.module}/budgets.json")' in main
     assert "local.limit_usd" in main
     assert '"ACTUAL"' in main and '"FORECASTED"' in main

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from atelier.config import REPO_ROOT
 from atelier.cost.cli import cost
 from atelier.cost.prices import CostError, PriceTable, parse
 from atelier.cost.profile import build, read_tfvars, terraform_flags
 from atelier.topology import Topology, TopologyError
 from atelier.topology import parse as parse_topology
+from atelier_devtools.paths import REPO_ROOT
 
 TOPOLOGY = (REPO_ROOT / "topology.yaml").read_text()
 NUMBER = re.compile(r"\d+\.\d\d")

@@ -67,7 +67,7 @@ def test_config_from_terraform_outputs(tmp_path: Path) -> None:
 
 def test_publishing_writes_config_before_the_sync_that_deletes() -> None:
     """The noxfile's publish step: config.json into dist/, then ``s3 sync --delete``."""
-    text = (Path(__file__).resolve().parents[3] / "noxfile.py").read_text()
+    text = (Path(__file__).resolve().parents[3] / "noxfiles" / "cicd.py").read_text()
     body = text[text.index("def publish_frontend") :]
     body = body[: body.index("\n@nox.session")]
     assert body.index("atelier.deploy.frontend_config") < body.index('"sync"')

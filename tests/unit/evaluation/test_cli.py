@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 from moto import mock_aws
 
-from atelier.config import get_settings
+from atelier.config import Settings
 from atelier.evaluation.cli import evaluate
 from atelier.registry.registry import lineage as registry_lineage
 from ml_common import model_store
@@ -23,22 +23,19 @@ BUCKET = "atelier-test-models"
 
 
 @pytest.fixture
-def registry(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+def registry(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Settings]:
+    """A moto registry, and the settings the command is given (reports under ``tmp_path``)."""
     env = {
         "AWS_ACCESS_KEY_ID": "x",
         "AWS_SECRET_ACCESS_KEY": "x",
         "AWS_DEFAULT_REGION": "us-east-1",
-        "ATELIER_ENV": "unit",
-        "ATELIER_REPO_ROOT": str(tmp_path),
     }
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    get_settings.cache_clear()
     with mock_aws():
         boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=BUCKET)
-        yield
-    get_settings.cache_clear()
+        yield Settings(env="unit", repo_root=tmp_path)
 
 
 def _store(params: dict[str, object], stage: str = "candidate") -> str:
@@ -57,11 +54,13 @@ def _store(params: dict[str, object], stage: str = "candidate") -> str:
 
 
 def test_evaluate_writes_report_and_verdict_for_a_registered_candidate(
-    registry: None, tmp_path: Path
+    registry: Settings, tmp_path: Path
 ) -> None:
     _store({"C": 1.0}, stage="prod")
     candidate = _store({"C": 0.9})
-    outcome = CliRunner().invoke(evaluate, ["--candidate", candidate, "--bucket", BUCKET])
+    outcome = CliRunner().invoke(
+        evaluate, ["--candidate", candidate, "--bucket", BUCKET], obj=registry
+    )
     assert outcome.exit_code == 0, outcome.output
     verdict = json.loads(
         (tmp_path / "reports" / "evaluation" / candidate / "verdict.json").read_text()
@@ -76,18 +75,20 @@ def test_evaluate_writes_report_and_verdict_for_a_registered_candidate(
 
 
 def test_a_degraded_registered_candidate_is_blocked_with_exit_1(
-    registry: None, tmp_path: Path
+    registry: Settings, tmp_path: Path
 ) -> None:
     _store({"C": 1.0}, stage="prod")
     candidate = _store({"C": 0.00005})
-    outcome = CliRunner().invoke(evaluate, ["--candidate", candidate, "--bucket", BUCKET])
+    outcome = CliRunner().invoke(
+        evaluate, ["--candidate", candidate, "--bucket", BUCKET], obj=registry
+    )
     assert outcome.exit_code == 1
     assert "block" in outcome.output
 
 
 @pytest.mark.slow
 def test_the_active_learning_model_is_evaluated_on_its_pools_split(
-    registry: None, tmp_path: Path
+    registry: Settings, tmp_path: Path
 ) -> None:
     from atelier.evaluation.adapters import KINDS
     from atelier.seed.models import al_split
@@ -112,7 +113,9 @@ def test_the_active_learning_model_is_evaluated_on_its_pools_split(
             )
         )
     outcome = CliRunner().invoke(
-        evaluate, ["--candidate", stored[1], "--model", "al_digits_cnn", "--bucket", BUCKET]
+        evaluate,
+        ["--candidate", stored[1], "--model", "al_digits_cnn", "--bucket", BUCKET],
+        obj=registry,
     )
     assert outcome.exit_code in (0, 1), outcome.output
     verdict = json.loads(

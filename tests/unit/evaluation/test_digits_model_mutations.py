@@ -23,13 +23,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from atelier.config import REPO_ROOT
 from atelier.evaluation.adapters import KINDS
 from atelier.evaluation.candidate import EvaluatedModel
 from atelier.evaluation.report import evaluate
 from atelier.seed.golden import boundary_budget
 from atelier.validation.golden_checks import digits_problems
 from atelier_devtools import trained
+from atelier_devtools.paths import REPO_ROOT
 from ml_common import model_store
 from ml_common.digits_net import to_bytes
 

@@ -100,7 +100,7 @@ def test_a_changed_label_set_goes_to_manual_review(
 
 
 def test_the_committed_sample_report_is_self_contained_and_not_a_promote() -> None:
-    from atelier.config import REPO_ROOT
+    from atelier_devtools.paths import REPO_ROOT
 
     sample = REPO_ROOT / "docs" / "reports" / "evaluation-sample"
     assert external_urls((sample / "index.html").read_text(encoding="utf-8")) == []

@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from atelier.config import REPO_ROOT
 from atelier.evaluation.candidate import EvaluatedModel
 from atelier.evaluation.report import evaluate
 from atelier.validation.golden_checks import structured_problems
+from atelier_devtools.paths import REPO_ROOT
 from structured_data.features import load_dataset
 from structured_data.model import Classifier, build
 from structured_data.train import train
@@ -100,6 +100,7 @@ def _verdict(tmp_path: Path, baseline: EvaluatedModel, candidate: EvaluatedModel
     return doc
 
 
+@pytest.mark.slow  # each runs the whole evaluation: bootstrap CIs and plots (~5-25 s)
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.parametrize("name", sorted(MUTANTS))
 def test_a_broken_candidate_is_blocked_by_golden_checks_and_evaluation(
@@ -115,6 +116,7 @@ def test_a_broken_candidate_is_blocked_by_golden_checks_and_evaluation(
     assert any("significantly worse" in r for r in doc["reasons"])
 
 
+@pytest.mark.slow  # each runs the whole evaluation: bootstrap CIs and plots (~5-25 s)
 def test_a_retrain_with_another_seed_passes_both(tmp_path: Path, baseline: EvaluatedModel) -> None:
     retrained = train(DATA, {"seed": 7}).classifier
     assert (
@@ -128,6 +130,7 @@ def test_a_retrain_with_another_seed_passes_both(tmp_path: Path, baseline: Evalu
     assert doc["power"]["enough"], doc["power"]
 
 
+@pytest.mark.slow  # each runs the whole evaluation: bootstrap CIs and plots (~5-25 s)
 def test_a_smaller_shift_is_not_promoted_but_sent_to_review(
     tmp_path: Path, baseline: EvaluatedModel
 ) -> None:

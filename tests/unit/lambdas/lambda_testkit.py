@@ -138,16 +138,24 @@ class Cloud:
         return self.ecs().list_tasks(cluster=CLUSTER)["taskArns"]  # type: ignore[no-any-return]
 
 
-def create_cloud() -> Cloud:
-    # The tables as the deployer makes them from topology.yaml (the jobs owner index included).
+@cache
+def _deployer() -> tuple[Any, Any]:
+    """The deployer's clients (moto's in-process AWS: no endpoint) and topology.yaml's tables,
+    made once: a Clients is a new boto3 session, whose clients cost ~0.3 s each to create."""
     from atelier.deploy.clients import Clients
-    from atelier.deploy.dynamodb import ensure_table
     from atelier.topology import load
 
-    tables = load(ROOT / "topology.yaml").tables
+    return Clients(None, REGION), load(ROOT / "topology.yaml").tables
+
+
+def create_cloud() -> Cloud:
+    # The tables as the deployer makes them from topology.yaml (the jobs owner index included).
+    from atelier.deploy.dynamodb import ensure_table
+
+    clients, tables = _deployer()
     for name in ("jobs", "idempotency", "users"):
         ensure_table(
-            Clients(None, REGION),  # moto's in-process AWS
+            clients,
             f"atelier-test-{name}",
             tables[name].hash_key,
             indexes={i: ix.model_dump() for i, ix in tables[name].indexes.items()},

@@ -129,7 +129,8 @@ BAD = {
     "no exp": f"Bearer {token(exp=None)}",
     "no jti": f"Bearer {token(jti=None)}",
     "no sub": f"Bearer {token(sub=None)}",
-    "not yet valid": f"Bearer {token(nbf=int(time.time()) + 600)}",
+    # made at collection: far enough ahead to be still in the future when a slow run gets here
+    "not yet valid": f"Bearer {token(nbf=int(time.time()) + 30 * 86400, exp=int(time.time()) + 31 * 86400)}",
     "two tokens": f"Bearer {token()} Bearer {token()}",
     "huge": "Bearer " + "a" * 10_000,
 }

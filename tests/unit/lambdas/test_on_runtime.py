@@ -51,7 +51,7 @@ class Stack:
 
 @pytest.fixture(scope="module")
 def stack(runtime: Any) -> Iterator[Stack]:
-    from atelier.config import get_settings
+    from atelier.config import Settings
     from atelier.deploy import bundle
 
     p = f"lt{uuid.uuid4().hex[:8]}-"
@@ -97,7 +97,7 @@ def stack(runtime: Any) -> Iterator[Stack]:
     # the lambdas run with what they ship: the third-party layer too
     deps = lam.publish_layer_version(
         LayerName=f"{p}shared-deps",
-        Content={"ZipFile": bundle.build_deps_layer(ROOT, get_settings().cache_dir).data},
+        Content={"ZipFile": bundle.build_deps_layer(ROOT, Settings().cache_dir).data},
         CompatibleRuntimes=["python3.11"],
     )["LayerVersionArn"]
     # IAM is enforced; least privilege is tests/integration/test_iam_enforcement.py's subject,

@@ -58,7 +58,7 @@ def test_structured_golden_predictions_are_reproduced(structured: Any) -> None:
     """Thresholds and every golden case (confident, borderline and hard ones)."""
     from structured_data.features import load_dataset
 
-    golden = json.loads((GOLDEN_DIR / "structured_data.json").read_text())
+    golden = json.loads((ROOT / GOLDEN_DIR / "structured_data.json").read_text())
     data = load_dataset()
     clf = structured.classifier
     problems = structured_problems(
@@ -75,7 +75,7 @@ def test_structured_golden_predictions_are_reproduced(structured: Any) -> None:
 def test_digits_golden_predictions_are_reproduced(digits_model: Any) -> None:
     """Accuracy and every golden case (confident, borderline and hard), each within the
     tolerance its seed variance gave it."""
-    golden = json.loads((GOLDEN_DIR / "digits_cnn.json").read_text())
+    golden = json.loads((ROOT / GOLDEN_DIR / "digits_cnn.json").read_text())
 
     def proba(rows: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
         return np.asarray(predict_proba(digits_model.net, to_tensor(rows)), dtype=np.float64)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from atelier.config import REPO_ROOT
 from atelier.seed import cache
+from atelier_devtools.paths import REPO_ROOT
 
 ENV = {"python": "3.11", "numpy": "1", "scikit-learn": "1", "torch": "2", "machine": "x"}
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from atelier.topology import DEFAULT_PATH, TopologyError, expand, load, parse
+from atelier.topology import TopologyError, default_path, expand, load, parse
 
-TEXT = DEFAULT_PATH.read_text(encoding="utf-8")
+TEXT = default_path().read_text(encoding="utf-8")
 LINES = TEXT.splitlines()
 
 

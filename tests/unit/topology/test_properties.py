@@ -10,9 +10,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from atelier.topology import DEFAULT_PATH, TopologyError, expand, parse
+from atelier.topology import TopologyError, default_path, expand, parse
 
-TEXT = DEFAULT_PATH.read_text(encoding="utf-8")
+TEXT = default_path().read_text(encoding="utf-8")
 BASE: dict[str, Any] = yaml.safe_load(TEXT)
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

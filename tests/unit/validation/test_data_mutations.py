@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from atelier.config import REPO_ROOT
 from atelier.validation.checkpoints import DataGate, DataValidation
 from atelier.validation.suites import SuiteSpec, load_suites
+from atelier_devtools.paths import REPO_ROOT
 
 VALIDATION_DATA = REPO_ROOT / "validation_data"
 SPECS = load_suites(VALIDATION_DATA / "suites", VALIDATION_DATA)

@@ -9,12 +9,12 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from atelier.config import REPO_ROOT
 from atelier.validation.checkpoints import run_suites
 from atelier.validation.cli import validate
 from atelier.validation.datasets import BUILDERS
 from atelier.validation.offline import external_urls, strip_external
 from atelier.validation.suites import load_suites
+from atelier_devtools.paths import REPO_ROOT
 
 VALIDATION_DATA = REPO_ROOT / "validation_data"
 

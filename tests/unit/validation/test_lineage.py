@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from atelier.config import REPO_ROOT
 from atelier.validation.lineage import MANIFEST, MODELS, LineageRefused, check, record
+from atelier_devtools.paths import REPO_ROOT
 
 TRAIN = "pipelines/structured_data/structured_data/train.py"
 DATA = "validation_data/data/structured_features.csv"
@@ -109,24 +109,21 @@ def test_a_shared_file_change_names_every_model_it_trains(repo: Path) -> None:
 
 
 def test_atelier_validate_fails_on_a_training_change_without_new_data(
-    repo: Path, monkeypatch: pytest.MonkeyPatch
+    repo: Path,
 ) -> None:
     """The gate itself (the CLI), on a repository whose training parameters changed."""
     from click.testing import CliRunner
 
-    from atelier.config import get_settings
+    from atelier.config import Settings
     from atelier.validation.cli import validate
 
     shutil.copytree(REPO_ROOT / "validation_data", repo / "validation_data", dirs_exist_ok=True)
     _edit(repo / TRAIN, '"C": 1.0', '"C": 2.0')
-    monkeypatch.setenv("ATELIER_REPO_ROOT", str(repo))
-    get_settings.cache_clear()
-    try:
-        outcome = CliRunner().invoke(
-            validate, ["--data-only", "--report-dir", str(repo / "report")]
-        )
-    finally:
-        get_settings.cache_clear()
+    outcome = CliRunner().invoke(
+        validate,
+        ["--data-only", "--report-dir", str(repo / "report")],
+        obj=Settings(repo_root=repo),
+    )
     assert outcome.exit_code == 1, outcome.output
     assert "lineage structured_data" in outcome.output
     assert "training code or parameters changed" in outcome.output

@@ -111,6 +111,6 @@ def test_terraform_takes_a_tag_per_pipeline() -> None:
     for env in ("qa", "preprod", "prod"):
         root = (ROOT / "terraform" / "envs" / env / "main.tf").read_text()
         assert "image_tags          = var.image_tags" in root, env
-    nox = (ROOT / "noxfile.py").read_text()
+    nox = (ROOT / "noxfiles" / "cicd.py").read_text()
     plan = nox[nox.index("def terraform_plan") :]
     assert plan.index("image-tags") < plan.index('"plan"')

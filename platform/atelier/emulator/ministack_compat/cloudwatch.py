@@ -81,11 +81,11 @@ def _checked_put_alarm(params: Any, cbor_data: Any, is_cbor: bool, is_json: bool
         check_alarm(alarm, extended_given=bool(extended))
     except AlarmInputError as exc:
         return cw._error(exc.code, exc.message, 400, use_json=is_json, use_cbor=is_cbor)
-    result = _original_put_alarm(params, cbor_data, is_cbor, is_json)
-    stored = cw._alarms.get(get("AlarmName")) if result[0] == 200 else None
-    if extended and stored is not None and not get("Statistic"):
-        stored["Statistic"] = None
-    return result
+    answer = _original_put_alarm(params, cbor_data, is_cbor, is_json)
+    stored = cw._alarms.get(get("AlarmName") or "") if extended else None
+    if stored is not None:  # a percentile alarm has no Statistic (MiniStack stores "Average",
+        stored.pop("Statistic", None)  # and Terraform planned to remove it forever)
+    return answer
 
 
 def alarms() -> Iterator[tuple[Scope, dict[str, Any]]]:

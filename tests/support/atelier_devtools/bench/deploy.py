@@ -77,13 +77,14 @@ def measure_terraform(endpoint: str) -> dict[str, Any]:
     """terraform/envs/local applied from scratch to ``endpoint``, then planned again."""
     import time
 
-    from atelier.config import REPO_ROOT
+    from atelier.config import Settings
     from atelier.deploy.terraform import TerraformFailed, Workspace, planned_changes
     from atelier.deploy.terraform_engine import write_bundles
+    from atelier_devtools.paths import REPO_ROOT
 
     work = Path(tempfile.mkdtemp(prefix="atelier-bench-tf-"))
     try:
-        write_bundles(REPO_ROOT, "local", work / "dist")
+        write_bundles(REPO_ROOT, "local", work / "dist", Settings().cache_dir)
         ws = Workspace(
             root=REPO_ROOT / "terraform" / "envs" / "local",
             endpoint_url=endpoint,

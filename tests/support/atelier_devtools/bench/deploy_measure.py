@@ -20,10 +20,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from atelier.config import REPO_ROOT, Settings
+from atelier.config import Settings
 from atelier.deploy import apply
 from atelier.deploy.context import Deployment
 from atelier.deploy.teardown import DESTROY
+from atelier_devtools.paths import REPO_ROOT
 from atelier_devtools.sandbox import stage_sources
 
 ENV = "bench"

@@ -19,9 +19,9 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
-from atelier.config import REPO_ROOT
 from atelier_devtools.bench.report import fmt, header, machine, table, write_section
 from atelier_devtools.bench.targets import free_port
+from atelier_devtools.paths import REPO_ROOT
 
 JUNIT = REPO_ROOT / "reports" / "e2e" / "junit.xml"
 TARGET_S = 90.0

@@ -32,9 +32,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from atelier.config import REPO_ROOT
 from atelier_devtools.bench import job_burst
 from atelier_devtools.bench.report import header, machine, table, write_section
+from atelier_devtools.paths import REPO_ROOT
 from atelier_devtools.runtime import Runtime, start_runtime
 from atelier_devtools.sandbox import stage_sources
 

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from atelier.config import REPO_ROOT
+from atelier_devtools.paths import REPO_ROOT
 
 DOC = REPO_ROOT / "docs" / "benchmarks.md"
 Cell = float | str | None

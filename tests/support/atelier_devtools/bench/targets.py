@@ -19,7 +19,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from atelier.config import REPO_ROOT
+from atelier_devtools.paths import REPO_ROOT
 
 
 def free_port() -> int:

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from atelier.config import REPO_ROOT
+from atelier.config import Settings
 from atelier.deploy.terraform import TerraformFailed, Workspace, planned_changes
 from atelier.deploy.terraform_engine import write_bundles
 from atelier_devtools.bench.report import (
@@ -34,6 +34,7 @@ from atelier_devtools.bench.report import (
     write_section,
 )
 from atelier_devtools.bench.targets import Target
+from atelier_devtools.paths import REPO_ROOT
 from atelier_devtools.runtime import Runtime, start_runtime
 
 TARGETS_S = {"apply_s": 60.0, "plan_s": 10.0}
@@ -56,7 +57,7 @@ def measure(endpoint: str, root: Path) -> dict[str, Any]:
     """``root`` (an ``envs/local`` directory) applied from scratch to ``endpoint``, then planned."""
     work = Path(tempfile.mkdtemp(prefix="atelier-bench-tf-"))
     try:
-        write_bundles(REPO_ROOT, "local", work / "dist")
+        write_bundles(REPO_ROOT, "local", work / "dist", Settings().cache_dir)
         ws = Workspace(root=root, endpoint_url=endpoint, state_dir=work,
                        variables={"bundle_dir": str(work / "dist"), "runtime_endpoint": endpoint})  # fmt: skip
         ws.init()

@@ -8,10 +8,11 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from atelier.config import REPO_ROOT, Settings
+from atelier.config import Settings
 from atelier_devtools.e2e.flow import Flow
 from atelier_devtools.e2e.report import wall_seconds, write_html, write_junit
 from atelier_devtools.e2e.steps import Run
+from atelier_devtools.paths import REPO_ROOT
 
 Step = Callable[[], str]
 
@@ -46,6 +47,7 @@ def main(argv: list[str]) -> int:
         ("structured_data prediction", flow.structured),
         ("digits CNN golden cases on the runtime", flow.digits_golden),
         jobs,
+        ("drift check (the hourly rule's task, run now)", flow.drift),
     ]
     # A failing step is recorded (with its logs) by the runner; the runtime is stopped anyway.
     try:

@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 
-from atelier.config import REPO_ROOT, Settings
+from atelier.config import Settings
 from atelier.emulator.ecs import docker_executor as dx
 from atelier.emulator.ecs.executor import Executor, PortMapping, StartError, TaskSpec
 from atelier.emulator.ecs.gpu import GpuInfo
 from atelier.emulator.ecs.taskspec import build_task
+from atelier_devtools.paths import REPO_ROOT
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "images"
 

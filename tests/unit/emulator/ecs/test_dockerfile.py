@@ -4,7 +4,6 @@ from pathlib import Path
 
 import pytest
 
-from atelier.config import REPO_ROOT
 from atelier.emulator.ecs.dockerfile import (
     DockerfileError,
     container_argv,
@@ -12,6 +11,7 @@ from atelier.emulator.ecs.dockerfile import (
     image_name,
     parse_dockerfile,
 )
+from atelier_devtools.paths import REPO_ROOT
 
 
 @pytest.mark.parametrize(

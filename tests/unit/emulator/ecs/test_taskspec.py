@@ -5,10 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from atelier.config import REPO_ROOT, Settings
+from atelier.config import Settings
 from atelier.emulator.ecs.executor import StartError
 from atelier.emulator.ecs.gpu import GpuInfo
 from atelier.emulator.ecs.taskspec import build_task
+from atelier_devtools.paths import REPO_ROOT
 
 NO_GPU = GpuInfo(False, "", "none")
 

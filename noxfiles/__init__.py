@@ -1,0 +1,1 @@
+"""The noxfile's sessions, one module per concern; ``noxfile.py`` imports them in order."""
