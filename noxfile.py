@@ -40,6 +40,7 @@ from noxfiles.testing import (
     validate,
     gates,
     bench,
+    load,
     soak,
     lint,
     typecheck,
@@ -67,7 +68,7 @@ nox.options.error_on_external_run = True
 
 __all__ = [
     "CONSTRAINTS", "DEVTOOLS", "LINTED", "PYTHON", "ROOT", "WORKSPACE", "_install", "_pip",
-    "tests", "e2e", "validate", "gates", "bench", "soak", "lint", "typecheck", "lock",
+    "tests", "e2e", "validate", "gates", "bench", "load", "soak", "lint", "typecheck", "lock",
     "deploy_terraform_local", "rehearse_terraform",
     "image", "package_lambdas", "publish_lambdas", "build_frontend", "publish_frontend",
     "terraform_plan", "terraform_apply", "preprod_evaluation", "release_gate", "promote_models",

@@ -78,12 +78,20 @@ def bench(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def load(session: nox.Session) -> None:
+    """The deployed runtime under locust load (``nox -s bench -- load``, by its own name)."""
+    _install(session, "app", "gates", "test", "bench", devtools=True)
+    session.run("python", "-m", "atelier_devtools.bench", "load", *session.posargs)
+
+
+@nox.session(python=PYTHON)
 def soak(session: nox.Session) -> None:
     """Crash safety at length: the runtime SIGKILLed and restarted 100 times during writes."""
     _install(session, "app", "gates", "test", devtools=True)
     session.run(
         "pytest", "tests/integration/test_persist_crash.py", "-q", "-x", *session.posargs,
-        env={"CRASH_REPETITIONS": os.environ.get("CRASH_REPETITIONS", "100")},
+        env={"CRASH_REPETITIONS": os.environ.get("CRASH_REPETITIONS", "100"),
+             "CRASH_PROGRESS": os.environ.get("CRASH_PROGRESS", "reports/soak-progress.txt")},
     )  # fmt: skip
 
 

@@ -78,6 +78,14 @@ class Settings(BaseSettings):
         description="Python functions run with the stdlib + boto3 only (as AWS's runtime), "
         "their bundle and their layers; false: the runtime's own interpreter and packages",
     )
+    lambda_warm_workers: int = Field(
+        default=2,
+        ge=0,
+        le=32,
+        description="warm workers each Python function keeps ready, started in the background "
+        "after CreateFunction/UpdateFunctionCode (more if its provisioned concurrency says so), "
+        "and a burst starts one worker at a time; 0: MiniStack's own pool (neither)",
+    )
     cache_dir: Path = Field(
         default=Path.home() / ".cache" / "atelier",
         description="built artifacts kept across homes (the lambdas' pip-built dependency layer)",

@@ -399,30 +399,32 @@ def _schemathesis(api: Api, tmp: Path, name: str, *args: str) -> dict[str, Any]:
     cmd = [
         st, "run", str(CONTRACT), "--url", api.base_url,
         "-H", f"Authorization: Bearer {api.token}",
-        "--checks", "all", "--rate-limit", "40/s", "--request-timeout", "20",
+        "--checks", "all", "--rate-limit", "40/s", "--request-timeout", "30",
+        # API Gateway's own integration limit (29 s), not schemathesis' 10 s default: on a
+        # loaded 2-core runner a first request may wait on a cold service
+        "--max-response-time", "29",
         # an undeclared method (TRACE /auth) gets API Gateway's 403 MissingAuthenticationToken,
         # as on AWS, not the 405 this check wants
         "--exclude-checks", "unsupported_method",
         "--seed", "13", "--no-color", "--report", "json", "--report-json-path", str(report),
         *args,
     ]  # fmt: skip
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=False)
+    # generous: at a load average of 60 on 2 cores one run took over 600 s
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=1500, check=False)
     assert report.exists(), done.stdout[-3000:] + done.stderr[-2000:]
     assert done.returncode == 0, done.stdout[-6000:]
     data: dict[str, Any] = json.loads(report.read_text())
     return data
 
 
-@pytest.mark.skip(
-    reason="known failure: the runtime's API Gateway answers 500 (not our lambda) for a path "
-    "parameter holding a newline (GET /jobs/%0A...); bridge it in ministack_compat, then re-enable"
-)
+@pytest.mark.timeout(1800)  # three schemathesis runs; the suite's 600 s is for one step
 def test_the_api_conforms_to_its_openapi_contract_under_fuzzing(
     api: Api, stack: dict[str, Any], tmp_path: Path
 ) -> None:
     """Examples, coverage and fuzzing phases, authenticated: no 5xx, every answer conforming.
     Job submissions are fuzzed with invalid inputs only (a valid one starts a real task each)."""
-    per_operation = max(SCHEMATHESIS_CASES // 3, 50)
+    # ~6 generated cases per -n across the three phases: 1,000 cases need ~n/5 per operation
+    per_operation = max(SCHEMATHESIS_CASES // 5, 50)
     reads = _schemathesis(
         api, tmp_path, "reads",
         "--phases", "examples,coverage,fuzzing", "-n", str(per_operation),
@@ -448,11 +450,46 @@ def test_the_api_conforms_to_its_openapi_contract_under_fuzzing(
     assert cases >= SCHEMATHESIS_CASES, f"only {cases} generated cases ran"
 
 
+def test_the_api_holds_under_stateful_sequences_following_the_contracts_links(
+    api: Api, stack: dict[str, Any], tmp_path: Path
+) -> None:
+    """Schemathesis' stateful phase, bounded to 60 s: chains of calls that follow the
+    contract's links (a login's token into GET /jobs, a started job's id into GET
+    /jobs/{job_id}); no 5xx, every answer conforming. Each accepted job names an object that
+    does not exist, so its task fails at once; at most a few dozen are started."""
+    report = _schemathesis(
+        api, tmp_path, "stateful",
+        "--phases", "stateful", "-n", "15", "--max-time", "60",
+        "--include-path-regex", "^/auth$|^/jobs|^/non_structured_data_images$",
+        # a login with generated credentials is a 401 by design; a valid body under a reused
+        # Idempotency-Key is a 422 by design (see the fuzzing test)
+        "--exclude-checks", "unsupported_method,positive_data_acceptance,ignored_auth",
+    )  # fmt: skip
+    assert _case_count(report) > 0
+    stateful = report["phases"]["stateful"]
+    assert stateful["status"] in ("success", "completed"), stateful
+
+
 def _case_count(report: dict[str, Any]) -> int:
     cases = report["test_cases"]
     assert cases["with_failures"] == 0 and not report["failures"], report["failures"]
     assert not report["errors"], report["errors"]
     return int(cases["generated"])
+
+
+@pytest.mark.parametrize("raw_id", ["%0A", "a%0Ab", "%0D%0A", "%00", "%09"])
+def test_a_job_id_holding_a_control_character_reaches_the_lambda_and_is_a_400(
+    api: Api, stack: dict[str, Any], raw_id: str
+) -> None:
+    """API Gateway passes the decoded path parameter to the Lambda, as AWS does; the route
+    answers it as a malformed id (400 JSON), never a 5xx from the runtime."""
+    req = urllib.request.Request(api.base_url + "/jobs/" + raw_id)
+    req.add_header("Authorization", f"Bearer {api.token}")
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(req, timeout=30)
+    body = json.loads(err.value.read())
+    assert (err.value.code, body.get("error")) == (400, "bad_request"), body
+    assert "Traceback" not in json.dumps(body)
 
 
 def test_a_killed_postgres_comes_back_and_the_service_reconnects_without_a_restart(

@@ -25,6 +25,9 @@ from atelier_devtools.runtime import Runtime, free_port, start_runtime
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 REPETITIONS = int(os.environ.get("CRASH_REPETITIONS", "20"))
+# ``nox -s soak`` appends one line per repetition here (a long run shows its progress and keeps
+# what it measured even if stopped part way)
+PROGRESS = os.environ.get("CRASH_PROGRESS")
 PASSWORD = "Crash-safe-1"
 
 
@@ -160,6 +163,17 @@ def _wait_terminal(rt: Runtime, task_arn: str, timeout: float = 60) -> str:
         time.sleep(0.1)
 
 
+def _progress(rep: int, acked: dict[str, Any], seconds: float) -> None:
+    if PROGRESS:
+        counts = " ".join(f"{k}={len(v)}" for k, v in acked.items())
+        Path(PROGRESS).parent.mkdir(parents=True, exist_ok=True)
+        with open(PROGRESS, "a") as fh:
+            fh.write(f"repetition {rep + 1}/{REPETITIONS}: acknowledged {counts}, all found; "
+                     f"kill -> restart -> checked in {seconds:.1f} s\n")  # fmt: skip
+
+
+# ~10 s a repetition on a loaded machine: the suite's 600 s per-test limit fits 20, not 100
+@pytest.mark.timeout(max(600, REPETITIONS * 30))
 def test_sigkill_during_writes_and_a_job_loses_nothing_acknowledged(tmp_path: Path) -> None:
     port = free_port()
     rt = start_runtime(tmp_path, persist=True, port=port)
@@ -168,6 +182,7 @@ def test_sigkill_during_writes_and_a_job_loses_nothing_acknowledged(tmp_path: Pa
         db, td = _setup(rt)
         endpoint = (db["host"], db["port"])
         for rep in range(REPETITIONS):
+            started = time.monotonic()
             job = rt.client("ecs").run_task(cluster="crash", taskDefinition=td)["tasks"][0]
             with Burst(rt, db, f"r{rep}") as burst:
                 time.sleep(random.uniform(0.15, 0.5))
@@ -179,6 +194,7 @@ def test_sigkill_during_writes_and_a_job_loses_nothing_acknowledged(tmp_path: Pa
             assert "runtime restarted" in _wait_terminal(rt, job["taskArn"])
             for k, v in burst.acked.items():
                 totals[k] += len(v)
+            _progress(rep, burst.acked, time.monotonic() - started)
         # the test wrote something every time (else it proves nothing)
         assert min(totals.values()) >= REPETITIONS, totals
         assert rt.status()["persistence"]["quarantined"] == []

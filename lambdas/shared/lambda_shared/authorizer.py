@@ -22,8 +22,9 @@ from lambda_shared import settings, tokens
 from lambda_shared.api import logger
 
 _BEARER = re.compile(r"Bearer ([A-Za-z0-9_=-]+\.[A-Za-z0-9_=-]+\.[A-Za-z0-9_=-]*)", re.IGNORECASE)
+# the resource path is the request's, decoded: any character may follow (a newline too)
 _METHOD_ARN = re.compile(
-    r"arn:[a-z-]+:execute-api:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9]+/[^/]+/[A-Z*]+(/.*)?"
+    r"arn:[a-z-]+:execute-api:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9]+/[^/]+/[A-Z*]+(/.*)?", re.DOTALL
 )
 MAX_HEADER_CHARS = 4096
 

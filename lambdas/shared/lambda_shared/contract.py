@@ -156,6 +156,9 @@ class Models:
     # name -> (description, JSON schema) of each optional query parameter
     query_params: dict[str, tuple[str, dict[str, object]]] = field(default_factory=dict)
     example: dict[str, object] | None = None  # a request that succeeds on a seeded stack
+    # OpenAPI links from the success answer: name -> (target operation, its parameters as
+    # runtime expressions), so a client (or schemathesis' stateful phase) can chain calls
+    links: dict[str, tuple[tuple[str, str], dict[str, str]]] = field(default_factory=dict)
 
 
 _COMMON = (400, 413, 422, 500)
@@ -164,6 +167,8 @@ MODELS: dict[tuple[str, str], Models] = {
     ("POST", "/auth"): Models(
         "Log in: a bearer token for the other routes",
         ok=(200, Token), request=LoginRequest, errors=(*_COMMON, 401),
+        links={"ListJobsWithToken": (("GET", "/jobs"), {
+            "header.Authorization": "Bearer {$response.body#/token}"})},
     ),
     ("POST", "/structured_data"): Models(
         "Predict one record",
@@ -173,10 +178,12 @@ MODELS: dict[tuple[str, str], Models] = {
     ("POST", "/non_structured_data_images"): Models(
         "Start an image job", ok=(202, JobAccepted), request=ImageJobRequest,
         errors=(*_COMMON, 409, 503), idempotency_key=True,
+        links={"GetJob": (("GET", "/jobs/{job_id}"), {"path.job_id": "$response.body#/job_id"})},
     ),
     ("POST", "/non_structured_al_data_images"): Models(
         "Start an active-learning job", ok=(202, JobAccepted), request=ActiveLearningRequest,
         errors=(*_COMMON, 409, 503), idempotency_key=True,
+        links={"GetJob": (("GET", "/jobs/{job_id}"), {"path.job_id": "$response.body#/job_id"})},
     ),
     ("GET", "/jobs/{job_id}"): Models(
         "A job: status, timings, outputs, error, progress",
@@ -188,7 +195,9 @@ MODELS: dict[tuple[str, str], Models] = {
     ),
     ("GET", "/jobs"): Models(
         "The caller's jobs, newest first, one page at a time",
-        ok=(200, JobList), errors=(400, 500),
+        # 400: a cursor this API never issued, a limit that is not a number; 422: a field out
+        # of its bounds (limit 0 or 101, an empty cursor), as the other routes answer it
+        ok=(200, JobList), errors=(400, 422, 500),
         query_params={
             "limit": ("jobs per page (default 20)", {"type": "integer", "minimum": 1, "maximum": 100}),
             "next": ("the cursor of the previous page's answer", {"type": "string", "minLength": 1}),

@@ -60,10 +60,22 @@ def routes(topology: Path = TOPOLOGY) -> list[Route]:
     return sorted(found, key=lambda r: (r.path, r.method))
 
 
-def _operation(route: Route, schemas: dict[str, Any]) -> dict[str, Any]:
+def operation_id(route: Route) -> str:
+    """A route's operationId: its method and its Lambda's name (by topology.yaml)."""
+    return f"{route.method.lower()}_{route.function}"
+
+
+def _operation(
+    route: Route, schemas: dict[str, Any], ids: dict[tuple[str, str], str]
+) -> dict[str, Any]:
     models = MODELS.get((route.method, route.path), GENERIC)
     status, model = models.ok
     responses = {str(status): _json(_ref(model, schemas), _DESCRIPTIONS[status])}
+    if models.links:
+        responses[str(status)]["links"] = {
+            name: {"operationId": ids[target], "parameters": params}
+            for name, (target, params) in models.links.items()
+        }
     error = _ref(ApiErrorBody, schemas)
     for code in models.errors:
         responses[str(code)] = _json(error, _DESCRIPTIONS[code])
@@ -73,7 +85,7 @@ def _operation(route: Route, schemas: dict[str, Any]) -> dict[str, Any]:
         responses["401"] = _json(gateway, _DESCRIPTIONS[401])
         responses["403"] = _json(gateway, _DESCRIPTIONS[403])
     op: dict[str, Any] = {
-        "operationId": f"{route.method.lower()}_{route.function}",
+        "operationId": ids[(route.method, route.path)],
         "summary": models.summary,
         "x-lambda-function": route.function,
         "responses": dict(sorted(responses.items())),
@@ -114,8 +126,10 @@ def _operation(route: Route, schemas: dict[str, Any]) -> dict[str, Any]:
 def build(topology: Path = TOPOLOGY) -> dict[str, Any]:
     schemas: dict[str, Any] = {}
     paths: dict[str, dict[str, Any]] = {}
-    for route in routes(topology):
-        paths.setdefault(route.path, {})[route.method.lower()] = _operation(route, schemas)
+    declared = routes(topology)
+    ids = {(r.method, r.path): operation_id(r) for r in declared}
+    for route in declared:
+        paths.setdefault(route.path, {})[route.method.lower()] = _operation(route, schemas, ids)
     return {
         "openapi": "3.1.0",
         "info": {"title": TITLE, "version": VERSION},

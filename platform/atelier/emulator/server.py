@@ -96,6 +96,12 @@ async def _serve(settings: Settings) -> None:
         from atelier.emulator.ministack_compat import lambda_ as lambda_tuning
 
         log.info("Lambda worker fixes applied: %s", ", ".join(lambda_tuning.apply()))
+    from atelier.emulator.ministack_compat import lambda_warm
+
+    warmer = lambda_warm.apply(settings.lambda_warm_workers)
+    from atelier.emulator.ministack_compat import apigateway as apigateway_compat
+
+    apigateway_compat.apply()
     from atelier.emulator.ministack_compat import terraform_fidelity, terraform_fidelity_edge
 
     fixes = [*terraform_fidelity.apply(), *terraform_fidelity_edge.apply()]
@@ -143,6 +149,8 @@ async def _serve(settings: Settings) -> None:
     try:
         await serve(app, config, shutdown_trigger=stop.wait)  # type: ignore[arg-type]
     finally:
+        if warmer is not None:
+            warmer.stop()
         operations.stop()
         agent.shutdown()
 

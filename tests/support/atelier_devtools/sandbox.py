@@ -61,8 +61,8 @@ class Runtime:
 
 
 def stage_sources(repo_root: Path, dest: Path, env: str = "local") -> Path:
-    """Copy what deploy reads (topology, lambdas, ml_common, frontend build) to ``dest``; stub
-    what is missing.
+    """Copy what deploy reads (topology, lambdas, ml_common, frontend build, the canary's golden
+    image and records) to ``dest``; stub what is missing.
 
     ``env`` other than ``local`` is added to the copied topology as a clone of ``local``, so a
     test or a benchmark deploys ``atelier-<env>-*`` beside (never over) a user's local stack.
@@ -79,6 +79,11 @@ def stage_sources(repo_root: Path, dest: Path, env: str = "local") -> Path:
         shutil.copytree(repo_root / ml_common, dest / ml_common, ignore=ignore)
     if (repo_root / "frontend" / "dist").is_dir():
         shutil.copytree(repo_root / "frontend" / "dist", dest / "frontend" / "dist", ignore=ignore)
+    # the canary's golden image and golden records (atelier.deploy.canary reads both)
+    for canary_data in (Path("terraform", "modules", "monitoring", "assets"),
+                        Path("validation_data", "golden")):  # fmt: skip
+        if (repo_root / canary_data).is_dir():
+            shutil.copytree(repo_root / canary_data, dest / canary_data, ignore=ignore)
     exp = expand(load(dest / "topology.yaml"), env)
     for fn in exp.lambdas.values():
         handler = dest / fn.source / "handler.py"

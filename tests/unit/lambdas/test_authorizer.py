@@ -178,6 +178,19 @@ def test_malformed_method_arn_is_an_error(cloud: Cloud) -> None:
         entry_point()(event, LambdaContext())
 
 
+@pytest.mark.parametrize("path", ["jobs/\n", "jobs/a\nb", "jobs/\r\n", "jobs/\x00"])
+def test_a_path_holding_control_characters_is_allowed_like_any_other(
+    cloud: Cloud, path: str
+) -> None:
+    """The method ARN ends with the decoded request path; a job id with a newline in it is
+    the route's to refuse (400), not an authorizer failure (API Gateway's 500)."""
+    stage = str(EVENT["methodArn"]).rsplit("/", 2)[0]  # arn:...:api/stage
+    arn = f"{stage}/GET/{path}"
+    event = dict(EVENT, authorizationToken=f"Bearer {token()}", methodArn=arn)
+    policy = entry_point()(event, LambdaContext())
+    assert policy["policyDocument"]["Statement"][0]["Effect"] == "Allow"
+
+
 def test_key_is_cached(cloud: Cloud, monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
     from lambda_shared import aws

@@ -82,3 +82,26 @@ def test_the_frontend_calls_only_routes_of_the_contract() -> None:
         assert any(p.match(concrete) for p in paths), (
             f"the frontend calls {path}: not in the contract"
         )
+
+
+def test_every_link_names_an_operation_and_a_parameter_it_declares() -> None:
+    """The links schemathesis' stateful phase follows: a job route's answer feeds GET
+    /jobs/{job_id}, the login's token feeds GET /jobs; each target and parameter exists."""
+    document = openapi.build()
+    operations = {
+        op["operationId"]: op for ops in document["paths"].values() for op in ops.values()
+    }
+    links = [
+        (name, link)
+        for ops in document["paths"].values()
+        for op in ops.values()
+        for answer in op["responses"].values()
+        for name, link in answer.get("links", {}).items()
+    ]
+    assert {name for name, _ in links} == {"GetJob", "ListJobsWithToken"}
+    assert len(links) == 3
+    for name, link in links:
+        target = operations[link["operationId"]]
+        declared = {f"{p['in']}.{p['name']}" for p in target.get("parameters", [])}
+        for parameter in link["parameters"]:
+            assert parameter in declared or parameter == "header.Authorization", (name, parameter)

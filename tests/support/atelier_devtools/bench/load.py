@@ -8,7 +8,11 @@ process) drives, one scenario at a time:
    ALB (no API Gateway, no Lambda), so the API's overhead is visible;
 2. ``GET /jobs/{id}`` polled by 50 clients (0.8 req/s each);
 3. the stage limit raised to 1,000 req/s: 100 req/s on the structured path for 10,000 requests;
-4. a burst above the local limit (100 req/s against 50): only 429s may fail.
+4. a burst above the local limit (100 req/s against 50): only 429s may fail;
+5. a burst of image jobs, each followed to its terminal state (``job_burst``; ``--no-jobs``
+   skips it; ``--jobs-only`` runs it alone);
+6. scenario 1 again on a second runtime with MiniStack's own Lambda worker pool
+   (``ATELIER_LAMBDA_WARM_WORKERS=0``, ``ATELIER_LAMBDA_TUNING=0``; ``--no-plain`` skips it).
 
 Writes the "Load" section of ``docs/benchmarks.md``.
 """
@@ -28,6 +32,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from atelier_devtools.bench import job_burst
 from atelier_devtools.bench.report import header, machine, table, write_section
 from atelier_devtools.paths import REPO_ROOT
 from atelier_devtools.runtime import Runtime, start_runtime
@@ -119,36 +124,70 @@ def _raise_limits(rt: Runtime, outputs: dict[str, Any], rate: int, burst: int) -
     )  # fmt: skip
 
 
+def _token(api: str, creds: dict[str, Any]) -> str:
+    body = _post(f"{api}/auth", {"username": creds["username"], "password": creds["password"]})
+    return str(body["token"])
+
+
+def _plain_pool(work: Path) -> Result:
+    """The first scenario again on a runtime with MiniStack's own Lambda worker pool (no warm
+    workers, no cold-start cap, no worker fixes): what the runtime's pool changes."""
+    rt = start_runtime(work / "home-plain", env={"ATELIER_LAMBDA_WARM_WORKERS": "0",
+                                                "ATELIER_LAMBDA_TUNING": "0"})  # fmt: skip
+    try:
+        (work / "plain").mkdir()
+        outputs, creds = _stack(rt, work / "plain")
+        api = outputs["api_url"]
+        env = {"LOAD_TOKEN": _token(api, creds), "LOAD_SCENARIO": "structured"}
+        return _locust("structured via API, MiniStack's worker pool", api, 40, 1.0, 60, env, work)
+    finally:
+        rt.stop()
+
+
 def main(argv: list[str], write: bool = True) -> int:
     host_line = machine()
     results: list[Result] = []
+    burst: job_burst.Burst | None = None
+    stopped = ""
     with tempfile.TemporaryDirectory(prefix="atelier-load-") as tmp:
         work = Path(tmp)
+        # PostgreSQL runs as an unprivileged user when this runs as root: it must traverse
+        # the (0700) temporary directory to reach the instance's data directory
+        work.chmod(0o711)
         rt = start_runtime(work / "home")
         try:
             outputs, creds = _stack(rt, work)
             api, alb = outputs["api_url"], outputs["alb_url"]
-            token = _post(
-                f"{api}/auth", {"username": creds["username"], "password": creds["password"]}
-            )["token"]
+            token = _token(api, creds)
             env = {"LOAD_TOKEN": token}
-            results.append(_locust("structured via API (40 req/s, 60 s)", api, 40, 1.0, 60,
-                                   {**env, "LOAD_SCENARIO": "structured"}, work))  # fmt: skip
-            results.append(_locust("structured via ALB only (40 req/s, 60 s)", alb, 40, 1.0, 60,
-                                   {**env, "LOAD_SCENARIO": "structured_alb"}, work))  # fmt: skip
-            job = _post(f"{api}/non_structured_data_images",
-                        {"link": f"s3://{outputs['buckets']['inputs']}/none.png"}, token)  # fmt: skip
-            results.append(_locust("GET /jobs/{id}, 50 clients (40 req/s, 60 s)", api, 50, 0.8, 60,
-                                   {**env, "LOAD_SCENARIO": "poll", "LOAD_JOB_ID": job["job_id"]},
-                                   work))  # fmt: skip
-            results.append(_locust("burst above the limit (100 req/s vs 50, 30 s)", api, 100, 1.0, 30,
-                                   {**env, "LOAD_SCENARIO": "structured"}, work))  # fmt: skip
-            _raise_limits(rt, outputs, 1000, 2000)
-            time.sleep(1.0)
-            results.append(_locust("limits raised: 100 req/s, 10,000 requests", api, 100, 1.0, 100,
-                                   {**env, "LOAD_SCENARIO": "structured"}, work, requests=10_000))  # fmt: skip
+            if "--jobs-only" not in argv:
+                results.append(_locust("structured via API (40 req/s, 60 s)", api, 40, 1.0, 60,
+                                       {**env, "LOAD_SCENARIO": "structured"}, work))  # fmt: skip
+                results.append(_locust("structured via ALB only (40 req/s, 60 s)", alb, 40, 1.0, 60,
+                                       {**env, "LOAD_SCENARIO": "structured_alb"}, work))  # fmt: skip
+                job = _post(f"{api}/non_structured_data_images",
+                            {"link": f"s3://{outputs['buckets']['inputs']}/none.png"}, token)  # fmt: skip
+                results.append(_locust("GET /jobs/{id}, 50 clients (40 req/s, 60 s)", api, 50, 0.8, 60,
+                                       {**env, "LOAD_SCENARIO": "poll", "LOAD_JOB_ID": job["job_id"]},
+                                       work))  # fmt: skip
+                results.append(_locust("burst above the limit (100 req/s vs 50, 30 s)", api, 100, 1.0, 30,
+                                       {**env, "LOAD_SCENARIO": "structured"}, work))  # fmt: skip
+                _raise_limits(rt, outputs, 1000, 2000)
+                time.sleep(1.0)
+                results.append(_locust("limits raised: 100 req/s, 10,000 requests", api, 100, 1.0, 100,
+                                       {**env, "LOAD_SCENARIO": "structured"}, work, requests=10_000))  # fmt: skip
+            if "--no-jobs" not in argv:
+                link = f"s3://{outputs['buckets']['inputs']}/images/composite-0.png"
+                burst = job_burst.run(api, token, link)  # the token lives an hour
+        except Exception as exc:  # noqa: BLE001 - what was measured is still written, with why it stopped
+            stopped = f"The run stopped early: {type(exc).__name__}: {str(exc)[:200]}"
         finally:
             rt.stop()
+        if "--no-plain" not in argv and "--jobs-only" not in argv and not stopped:
+            try:
+                results.append(_plain_pool(work))
+            except Exception as exc:  # noqa: BLE001
+                stopped = f"The MiniStack-pool run failed: {type(exc).__name__}: {str(exc)[:200]}"
     rows = [
         (r.name, f"{r.requests:,}", f"{r.rps:.1f}", f"{r.p50:.0f}", f"{r.p99:.0f}", f"{r.max_ms:.0f}",
          f"{r.failures}" + (f" ({r.failure_kinds})" if r.failure_kinds else ""))
@@ -160,6 +199,28 @@ def main(argv: list[str], write: bool = True) -> int:
         "The machine is shared: see the load average.",
     )  # fmt: skip
     lines += table(("scenario", "requests", "req/s", "p50", "p99", "max", "failures"), rows)
+    if stopped:
+        lines += [stopped, ""]
+    if len(results) > 1 and results[-1].name.endswith("MiniStack's worker pool"):
+        first, plain = results[0], results[-1]
+        lines += [
+            "Structured path via API, the runtime's Lambda pool vs MiniStack's own (same "
+            f"scenario, its own deployment, run after): p50 {_ratio(plain.p50, first.p50)}, "
+            f"p99 {_ratio(plain.p99, first.p99)}, errors {first.failures} vs {plain.failures}.",
+            "",
+        ]
+    if burst is not None:
+        lines += [
+            "**Job burst** (`job_burst`):",
+            "",
+            *table(("measure", "value"), job_burst.rows(burst)),
+        ]
     text = write_section("Load", lines, write=write)
     print(text)
-    return 0
+    return 1 if stopped or (burst is not None and burst.lost) else 0
+
+
+def _ratio(plain: float, ours: float) -> str:
+    if ours <= 0 or plain <= 0:
+        return "n/a"
+    return f"{plain / ours:.1f}x faster" if plain >= ours else f"{ours / plain:.1f}x slower"

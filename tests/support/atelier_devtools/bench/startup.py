@@ -1,0 +1,54 @@
+"""``python -m atelier_devtools.bench startup``: start -> ready of the runtime vs plain MiniStack.
+
+Only the start-up part of the ``runtime`` group, with more rounds (the emulators interleaved
+round by round so the shared machine's load drifts hit both alike), so it can be re-run in a
+minute: spawn to the first successful health check, median and spread of ``ROUNDS`` starts.
+Writes the "Start-up" section of ``docs/benchmarks.md``.
+"""
+
+from __future__ import annotations
+
+import statistics
+
+from atelier_devtools.bench.report import header, machine, table, write_section
+from atelier_devtools.bench.targets import Target
+
+ROUNDS = 15
+NAMES = ("atelier", "ministack")
+
+
+def measure(rounds: int = ROUNDS) -> dict[str, list[float]]:
+    samples: dict[str, list[float]] = {name: [] for name in NAMES}
+    for _ in range(rounds):
+        for name in NAMES:
+            target = Target(name)
+            try:
+                samples[name].append(target.start())
+            finally:
+                target.stop()
+    return samples
+
+
+def main(argv: list[str], write: bool = True) -> int:
+    machine_line = machine()
+    samples = measure(int(argv[0]) if argv else ROUNDS)
+    rows = []
+    for name in NAMES:
+        values = sorted(samples[name])
+        rows.append((
+            {"atelier": "Atelier runtime", "ministack": "plain MiniStack"}[name],
+            f"{statistics.median(values) * 1000:.0f}",
+            f"{values[0] * 1000:.0f}",
+            f"{values[-1] * 1000:.0f}",
+        ))  # fmt: skip
+    ratio = statistics.median(samples["atelier"]) / statistics.median(samples["ministack"])
+    intro = (
+        f"Spawn to the first successful health check, {len(samples['atelier'])} starts each from "
+        "a fresh temporary directory, the two interleaved; milliseconds."
+    )
+    lines = header("Start-up", "startup", machine_line, intro)
+    lines += table(("emulator", "median", "fastest", "slowest"), rows)
+    verdict = f"{ratio:.2f}x slower" if ratio > 1 else f"{1 / ratio:.2f}x faster"
+    lines += [f"Atelier vs plain MiniStack (medians): {verdict}.", ""]
+    print(write_section("Start-up", lines, write=write))
+    return 0
