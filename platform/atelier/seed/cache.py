@@ -31,7 +31,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-
 FORMAT = 1
 _SEED_DIR = Path(__file__).resolve().parent
 _COMMON = ("pipelines/common/ml_common",)
