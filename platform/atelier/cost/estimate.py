@@ -310,14 +310,21 @@ def _share(p: EnvProfile) -> float:
 
 
 def _lambda_logs(p: EnvProfile, usage: Usage) -> None:
-    """Every invocation writes START, END and REPORT lines to its log group."""
+    """Every invocation writes START, END and REPORT lines to its log group; every API request
+    a handler answers writes one EMF line (its latency metrics)."""
     per: dict[str, float] = {}
+    api: dict[str, float] = {}
     for q in usage.quantities:
         if q.item == "lambda.requests":
             per[q.pipeline] = per.get(q.pipeline, 0.0) + q.amount
+        elif q.item == "apigateway.requests":
+            api[q.pipeline] = api.get(q.pipeline, 0.0) + q.amount
     kb = p.platform.lambda_log_kb
     for pipe, n in per.items():
         usage.add("logs.ingest_gb", pipe, n * kb / KB_PER_GB, f"{n:.0f} invocations x {kb:g} KB")
+    emf = p.platform.api_metrics_log_kb
+    for pipe, n in api.items():
+        usage.add("logs.ingest_gb", pipe, n * emf / KB_PER_GB, f"{n:.0f} EMF lines x {emf:g} KB")
 
 
 def usage_of(p: EnvProfile) -> tuple[Usage, list[str]]:

@@ -85,6 +85,9 @@ class Platform(_Strict):
     rds_backup_gb: float = Field(default=20.0, ge=0, description="beyond the free allowance")
     custom_metrics: int = Field(default=5, ge=0)
     lambda_log_kb: float = Field(default=0.35, ge=0, description="START/END/REPORT per invocation")
+    api_metrics_log_kb: float = Field(
+        default=0.4, ge=0, description="one EMF line (Atelier/Api latency, status) per API request"
+    )
     kms_requests_per_request: float = Field(default=2.0, ge=0)
     secrets_calls_per_request: float = Field(default=0.0, ge=0)
     nat_gb_per_month: float = Field(default=5.0, ge=0, description="egress through the NAT")
