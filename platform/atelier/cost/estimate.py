@@ -164,6 +164,38 @@ def _task_usage(p: EnvProfile, usage: Usage, name: str, runs: float, minutes: fl
     )
 
 
+def _canary_image_usage(p: EnvProfile, usage: Usage, runs: float) -> str:
+    """Each canary run also submits the golden image (sizes.canary_image_check): one image job,
+    its POST and polls through the API, and the job's table writes."""
+    plat, top = p.platform, p.topology
+    stream = next(
+        (s for s in p.streams if top.lambdas[s.name].runs and s.spec.task_minutes), None
+    )
+    fn = top.lambdas[stream.name] if stream else None
+    if stream is None or fn is None or not fn.runs:
+        return "canary image check: no image pipeline in the workload, not priced"
+    calls = runs * (1 + plat.canary_image_polls)
+    usage.add("apigateway.requests", SHARED, calls, f"{runs:.0f} canary image jobs: POST + polls")
+    usage.add("lambda.requests", SHARED, calls, f"{calls:.0f} invocations for the canary's jobs")
+    usage.add(
+        "lambda.gb_seconds",
+        SHARED,
+        calls * stream.spec.lambda_ms / 1000 * _lambda_gb(fn.memory),
+        f"{calls:.0f} x {stream.spec.lambda_ms:g} ms x {fn.memory} MB",
+    )
+    usage.add(
+        "dynamodb.writes",
+        SHARED,
+        runs * stream.spec.dynamodb_writes,
+        f"{runs:.0f} jobs x {stream.spec.dynamodb_writes} writes",
+    )
+    _task_usage(p, usage, fn.runs, runs, plat.canary_image_task_minutes)
+    return (
+        f"canary image check: {runs:.0f} {fn.runs} jobs a month of "
+        f"{plat.canary_image_task_minutes:g} min each (sizes.canary_image_check)"
+    )
+
+
 def _platform_usage(p: EnvProfile, usage: Usage, user_requests: float) -> list[str]:
     top, plat = p.topology, p.platform
     sizes = top.environments[p.env].sizes
@@ -210,6 +242,8 @@ def _platform_usage(p: EnvProfile, usage: Usage, user_requests: float) -> list[s
             runs * CANARY_LOG_KB / KB_PER_GB,
             f"{runs:.0f} x {CANARY_LOG_KB:g} KB",
         )
+        if p.canary_image_check:
+            notes.append(_canary_image_usage(p, usage, runs))
     logins = plat.logins_per_day * DAYS_PER_MONTH * _share(p)
     auth = top.lambdas["auth"]
     usage.add(

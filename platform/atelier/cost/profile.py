@@ -110,6 +110,7 @@ class EnvProfile:
     gpu_instance_type: str
     gpu_root_volume_gb: float
     whatif: WhatIf = field(default_factory=WhatIf)
+    canary_image_check: bool = False  # sizes.canary_image_check: an image job every canary run
     flags_source: str = ""
 
     @property
@@ -175,5 +176,6 @@ def build(
         gpu_instance_type=gpu_type,
         gpu_root_volume_gb=100.0,
         whatif=wi,
+        canary_image_check=topology.environments[env].sizes.canary_image_check,
         flags_source=source,
     )

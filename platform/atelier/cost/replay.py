@@ -139,6 +139,7 @@ def replayed_profile(p: EnvProfile, events: list[Event], span_hours: float) -> E
         streams=streams_for(workload, p.env),
         platform=platform,
         whatif=replace(p.whatif, canary_every_minutes=canary_every),
+        canary_image_check=False,  # the driver's canary logs in only: its image job is not driven
     )
 
 
@@ -315,6 +316,7 @@ def run(
         f"{len(events)} requests in {real:.1f} s real for {span_hours:g} h simulated",
         "Synthetics runs, their S3 artifacts and logs: driven (the canary is AWS-only), not metered",
         "drift checks: not replayed (no task for them in the runtime)",
+        "the canary's image check: priced by the estimate, not driven (compared without it)",
         f"metered: the {prefix}* deployment only; paused during the replay: "
         + (", ".join(paused) or "no schedule"),
         "fixed infrastructure (NAT, ALB, RDS, KMS, ...) priced from topology in both",

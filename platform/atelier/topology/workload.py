@@ -85,6 +85,13 @@ class Platform(_Strict):
     rds_backup_gb: float = Field(default=20.0, ge=0, description="beyond the free allowance")
     custom_metrics: int = Field(default=5, ge=0)
     lambda_log_kb: float = Field(default=0.35, ge=0, description="START/END/REPORT per invocation")
+    canary_image_task_minutes: float = Field(
+        default=1.0,
+        ge=0,
+        description="the golden image's job where sizes.canary_image_check is on (Fargate bills "
+        "1 minute at least)",
+    )
+    canary_image_polls: int = Field(default=5, ge=0, description="GET /jobs while it runs")
     api_metrics_log_kb: float = Field(
         default=0.4, ge=0, description="one EMF line (Atelier/Api latency, status) per API request"
     )

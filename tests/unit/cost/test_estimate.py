@@ -50,10 +50,13 @@ def test_images_run_in_paris_business_hours_for_25_minutes(
     (line,) = [
         ln
         for ln in est.lines
-        if ln.item == "fargate.vcpu_hours" and ln.pipeline == "non_structured_data_images"
+        if ln.item == "fargate.vcpu_hours"
+        and ln.pipeline == "non_structured_data_images"
+        and "25 min" in ln.formula  # the canary's image jobs are their own line
     ]
     runs = 45 * HOURS_PER_MONTH / 168  # 9 h x 5 days a week
     assert line.amount == pytest.approx(runs * 25 / 60 * 2.0)
+    assert "25 min" in line.formula
 
 
 def test_every_line_has_a_formula_and_a_price_path(topology: Topology, prices: PriceTable) -> None:
@@ -101,3 +104,29 @@ def test_formats(topology: Topology, prices: PriceTable) -> None:
     assert "<svg" in html and "<rect" in html
     assert "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")  # offline
     assert "https://" not in html and "<script" not in html
+
+
+def test_the_canarys_image_check_is_priced_where_it_is_on(
+    topology: Topology, prices: PriceTable
+) -> None:
+    """sizes.canary_image_check (prod) runs an image job on every canary run: a minute of the
+    image task's Fargate each time (its 1-minute minimum), which the estimate must show."""
+    from dataclasses import replace
+
+    prod = build(topology, "prod", prices)
+    assert prod.canary_image_check and not build(topology, "qa", prices).canary_image_check
+    with_check = estimate(prod, prices)
+    without = estimate(replace(prod, canary_image_check=False), prices)
+    runs = 60 * HOURS_PER_MONTH
+
+    def vcpu(est: object) -> float:
+        return sum(
+            ln.amount
+            for ln in est.lines  # type: ignore[attr-defined]
+            if ln.item == "fargate.vcpu_hours" and ln.pipeline == "non_structured_data_images"
+        )
+
+    assert vcpu(with_check) - vcpu(without) == pytest.approx(runs * 1 / 60 * 2.0)
+    assert any("canary image check" in n for n in with_check.assumptions)
+    fargate = by(with_check.lines, "service")["Fargate"] - by(without.lines, "service")["Fargate"]
+    assert fargate > 50  # about 730 task-hours a month: the reason it is prod only
