@@ -114,3 +114,13 @@ def test_the_public_gpu_ami_parameter_is_served(runtime: Runtime) -> None:
     name = "/aws/service/ecs/optimized-ami/amazon-linux-2/gpu/recommended/image_id"
     value = ssm.get_parameter(Name=name)["Parameter"]["Value"]
     assert value.startswith("ami-") and len(value) == 21
+
+
+def test_describing_a_tag_that_was_never_pushed_is_image_not_found(runtime: Runtime) -> None:
+    ecr = runtime.client("ecr")
+    ecr.create_repository(repositoryName="fidelity/images")
+    ecr.put_image(repositoryName="fidelity/images", imageTag="v1", imageManifest='{"layers": []}')
+    found = ecr.describe_images(repositoryName="fidelity/images", imageIds=[{"imageTag": "v1"}])
+    assert [d["imageTags"] for d in found["imageDetails"]] == [["v1"]]
+    with pytest.raises(ecr.exceptions.ImageNotFoundException, match="v9"):
+        ecr.describe_images(repositoryName="fidelity/images", imageIds=[{"imageTag": "v9"}])
