@@ -17,3 +17,8 @@ output "repository_urls" {
   description = "Pipeline => ECR repository URL (CI pushes <url>:<git sha>)."
   value       = { for n, r in aws_ecr_repository.this : n => r.repository_url }
 }
+
+output "training_role_arns" {
+  description = "Pipeline => ARN of its training task role (pipelines with a topology `training:` block)."
+  value       = { for n, r in aws_iam_role.training : n => r.arn }
+}
