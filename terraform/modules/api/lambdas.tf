@@ -45,10 +45,21 @@ resource "aws_iam_role_policy" "xray" {
   })
 }
 
+# Each bundle from CI's stored artifact (var.lambda_artifacts) or from var.bundle_dir.
+module "code" {
+  source     = "../lambda_code"
+  for_each   = toset(concat(keys(var.lambdas), ["shared-layer"], var.dependency_layer ? ["deps-layer"] : []))
+  name       = each.key
+  bundle_dir = var.bundle_dir
+  artifacts  = var.lambda_artifacts
+}
+
 resource "aws_lambda_layer_version" "shared" {
   layer_name          = var.layer_name
-  filename            = "${var.bundle_dir}/shared-layer.zip"
-  source_code_hash    = filebase64sha256("${var.bundle_dir}/shared-layer.zip")
+  filename            = module.code["shared-layer"].filename
+  s3_bucket           = module.code["shared-layer"].s3_bucket
+  s3_key              = module.code["shared-layer"].s3_key
+  source_code_hash    = module.code["shared-layer"].source_code_hash
   compatible_runtimes = distinct([for fn in var.lambdas : fn.runtime])
 }
 
@@ -58,8 +69,10 @@ resource "aws_lambda_layer_version" "shared" {
 resource "aws_lambda_layer_version" "deps" {
   count               = var.dependency_layer ? 1 : 0
   layer_name          = "${var.layer_name}-deps"
-  filename            = "${var.bundle_dir}/deps-layer.zip"
-  source_code_hash    = filebase64sha256("${var.bundle_dir}/deps-layer.zip")
+  filename            = module.code["deps-layer"].filename
+  s3_bucket           = module.code["deps-layer"].s3_bucket
+  s3_key              = module.code["deps-layer"].s3_key
+  source_code_hash    = module.code["deps-layer"].source_code_hash
   compatible_runtimes = distinct([for fn in var.lambdas : fn.runtime])
 }
 
@@ -74,8 +87,10 @@ resource "aws_lambda_function" "this" {
   runtime                        = each.value.runtime
   timeout                        = each.value.timeout
   memory_size                    = each.value.memory
-  filename                       = "${var.bundle_dir}/${each.key}.zip"
-  source_code_hash               = filebase64sha256("${var.bundle_dir}/${each.key}.zip")
+  filename                       = module.code[each.key].filename
+  s3_bucket                      = module.code[each.key].s3_bucket
+  s3_key                         = module.code[each.key].s3_key
+  source_code_hash               = module.code[each.key].source_code_hash
   layers                         = concat(aws_lambda_layer_version.deps[*].arn, [aws_lambda_layer_version.shared.arn])
   kms_key_arn                    = var.kms_key_arn
   reserved_concurrent_executions = var.reserved_concurrency

@@ -105,6 +105,7 @@ module "monitoring" {
   enable_canary      = var.enable_canary
   api_url            = module.api.api_url
   canary_zip         = "${var.bundle_dir}/canary.zip"
+  lambda_artifacts   = var.lambda_artifacts
   artifacts_bucket   = module.data.bucket_names["artifacts"]
   dimensions = {
     "AWS/ApiGateway" = { ApiName = local.t.api.name, Stage = local.t.api.stage }
@@ -163,6 +164,7 @@ module "api" {
   lambdas                     = local.t.lambdas
   layer_name                  = local.t.layer_name
   bundle_dir                  = var.bundle_dir
+  lambda_artifacts            = var.lambda_artifacts
   dependency_layer            = var.dependency_layer
   ref_values                  = local.ref_values
   extra_environment           = local.lambda_terraform_only_env
