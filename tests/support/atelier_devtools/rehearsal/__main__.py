@@ -9,6 +9,7 @@ step that failed.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import time
@@ -64,7 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True,
                             text=True, check=True).stdout.strip()  # fmt: skip
     started = time.monotonic()
-    runtime = start_runtime(args.work / "runtime")
+    port = int(os.environ["ATELIER_PORT"]) if os.environ.get("ATELIER_PORT") else None
+    runtime = start_runtime(args.work / "runtime", port=port)
     console.print(f"[dim]runtime on {runtime.endpoint_url}; commit {commit[:12]}[/]")
     ctx = runners.Context(REPO_ROOT, args.work, runtime.endpoint_url, commit)
     todo = actions(ctx, steps)
