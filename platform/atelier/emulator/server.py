@@ -110,6 +110,11 @@ async def _serve(settings: Settings) -> None:
         lambda_python.use_interpreter(str(python))
         log.info("Python functions run with %s (stdlib + boto3, bundle, layers)", python)
     log.info("IAM enforcement: %s", "on" if settings.iam_enforce else "off")
+    if settings.secure_transport:
+        from atelier.emulator.ministack_compat import iam as iam_compat
+
+        iam_compat.treat_requests_as_tls()
+        log.info("every request counts as TLS (aws:SecureTransport true)")
     try:
         agent = Agent(settings)
     except RuntimeError as exc:
