@@ -101,7 +101,8 @@ def main(argv: list[str] | None = None) -> int:
         runtime.stop()
     if failed is not None:
         outcomes = failed.outcomes
-    meta = {"commit": commit, "seconds": round(time.monotonic() - started, 1)}
+    meta = {"commit": commit, "seconds": round(time.monotonic() - started, 1),
+            "runtime_overrides": runners.RUNTIME_OVERRIDES}  # fmt: skip
     data = report.summary(outcomes, ctx.accounts, ctx.state, meta)
     index = report.write(args.reports, data, outcomes)
     console.print(f"[dim]report: {index}[/]")

@@ -40,6 +40,16 @@ from atelier.deploy import rehearse
 from atelier.deploy.terraform import Workspace, planned_changes
 from atelier_devtools.rehearsal.flow import SIMULATED_SHA, Step
 
+#: what the stage roots use that the runtime has no API for, switched off in the rehearsal's
+#: copy of the root (a Terraform override file; summary.json lists it)
+RUNTIME_OVERRIDES = {
+    "enable_autoscaling": "the runtime has no Application Auto Scaling API "
+    "(RegisterScalableTarget): the service keeps its desired count",
+}
+RUNTIME_OVERRIDE = (
+    'module "stack" {\n' + "".join(f"  {name} = false\n" for name in RUNTIME_OVERRIDES) + "}\n"
+)
+
 NOT_REPLAYED = {
     "tests": "the PR gate: CI runs it itself (.ci/run); the rehearsal replays the deployment",
     "validate": "the PR gate: CI runs it itself; the rehearsal replays the deployment",
@@ -112,7 +122,13 @@ class Context:
             out.append(arg)
         return out
 
-    def run(self, step: Step, argv: list[str], cwd: Path | None = None, **extra: str) -> str:
+    def run(
+        self,
+        step: Step,
+        argv: list[str],
+        cwd: Path | None = None,
+        extra: dict[str, str] | None = None,
+    ) -> str:
         """Run ``argv`` as the step's account; its output goes to the step's log."""
         logs = self.work / "logs"
         logs.mkdir(parents=True, exist_ok=True)
@@ -120,7 +136,7 @@ class Context:
         with log.open("a") as out:
             out.write(f"+ {' '.join(argv)}\n")
             out.flush()
-            done = subprocess.run(argv, cwd=cwd or self.repo, env=self.env(step.phase, **extra),
+            done = subprocess.run(argv, cwd=cwd or self.repo, env=self.env(step.phase, **(extra or {})),
                                   stdout=out, stderr=subprocess.STDOUT, check=False)  # fmt: skip
         text = log.read_text(errors="replace")
         if done.returncode != 0:
@@ -131,6 +147,7 @@ class Context:
 
     def workspace(self, stage: str) -> Workspace:
         root = rehearse.stage_copy(self.repo, self.work, stage)
+        (root / "runtime_override.tf").write_text(RUNTIME_OVERRIDE)
         role = self.state.setdefault(f"role:{stage}", rehearse.bootstrap_account(
             self.endpoint, self.accounts[stage], self.region(stage)))  # fmt: skip
         ws = Workspace(root=root, endpoint_url=self.endpoint, state_dir=self.work / "tf" / stage,
@@ -211,10 +228,8 @@ def terraform_apply(ctx: Context, step: Step) -> str:
     ws = ctx.workspace(stage)
     events = ws.apply()
     done = sum(e.get("type") == "apply_complete" for e in events)
-    code, left = ws.plan()
-    if code != 0:
-        raise StepFailed(f"the plan after the apply is not empty: {planned_changes(left)[:5]}")
-    return f"{done} resources applied; the next plan is empty"
+    # CI applies its plan and stops; the convergence check is nox -s rehearse_terraform's
+    return f"{done} resources applied"
 
 
 def build_frontend(ctx: Context, step: Step) -> str:
@@ -235,11 +250,9 @@ def publish_frontend(ctx: Context, step: Step) -> str:
         shutil.rmtree(build)
     shutil.copytree(ctx.repo / "frontend" / "dist", build)
     ws = ctx.workspace(stage)
-    outputs = ws.outputs()
-    config = outputs["frontend_config"]
-    (ctx.work / f"frontend-{stage}-outputs.json").write_text(json.dumps(config))
-    ctx.run(step, [PYTHON, "-m", "atelier.deploy.frontend_config", "outputs",
-                   str(ctx.work / f"frontend-{stage}-outputs.json"), "--out", str(build)])  # fmt: skip
+    # config.json from the stage's Terraform outputs, as the session does (its workspace's env)
+    ctx.run(step, [PYTHON, "-m", "atelier.deploy.frontend_config", "terraform", str(ws.root),
+                   "--out", str(build)], extra=ws.env())  # fmt: skip
     s3 = ctx.client(stage, "s3")
     files = [p for p in build.rglob("*") if p.is_file()]
     wanted = {p.relative_to(build).as_posix() for p in files}
