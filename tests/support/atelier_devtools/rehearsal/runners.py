@@ -35,6 +35,9 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 
 from atelier.deploy import rehearse
 from atelier.deploy.terraform import Workspace, planned_changes
@@ -326,9 +329,14 @@ def smoke(ctx: Context, timeout: float = 120.0) -> str:
     wanted, seen = ctx.state.get("promoted_version"), None
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        # signed as the prod account: the runtime keeps each account's load balancers apart
+        signed = AWSRequest(method="GET", url=url)
+        SigV4Auth(Credentials(ctx.accounts["prod"], "test"), "elasticloadbalancing",
+                  ctx.region("prod")).add_auth(signed)  # fmt: skip
         try:
-            with urllib.request.urlopen(url, timeout=5) as resp:
-                seen = json.loads(resp.read()).get("version")
+            request = urllib.request.Request(url, headers=dict(signed.headers.items()))
+            with urllib.request.urlopen(request, timeout=5) as resp:
+                seen = json.loads(resp.read()).get("model_version")
         except OSError as exc:
             seen = f"no answer ({exc})"
         if seen == wanted:
