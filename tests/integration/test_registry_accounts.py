@@ -201,7 +201,11 @@ def test_a_candidate_is_trained_in_preprod_by_an_ecs_task(accounts: Accounts, ru
                 "name": "structured_data",
                 "image": "atelier/structured_data:abc123",
                 "essential": True,
-                "environment": [{"name": "MODELS_BUCKET", "value": accounts.buckets["preprod"]}],
+                "environment": [
+                    {"name": "MODELS_BUCKET", "value": accounts.buckets["preprod"]},
+                    {"name": "SUBNETS", "value": "subnet-1,subnet-2"},
+                    {"name": "SECURITY_GROUPS", "value": "sg-1"},
+                ],
             }
         ],
         networkMode="awsvpc",
@@ -209,6 +213,9 @@ def test_a_candidate_is_trained_in_preprod_by_an_ecs_task(accounts: Accounts, ru
         memory="1024",
         requiresCompatibilities=["FARGATE"],
     )
+    # the network comes from the task definition, as the lambdas that start tasks take it
+    assert training.task_network(ecs, "atelier-preprod-structured_data", MODEL) == (
+        ["subnet-1", "subnet-2"], ["sg-1"])  # fmt: skip
     done = training.train_in(
         "preprod",
         "structured_data",

@@ -51,6 +51,24 @@ def _network(ecs: Any, cluster: str, subnets: list[str], groups: list[str]) -> d
     }
 
 
+def task_network(ecs: Any, family: str, container: str) -> tuple[list[str], list[str]]:
+    """``(subnets, security groups)`` the pipeline's tasks run in: its task definition's
+    ``SUBNETS`` and ``SECURITY_GROUPS`` (comma-separated, as the lambdas that start tasks read
+    them). Fargate refuses an awsvpc task without subnets."""
+    definition = ecs.describe_task_definition(taskDefinition=family)["taskDefinition"]
+    env = {
+        str(e["name"]): str(e.get("value", ""))
+        for c in definition.get("containerDefinitions", [])
+        if c.get("name") == container
+        for e in c.get("environment", [])
+    }
+
+    def split(value: str) -> list[str]:
+        return [part.strip() for part in value.split(",") if part.strip()]
+
+    return split(env.get("SUBNETS", "")), split(env.get("SECURITY_GROUPS", ""))
+
+
 def training_role_arn(session: Any, env: str, pipeline: str) -> str:
     """ARN of ``atelier-<env>-<pipeline>-train`` in ``env``'s account (both engines create it
     from topology.yaml's ``training:``); TrainingFailed when it does not exist."""
@@ -85,6 +103,8 @@ def train_in(
     before = {v["version"] for v in model_store.list_versions(models_bucket, model, s3=s3)}
     cluster, family = f"atelier-{env}", f"atelier-{env}-{pipeline}"
     role_arn = training_role_arn(session, env, pipeline)
+    if not subnets:
+        subnets, security_groups = task_network(ecs, family, pipeline)
     started = time.monotonic()
     response = ecs.run_task(
         cluster=cluster,
