@@ -97,6 +97,8 @@ class Context:
             **{f"ATELIER_{e.upper()}_SECRET_ACCESS_KEY": "test" for e in self.accounts},
             "ATELIER_PREPROD_MODELS_BUCKET": "atelier-preprod-models",
             "GITHUB_SHA": self.commit,
+            # the session's virtualenv first, as nox puts it (the steps call `atelier ...`)
+            "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
             **extra,
         }
 
