@@ -3,6 +3,7 @@
     nox -s tests      unit + integration tests against a real runtime (the default)
     nox -s e2e        the laptop run: start, deploy, seed, run the three pipelines, browser test
     nox -s validate   the PR gate: Great Expectations suites and golden-model tests
+    nox -s gates      the model gate's full mutation matrix (``tests`` runs a subset)
     nox -s bench      benchmarks (``nox -s bench -- runtime`` for one group)
     nox -s lint       ruff, ruff format --check, mypy --strict (also the first step of tests)
     nox -s typecheck  mypy --strict alone
@@ -181,6 +182,15 @@ def validate(session: nox.Session) -> None:
     """The PR gate: Great Expectations checkpoints and golden-model tests."""
     _install(session, "app", "gates", "test")
     session.run("atelier", "validate", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def gates(session: nox.Session) -> None:
+    """Every model mutant against the golden checks and ``atelier evaluate`` (one training each)."""
+    _install(session, "app", "gates", "test", devtools=True)
+    session.run("pytest", "tests/unit/evaluation/test_model_mutations.py",
+                "tests/unit/evaluation/test_digits_model_mutations.py", "-q", *session.posargs,
+                env={"ATELIER_MODEL_MUTANTS": "all"})  # fmt: skip
 
 
 @nox.session(python=PYTHON)

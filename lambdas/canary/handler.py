@@ -3,7 +3,9 @@
 Configuration (environment): ``API_URL``; ``CANARY_SECRET_ARN`` (a secret
 ``{"username", "password"}`` of the monitoring user) or ``CANARY_USERNAME`` /
 ``CANARY_PASSWORD``; ``GOLDEN_PATH`` (default ``golden.json`` in the bundle: ``{"cases": [...]}``);
-``CANARY_IMAGE_LINK`` (optional, an ``s3://`` golden image); ``JOBS_TABLE`` and ``JOB_LIMITS``
+``CANARY_CALL_TIMEOUT_S`` (optional, seconds per API call, default 10);
+``CANARY_IMAGE_LINK`` (optional, an ``s3://`` golden image: its job is followed until the
+function's remaining time less ``PUBLISH_MARGIN_S``); ``JOBS_TABLE`` and ``JOB_LIMITS``
 (optional: also count the jobs RUNNING past their pipeline's limit, ``jobs_check``).
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +21,15 @@ from typing import Any
 import boto3
 import jobs_check
 import model_check
+
+PUBLISH_MARGIN_S = 5.0  # left for PutMetricData, the jobs scan and the log line
+
+
+def _deadline(context: Any) -> float | None:
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    if remaining is None:
+        return None
+    return time.monotonic() + max(0.0, float(remaining()) / 1000.0 - PUBLISH_MARGIN_S)
 
 
 def _credentials() -> tuple[str, str]:
@@ -40,6 +52,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         password,
         golden,
         os.environ.get("CANARY_IMAGE_LINK") or None,
+        _deadline(context),
+        float(os.environ.get("CANARY_CALL_TIMEOUT_S") or model_check.TIMEOUT_S),
     )
     model_check.publish(result, boto3.client("cloudwatch"))
     if os.environ.get("JOBS_TABLE") and os.environ.get("JOB_LIMITS"):

@@ -3,8 +3,10 @@ the runtime (an EventBridge schedule, ``rate(1 minute)``) and the CloudWatch Syn
 AWS (``api_canary.handler`` imports :func:`run`). Standard library only, plus boto3 to publish.
 
 One run: log in as the monitoring user (``POST /auth``), predict each golden structured record
-(``POST /structured_data``) and compare with its golden answer, optionally submit the golden
-image (``POST /non_structured_data_images``) and follow its job, then publish to
+(``POST /structured_data``) and compare with its golden answer, submit the golden
+image (``POST /non_structured_data_images``, when an image link is configured) and follow its
+job until it succeeds, fails or the run's time is up (``deadline``: the canary's own timeout
+less a margin to publish), then publish to
 ``Atelier/Canary``: ``Success`` (1/0), ``Failures`` (0/1), ``WrongAnswers``, ``Latency`` (ms, one
 value per call), ``ServerErrors`` (5xx answers).
 """
@@ -20,7 +22,8 @@ from typing import Any
 
 NAMESPACE = "Atelier/Canary"
 TIMEOUT_S = 10.0
-IMAGE_WAIT_S = 20.0
+IMAGE_WAIT_S = 20.0  # the longest image wait when the caller gives no deadline
+POLL_S = 1.0
 
 
 @dataclass
@@ -31,6 +34,12 @@ class Result:
     latencies_ms: list[float] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     image: str = "skipped"
+    image_job: str = ""
+    deadline: float | None = None  # time.monotonic() by which the run must be done
+    call_timeout: float = TIMEOUT_S  # seconds one API call may take
+
+    def time_left(self) -> float:
+        return self.call_timeout if self.deadline is None else self.deadline - time.monotonic()
 
     def fail(self, problem: str) -> None:
         self.ok = False
@@ -44,6 +53,7 @@ class Result:
             "latencies_ms": self.latencies_ms,
             "problems": self.problems,
             "image": self.image,
+            "image_job": self.image_job,
         }
 
 
@@ -56,8 +66,11 @@ def _call(
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(url, data=data, method=method, headers=headers)  # noqa: S310
     started = time.perf_counter()
+    timeout = max(
+        1.0, min(result.call_timeout, result.time_left())
+    )  # never past the run's deadline
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_S) as resp:  # noqa: S310 (our API)
+        with urllib.request.urlopen(request, timeout=timeout) as resp:  # noqa: S310 (our API)
             status, raw = resp.status, resp.read()
     except urllib.error.HTTPError as exc:
         status, raw = exc.code, exc.read()
@@ -90,8 +103,12 @@ def run(
     password: str,
     golden: list[dict[str, Any]],
     image_link: str | None = None,
+    deadline: float | None = None,
+    call_timeout: float = TIMEOUT_S,
 ) -> Result:
-    result = Result()
+    """One model check, done by ``deadline`` (``time.monotonic()``): records left unchecked
+    then are a failure ("out of time"), the image job is followed until then."""
+    result = Result(deadline=deadline, call_timeout=call_timeout)
     base = api_url.rstrip("/")
     status, body = _call(
         result, "POST", f"{base}/auth", {"username": username, "password": password}
@@ -100,29 +117,34 @@ def run(
     if status != 200 or not token:
         result.fail(f"login as {username} answered {status}")
         return result
-    for case in golden:
+    for n, case in enumerate(golden):
+        if result.time_left() <= 0:
+            result.fail(f"out of time: {n} of {len(golden)} golden records checked")
+            return result
         status, got = _call(result, "POST", f"{base}/structured_data", {"id": case["id"]}, token)
         if status != 200:
             result.fail(f"record {case['id']}: HTTP {status}")
         elif not same_answer(case["expected"], got):
             result.wrong_answers += 1
             result.fail(f"record {case['id']}: wrong answer {got!r}")
-    if image_link:
-        _image(result, base, token, image_link)
+    if image_link and result.time_left() > 0:
+        _image(result, base, token, image_link, deadline)
     return result
 
 
-def _image(result: Result, base: str, token: str, link: str) -> None:
+def _image(result: Result, base: str, token: str, link: str, deadline: float | None) -> None:
     status, body = _call(
         result, "POST", f"{base}/non_structured_data_images", {"link": link}, token
     )
     job_id = body.get("job_id") if isinstance(body, dict) else None
     if status not in (200, 201, 202) or not job_id:
         result.image = "refused"
-        result.fail(f"image job refused: HTTP {status}")
+        result.fail(f"image job refused: HTTP {status} {body!r}"[:300])
         return
-    deadline = time.monotonic() + IMAGE_WAIT_S
-    while time.monotonic() < deadline:
+    result.image_job = str(job_id)
+    own = time.monotonic() + IMAGE_WAIT_S
+    deadline = own if deadline is None else min(deadline, own)
+    while True:
         status, job = _call(result, "GET", f"{base}/jobs/{job_id}", None, token)
         state = job.get("status") if isinstance(job, dict) else None
         if state == "SUCCEEDED":
@@ -132,7 +154,9 @@ def _image(result: Result, base: str, token: str, link: str) -> None:
             result.image = "failed"
             result.fail(f"image job {job_id} failed: {job}")
             return
-        time.sleep(1.0)
+        if time.monotonic() + POLL_S >= deadline:
+            break
+        time.sleep(POLL_S)
     result.image = "pending"  # the job's own limit is the JobsOverdue alarm's business
 
 

@@ -28,4 +28,4 @@ def post_active_learning_job() -> Response[str]:
     return json_response(202, job)
 
 
-handler = entry(app)
+handler = entry(app, pipeline="non_structured_al_data_images")

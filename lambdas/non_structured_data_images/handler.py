@@ -22,4 +22,4 @@ def post_image_job() -> Response[str]:
     return json_response(202, job)
 
 
-handler = entry(app)
+handler = entry(app, pipeline="non_structured_data_images")

@@ -18,4 +18,4 @@ def post_structured_data() -> Response[str]:
     return json_response(200, predict(request.id))
 
 
-handler = entry(app)
+handler = entry(app, pipeline="structured_data")

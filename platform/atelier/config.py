@@ -37,12 +37,6 @@ class Settings(BaseSettings):
         description="evaluate IAM policies on every call (MiniStack AUTH=true): Lambdas run "
         "as their execution role, ECS tasks as their task role; the root test keys stay allowed",
     )
-    secure_transport: bool = Field(
-        default=False,
-        description="treat every request as made over TLS (aws:SecureTransport true), as SDK "
-        "and Terraform calls to AWS are: bucket policies that deny plain HTTP then behave as on "
-        "AWS (the rehearsals apply such roots)",
-    )
     lambda_isolated: bool = Field(
         default=True,
         description="Python functions run with the stdlib + boto3 only (as AWS's runtime), "

@@ -100,6 +100,15 @@ def _bundle() -> bytes:
     return buf.getvalue()
 
 
+def _wait_first_failing_check(after: float, timeout: float) -> float:
+    end = after + timeout
+    while time.time() < end:
+        if World.failing_checks:
+            return World.failing_checks[0]
+        time.sleep(0.25)
+    raise AssertionError(f"the scheduled canary did not run within {timeout} s of the fault")
+
+
 def _wait_for(state: str, after: float, timeout: float) -> float:
     end = time.time() + timeout
     while time.time() < end:
@@ -114,10 +123,6 @@ def _wait_for(state: str, after: float, timeout: float) -> float:
     raise AssertionError(f"no {state} notification within {timeout} s: {World.notifications}")
 
 
-@pytest.mark.skip(
-    reason="passes alone (real clock, ~125 s) but not inside the full suite on 2 cores: the "
-    "scheduled canary did not run while the fault was on; needs a look at schedule ticks under load"
-)
 def test_wrong_answer_alarms_within_65_s_and_recovers(
     runtime: Runtime, servers: tuple[str, str]
 ) -> None:
@@ -164,12 +169,17 @@ def test_wrong_answer_alarms_within_65_s_and_recovers(
             lam.invoke(FunctionName="canary")["Payload"].read()
         )  # a healthy check now
         assert first["ok"] is True, first
-        _wait_for("OK", 0, 30)
+        _wait_for("OK", 0, 60)
 
         World.fault = True  # the structured model starts answering wrongly
-        alarm_at = _wait_for("ALARM", 0, 100)
-        assert World.failing_checks, "the canary never ran while the fault was on"
-        assert alarm_at - World.failing_checks[0] <= 65, "ALARM notification later than 65 s"
+        # The schedule's next tick comes within a minute (plus the sweep and, under load, the
+        # Lambda's start): wait for the evidence of the first failing check with a deadline,
+        # then hold the 65 s promise from that check, not from when the fault was set.
+        first_failure = _wait_first_failing_check(after=time.time(), timeout=60 + 60)
+        alarm_at = _wait_for("ALARM", 0, max(5.0, first_failure + 65 + 30 - time.time()))
+        assert alarm_at - first_failure <= 65, (
+            f"ALARM notification {alarm_at - first_failure:.1f} s after the first failing check"
+        )
         history = cw.describe_alarm_history(AlarmName="canary-failed")["AlarmHistoryItems"]
         assert any("OK to ALARM" in h["HistorySummary"] for h in history)
 

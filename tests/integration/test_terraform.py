@@ -494,6 +494,8 @@ def test_the_permissions_module_grants_what_the_deployer_grants(env: str, tmp_pa
             execution = execution_policies(exp.pipelines[key.split(":", 1)[1]], arns)
             assert tf_sids.pop("OwnLogs") == _by_sid(execution["task-execution"])["OwnLogs"]
         assert tf_sids == _by_sid(deployer[key]), key
+    # a prefix read of an SSE-KMS bucket needs the data key too (kms:Decrypt through S3)
+    assert _by_sid(terraform["lambda:operations"])["DataKey"]["Resource"] == [kms]
     jobs = _by_sid(terraform["lambda:jobs"])
     assert jobs["DescribeOwnTasks"]["Resource"] == [
         f"arn:aws:ecs:{exp.region}:123456789012:task/{exp.cluster}/*"
@@ -668,3 +670,18 @@ def test_the_budgets_module_takes_the_generated_budget(tmp_path: Path) -> None:
 
     assert limit("prod") == str(budgets["environments"]["prod"]["budget_usd"])
     assert limit("nowhere") == "600"  # no generated entry: topology's monthly_budget_usd
+
+
+def test_only_the_local_root_opens_the_frontend_bucket() -> None:
+    """The frontend bucket's public-access settings and its public read policy follow
+    ``enable_cdn`` (checkov skips CKV_AWS_54/56/70 and CKV2_AWS_6 on that ground): no AWS root
+    may turn it off, and the module's default keeps it on."""
+    setting = re.compile(r"^\s*enable_cdn\s*=\s*(\S+)", re.MULTILINE)
+    for env in ("qa", "preprod", "prod"):
+        for path in (TF / "envs" / env).glob("*.tf*"):
+            assert all(v == "true" for v in setting.findall(path.read_text())), path
+    local = setting.findall((TF / "envs" / "local" / "main.tf").read_text())
+    assert local == ["false"], "the local root serves the bucket as the website (no CloudFront)"
+    variables = (TF / "modules" / "frontend" / "variables.tf").read_text()
+    block = variables[variables.index('variable "enable_cdn"') :]
+    assert re.search(r"default\s*=\s*true", block.split("}")[0]), "enable_cdn must default to true"

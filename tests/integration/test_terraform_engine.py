@@ -32,11 +32,6 @@ from atelier_devtools.runtime import Runtime, start_runtime
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.slow,
-    pytest.mark.skip(
-        reason="known failure since the Operations route joined the topology: the apply stops on "
-        "CreateLogGroup /aws/lambda/atelier-local-operations 'already exists' (cause not found "
-        "yet); re-enable once envs/local applies again"
-    ),
 ]
 
 

@@ -72,6 +72,23 @@ def test_an_alarm_is_described_whole(runtime: Runtime) -> None:
     assert alarm["AlarmConfigurationUpdatedTimestamp"].year >= 2024
 
 
+def test_a_percentile_alarm_is_described_without_a_statistic(runtime: Runtime) -> None:
+    # CloudWatch keeps Statistic or ExtendedStatistic, never both; with both, the provider plans
+    # `statistic = "Average" -> null` after every apply (the canary's p99 latency alarm).
+    cw = runtime.client("cloudwatch")
+    cw.put_metric_alarm(
+        AlarmName="fidelity-p99", Namespace="Atelier/Canary", MetricName="Latency",
+        ExtendedStatistic="p99", Period=300, EvaluationPeriods=1, Threshold=3000.0,
+        ComparisonOperator="GreaterThanThreshold",
+    )  # fmt: skip
+    try:
+        alarm = cw.describe_alarms(AlarmNames=["fidelity-p99"])["MetricAlarms"][0]
+    finally:
+        cw.delete_alarms(AlarmNames=["fidelity-p99"])
+    assert alarm["ExtendedStatistic"] == "p99"
+    assert "Statistic" not in alarm, alarm.get("Statistic")
+
+
 def test_a_flow_log_keeps_its_settings(runtime: Runtime) -> None:
     ec2 = runtime.client("ec2")
     vpc = ec2.create_vpc(CidrBlock="10.91.0.0/16")["Vpc"]["VpcId"]
@@ -114,6 +131,63 @@ def test_the_public_gpu_ami_parameter_is_served(runtime: Runtime) -> None:
     name = "/aws/service/ecs/optimized-ami/amazon-linux-2/gpu/recommended/image_id"
     value = ssm.get_parameter(Name=name)["Parameter"]["Value"]
     assert value.startswith("ami-") and len(value) == 21
+
+
+# --- found on the qa/preprod/prod roots (terraform_fidelity_edge and the alarm/flow-log fixes) ---
+def test_a_response_headers_policy_has_no_header_lists_it_was_not_sent(runtime: Runtime) -> None:
+    cf = runtime.client("cloudfront")
+    made = cf.create_response_headers_policy(ResponseHeadersPolicyConfig={
+        "Name": "fidelity-headers", "SecurityHeadersConfig": {
+            "ContentTypeOptions": {"Override": True},
+            "FrameOptions": {"FrameOption": "DENY", "Override": True}}})  # fmt: skip
+    got = cf.get_response_headers_policy(Id=made["ResponseHeadersPolicy"]["Id"])
+    config = got["ResponseHeadersPolicy"]["ResponseHeadersPolicyConfig"]
+    assert "CustomHeadersConfig" not in config and "RemoveHeadersConfig" not in config
+    assert config["SecurityHeadersConfig"]["FrameOptions"]["FrameOption"] == "DENY"
+
+
+def test_a_launch_template_keeps_its_ebs_kms_key_and_interface_groups(runtime: Runtime) -> None:
+    ec2 = runtime.client("ec2")
+    key = "arn:aws:kms:us-east-1:000000000000:key/fidelity"
+    made = ec2.create_launch_template(LaunchTemplateName="fidelity-lt", LaunchTemplateData={
+        "ImageId": "ami-12345678", "BlockDeviceMappings": [{"DeviceName": "/dev/xvda", "Ebs": {
+            "VolumeSize": 100, "Encrypted": True, "KmsKeyId": key}}],
+        "NetworkInterfaces": [{"DeviceIndex": 0, "AssociatePublicIpAddress": False,
+                               "Groups": ["sg-0123"]}]})  # fmt: skip
+    raw: list[str] = []
+    ec2.meta.events.register("after-call.ec2.DescribeLaunchTemplateVersions",
+                             lambda http_response, **_: raw.append(http_response.text))  # fmt: skip
+    versions = ec2.describe_launch_template_versions(
+        LaunchTemplateId=made["LaunchTemplate"]["LaunchTemplateId"])["LaunchTemplateVersions"]  # fmt: skip
+    ebs = versions[0]["LaunchTemplateData"]["BlockDeviceMappings"][0]["Ebs"]
+    assert (ebs["KmsKeyId"], ebs["VolumeSize"], ebs["Encrypted"]) == (key, 100, True)
+    (interface,) = versions[0]["LaunchTemplateData"]["NetworkInterfaces"]
+    assert interface["Groups"] == ["sg-0123"]
+    # the Go SDK (Terraform) reads only <groupId> members; botocore accepts any
+    assert "<groupSet><groupId>sg-0123</groupId></groupSet>" in raw[0]
+
+
+def test_a_percentile_alarm_has_no_statistic(runtime: Runtime) -> None:
+    cw = runtime.client("cloudwatch")
+    cw.put_metric_alarm(AlarmName="fidelity-p99", Namespace="Atelier/Canary", MetricName="Latency",
+                        ExtendedStatistic="p99", Period=300, EvaluationPeriods=1, Threshold=3000,
+                        ComparisonOperator="GreaterThanThreshold")  # fmt: skip
+    (alarm,) = cw.describe_alarms(AlarmNames=["fidelity-p99"])["MetricAlarms"]
+    assert alarm["ExtendedStatistic"] == "p99" and "Statistic" not in alarm
+    cw.delete_alarms(AlarmNames=["fidelity-p99"])
+
+
+def test_a_flow_log_keeps_its_tags(runtime: Runtime) -> None:
+    ec2, logs = runtime.client("ec2"), runtime.client("logs")
+    vpc = ec2.create_vpc(CidrBlock="10.77.0.0/16")["Vpc"]["VpcId"]
+    logs.create_log_group(logGroupName="/fidelity/flow")
+    made = ec2.create_flow_logs(ResourceIds=[vpc], ResourceType="VPC", TrafficType="ALL",
+                                LogGroupName="/fidelity/flow",
+                                DeliverLogsPermissionArn="arn:aws:iam::000000000000:role/flow",
+                                TagSpecifications=[{"ResourceType": "vpc-flow-log",
+                                                    "Tags": [{"Key": "Env", "Value": "qa"}]}])  # fmt: skip
+    (flow,) = ec2.describe_flow_logs(FlowLogIds=made["FlowLogIds"])["FlowLogs"]
+    assert flow["Tags"] == [{"Key": "Env", "Value": "qa"}]
 
 
 def test_describing_a_tag_that_was_never_pushed_is_image_not_found(runtime: Runtime) -> None:

@@ -59,6 +59,7 @@ module "monitoring" {
   api_url            = "http://127.0.0.1:9"
   canary_zip         = var.canary_zip
   artifacts_bucket   = aws_s3_bucket.artifacts.bucket
+  inputs_bucket      = aws_s3_bucket.artifacts.bucket
 }
 
 output "canary_name" {

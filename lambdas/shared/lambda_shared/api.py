@@ -4,6 +4,7 @@ every error into a JSON body, and the structured logger with the request's corre
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
@@ -15,6 +16,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from lambda_shared.errors import ApiError
+from lambda_shared.metrics import record
 
 logger = Logger(service="atelier-api")
 
@@ -71,14 +73,22 @@ def make_app() -> APIGatewayRestResolver:
     return app
 
 
-def entry(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
+def entry(
+    app: APIGatewayRestResolver, pipeline: str | None = None
+) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
     """The Lambda handler of ``app``: correlation id = API Gateway's request id; the event
-    (it holds the Authorization header and passwords) is never logged."""
+    (it holds the Authorization header and passwords) is never logged. Each request's latency
+    and status class go out as EMF (``lambda_shared.metrics``), with ``pipeline`` when the route
+    serves one."""
 
     @logger.inject_lambda_context(
         correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False, clear_state=True
     )
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        return app.resolve(event, context)
+        started = time.perf_counter()
+        response = app.resolve(event, context)
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        record(event, int(response.get("statusCode") or 500), elapsed_ms, pipeline)
+        return response
 
     return handler

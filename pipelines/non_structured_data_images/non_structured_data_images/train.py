@@ -74,26 +74,40 @@ def _shifted(x: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     return np.concatenate(out)
 
 
-def train(params: dict[str, Any] | None = None) -> TrainResult:
+def training_set(params: dict[str, Any] | None = None) -> tuple[np.ndarray[Any, Any], ...]:
+    """(x, y) the net is trained on: the training digits with their one-pixel shifts, and
+    ``n_background`` non-digit grids labelled "none"."""
     p = {**PARAMS, **(params or {})}
+    x_tr, _, y_tr, _ = split_digits()
+    bg_tr = background_grids(int(p["n_background"]), seed=1)
+    x_all = np.concatenate([_shifted(x_tr), bg_tr])
+    y_all = np.concatenate([np.tile(y_tr, 5), np.full(len(bg_tr), NONE_CLASS)])
+    return x_all, y_all
+
+
+def fit(x: np.ndarray[Any, Any], y: np.ndarray[Any, Any], params: dict[str, Any]) -> DigitNet:
+    """A fresh net trained on (x, y) with the seed, epochs, learning rate and width of
+    ``params`` (merged over PARAMS)."""
+    p = {**PARAMS, **params}
     set_threads()
     seed_everything(int(p["seed"]))
-    x_tr, x_te, y_tr, y_te = split_digits()
-    bg_tr = background_grids(int(p["n_background"]), seed=1)
-    bg_te = background_grids(300, seed=2)
-    x_aug = _shifted(x_tr)
-    y_aug = np.tile(y_tr, 5)
-    x_all = np.concatenate([x_aug, bg_tr])
-    y_all = np.concatenate([y_aug, np.full(len(bg_tr), NONE_CLASS)])
     net = DigitNet(n_classes=NONE_CLASS + 1, width=int(p["width"]))
-    train_net(
+    return train_net(
         net,
-        to_tensor(x_all),
-        torch.from_numpy(y_all),
+        to_tensor(x),
+        torch.from_numpy(np.asarray(y, dtype=np.int64)),
         epochs=int(p["epochs"]),
         seed=int(p["seed"]),
         lr=float(p["lr"]),
     )
+
+
+def train(params: dict[str, Any] | None = None) -> TrainResult:
+    p = {**PARAMS, **(params or {})}
+    x_all, y_all = training_set(p)
+    net = fit(x_all, y_all, p)
+    _, x_te, _, y_te = split_digits()
+    bg_te = background_grids(300, seed=2)
     digit_pred = predict_proba(net, to_tensor(x_te)).argmax(axis=1)
     bg_pred = predict_proba(net, to_tensor(bg_te)).argmax(axis=1)
     metrics = {

@@ -7,6 +7,7 @@ On AWS the Synthetics canary (terraform/modules/monitoring/canary.tf) runs the s
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets as pysecrets
 from dataclasses import dataclass, replace
@@ -24,6 +25,13 @@ from atelier.deploy.lambda_ import FunctionSpec, ensure_function, remove_functio
 
 MONITORING_USER = "monitoring"
 SCHEDULE = "rate(1 minute)"
+TIMEOUT_S = 55  # under the minute between runs: the image job is followed until 5 s before
+# The golden image the canary submits (a composite of held-out digits, its answer key beside it);
+# Terraform's monitoring module uploads the same file to the same key.
+GOLDEN_IMAGE = (
+    REPO_ROOT / "terraform" / "modules" / "monitoring" / "assets" / "canary-golden-image.png"
+)
+GOLDEN_IMAGE_KEY = "canary/golden-image.png"
 
 
 @dataclass(frozen=True)
@@ -81,6 +89,23 @@ def ensure_user_secret(
     return arn, [created("canary.secret", name), user_change]
 
 
+def ensure_golden_image(clients: Clients, bucket: str) -> Change:
+    """The golden image in the inputs bucket, rewritten only when its bytes changed."""
+    s3, data = clients("s3"), GOLDEN_IMAGE.read_bytes()
+    digest = hashlib.md5(data, usedforsecurity=False).hexdigest()
+    name = f"{bucket}/{GOLDEN_IMAGE_KEY}"
+    try:
+        etag = s3.head_object(Bucket=bucket, Key=GOLDEN_IMAGE_KEY)["ETag"].strip('"')
+    except ClientError as exc:
+        if not is_not_found(exc) and "404" not in str(exc):
+            raise
+        etag = None
+    if etag == digest:
+        return unchanged("canary.image", name)
+    s3.put_object(Bucket=bucket, Key=GOLDEN_IMAGE_KEY, Body=data, ContentType="image/png")
+    return (created if etag is None else updated)("canary.image", name)
+
+
 def ensure_schedule(clients: Clients, rule: str, function: str, function_arn: str) -> list[Change]:
     events, lam = clients("events"), clients("lambda")
     try:
@@ -115,9 +140,17 @@ def ensure(
     tags: dict[str, str],
     job_limits: dict[str, int] | None = None,
     jobs_table: str = "",
+    inputs_bucket: str = "",
+    image_check: bool = False,
 ) -> tuple[str, list[Change]]:
+    """``image_check`` (topology sizes.canary_image_check): each run also submits the golden
+    image from ``inputs_bucket`` and follows its job."""
     names = Names.of(prefix)
     secret_arn, changes = ensure_user_secret(clients, users_table, names.secret, hasher, tags)
+    image_link = ""
+    if inputs_bucket:
+        changes.append(ensure_golden_image(clients, inputs_bucket))
+        image_link = f"s3://{inputs_bucket}/{GOLDEN_IMAGE_KEY}" if image_check else ""
     policies = {
         "canary": iam.policy(
             iam.statement(["cloudwatch:PutMetricData"], ["*"]),
@@ -132,11 +165,12 @@ def ensure(
         name=names.function,
         handler="handler.handler",
         role_arn=role.arn,
-        timeout=30,
+        timeout=TIMEOUT_S,
         memory=256,
         env={
             "API_URL": api_url,
             "CANARY_SECRET_ARN": secret_arn,
+            "CANARY_IMAGE_LINK": image_link,
             "JOBS_TABLE": jobs_table,
             "JOB_LIMITS": json.dumps(job_limits or {}, sort_keys=True),
         },

@@ -35,8 +35,10 @@ def alarm_dimensions(exp: Expansion, namespace: str, results: dict[str, Any]) ->
             "LoadBalancer": lb.arn.split(":loadbalancer/", 1)[-1],
             "TargetGroup": lb.target_group_arn.rsplit(":", 1)[-1],
         }
-    # Atelier/* metrics (metric filters, EMF, the canary) carry no dimensions: one account per
-    # environment, as terraform/modules/stack passes none for them either
+    if namespace == "Atelier/Api":  # lambda_shared.metrics: environments may share an account
+        return {"Environment": exp.env}
+    # The other Atelier/* metrics (metric filters, EMF, the canary) carry no dimensions: one
+    # account per environment, as terraform/modules/stack passes none for them either
     return {}  # AWS/Lambda: every function of the account (only Atelier's locally)
 
 

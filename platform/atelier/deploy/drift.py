@@ -1,12 +1,16 @@
 """The hourly drift check: an EventBridge rule running the structured_data task definition with
-``python -m structured_data.drift_job`` (the runtime runs ECS targets of rules)."""
+``python -m structured_data.drift_job`` (the runtime runs ECS targets of rules), and the role the
+rule assumes (``ecs:RunTask`` of that family, ``iam:PassRole`` of its two roles). Terraform's
+``modules/drift_schedule`` creates the same rule, target and role, with the same names."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from botocore.exceptions import ClientError
 
+from atelier.deploy import iam
 from atelier.deploy.change import Change, absent, created, deleted, unchanged
 from atelier.deploy.clients import Clients, is_not_found
 
@@ -18,6 +22,20 @@ def rule_name(prefix: str) -> str:
     return f"{prefix}drift-hourly"
 
 
+def role_name(prefix: str) -> str:
+    return f"{prefix}drift-events"
+
+
+def role_policy(cluster_arn: str, task_definition_arn: str, pass_roles: list[str]) -> iam.Document:
+    """What the rule's role may do: start the family's revisions in the cluster, pass its roles."""
+    family_any = task_definition_arn.rsplit(":", 1)[0] + ":*"
+    run = iam.statement(["ecs:RunTask"], [family_any], "RunDriftTask")
+    run["Condition"] = {"ArnEquals": {"ecs:cluster": cluster_arn}}
+    pass_ = iam.statement(["iam:PassRole"], pass_roles, "PassTaskRoles")
+    pass_["Condition"] = {"StringLike": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}
+    return iam.policy(run, pass_)
+
+
 def ensure(
     clients: Clients,
     prefix: str,
@@ -25,8 +43,9 @@ def ensure(
     task_definition_arn: str,
     container: str,
     network: tuple[list[str], list[str]],
-    role_arn: str,
+    pass_roles: list[str],
     artifacts_bucket: str,
+    tags: dict[str, str] | None = None,
 ) -> list[Change]:
     events, name = clients("events"), rule_name(prefix)
     try:
@@ -36,6 +55,8 @@ def ensure(
             raise
         before = None
     cluster_arn = clients("ecs").describe_clusters(clusters=[cluster])["clusters"][0]["clusterArn"]
+    policies = {"run-drift-task": role_policy(cluster_arn, task_definition_arn, pass_roles)}
+    role = iam.ensure_role(clients, role_name(prefix), "events.amazonaws.com", policies, tags)
     events.put_rule(Name=name, ScheduleExpression=SCHEDULE, State="ENABLED")
     overrides = {
         "containerOverrides": [
@@ -53,7 +74,7 @@ def ensure(
             {
                 "Id": "drift",
                 "Arn": cluster_arn,
-                "RoleArn": role_arn,
+                "RoleArn": role.arn,
                 "EcsParameters": {
                     "TaskDefinitionArn": task_definition_arn,
                     "TaskCount": 1,
@@ -66,7 +87,10 @@ def ensure(
             }
         ],
     )
-    return [(unchanged if before == SCHEDULE else created)("drift.schedule", name)]
+    return [
+        replace(role.change, kind="drift.role"),
+        (unchanged if before == SCHEDULE else created)("drift.schedule", name),
+    ]
 
 
 def remove(clients: Clients, prefix: str) -> list[Change]:
@@ -76,7 +100,9 @@ def remove(clients: Clients, prefix: str) -> list[Change]:
     except ClientError as exc:
         if not is_not_found(exc):
             raise
-        return [absent("drift.schedule", name)]
-    events.remove_targets(Rule=name, Ids=["drift"])
-    events.delete_rule(Name=name)
-    return [deleted("drift.schedule", name)]
+        gone = absent("drift.schedule", name)
+    else:
+        events.remove_targets(Rule=name, Ids=["drift"])
+        events.delete_rule(Name=name)
+        gone = deleted("drift.schedule", name)
+    return [gone, replace(iam.remove_role(clients, role_name(prefix)), kind="drift.role")]

@@ -7,9 +7,9 @@ its Terraform resource type.
 
 from __future__ import annotations
 
-from atelier.deploy.canary import MONITORING_USER, Names
+from atelier.deploy.canary import GOLDEN_IMAGE_KEY, MONITORING_USER, Names
 from atelier.deploy.context import ADMIN_USERNAME, db_subnet_group
-from atelier.deploy.drift import rule_name
+from atelier.deploy.drift import role_name, rule_name
 from atelier.topology import Expansion
 
 
@@ -46,6 +46,8 @@ def resources(exp: Expansion) -> set[tuple[str, str]]:
             ("elbv2.target_group", svc.target_group_name),
             ("elbv2.listener", f"{svc.alb_name}:80"),
             ("ecs.service", svc.name),
+            ("appautoscaling.target", svc.name),
+            ("appautoscaling.policy", f"{svc.name}-cpu"),
         }
     out |= {("lambda.layer", exp.layer_name), ("lambda.layer", f"{exp.layer_name}-deps")}
     out |= {("lambda.function", fn.function_name) for fn in exp.lambdas.values()}
@@ -62,5 +64,6 @@ def resources(exp: Expansion) -> set[tuple[str, str]]:
         ("canary.role", canary.role),
     }
     out |= {("canary.function", canary.function), ("canary.schedule", canary.rule)}
-    out.add(("drift.schedule", rule_name(exp.prefix)))
+    out.add(("canary.image", f"{exp.buckets['inputs'].name}/{GOLDEN_IMAGE_KEY}"))
+    out |= {("drift.schedule", rule_name(exp.prefix)), ("drift.role", role_name(exp.prefix))}
     return out

@@ -47,6 +47,7 @@ DEPLOY: tuple[Step, ...] = (
         steps_compute.service_step,
         ("cluster", "task_definitions", "load_balancer", "network"),
     ),
+    Step("scaling", "service autoscaling", steps_compute.scaling_step, ("service",)),
     Step(
         "functions",
         "lambda functions",

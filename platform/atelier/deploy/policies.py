@@ -114,6 +114,17 @@ def _prefix_and_alarm_statements(perms: Permissions) -> list[Document]:
                 BUCKET_READ, [f"arn:aws:s3:::{bp}*" for bp in perms.prefixes_read], "PrefixesRead"
             )
         )
+    if perms.prefixes_write:
+        out.append(
+            statement(
+                ["s3:PutObject"], [f"arn:aws:s3:::{bp}*" for bp in perms.prefixes_write],
+                "PrefixesWrite",
+            )
+        )  # fmt: skip
+    if perms.metrics_write:
+        # PutMetricData names no resource; the runtime's IAM does not resolve the
+        # cloudwatch:namespace condition key yet, so the grant is not narrowed by it
+        out.append(statement(["cloudwatch:PutMetricData"], ["*"], "MetricsWrite"))
     if perms.alarms_read:
         # A DescribeAlarms by name prefix is authorized against "*" (it names no alarm), and
         # metric reads have no resource-level form: read-only, the lambda filters by prefix.

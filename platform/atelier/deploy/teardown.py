@@ -11,6 +11,7 @@ from functools import partial
 
 from atelier.deploy import (
     apigateway,
+    autoscaling,
     canary,
     drift,
     dynamodb,
@@ -56,7 +57,13 @@ def alarms(d: Deployment) -> Result:
 
 def service(d: Deployment) -> Result:
     services = d.exp.services.values()
-    return _many([partial(ecs.remove_service, d.clients, d.exp.cluster, s.name) for s in services])
+    _, scaling = _many(
+        [partial(autoscaling.remove_scaling, d.clients, d.exp.cluster, s.name) for s in services]
+    )
+    _, removed = _many(
+        [partial(ecs.remove_service, d.clients, d.exp.cluster, s.name) for s in services]
+    )
+    return None, [*scaling, *removed]
 
 
 def functions(d: Deployment) -> Result:

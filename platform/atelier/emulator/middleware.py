@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import TYPE_CHECKING, Any
 
 from atelier.emulator.agent import Agent
+from atelier.emulator.application_autoscaling import responses as autoscaling
 from atelier.emulator.logs import query_definitions
 from atelier.emulator.meter import METER
 from atelier.emulator.meter.http import observe as meter_observe
@@ -17,6 +18,8 @@ from atelier.emulator.s3 import website
 from atelier.emulator.synthetics.responses import SyntheticsApp, signed_service
 
 if TYPE_CHECKING:
+    from atelier.emulator.application_autoscaling.backend import Backend as AutoscalingBackend
+    from atelier.emulator.application_autoscaling.scaler import Scaler
     from atelier.emulator.ministack_compat.persistence import Snapshotter
 
 log = logging.getLogger("atelier.middleware")
@@ -58,6 +61,7 @@ class AtelierApp:
         self.version = version
         self.synthetics: SyntheticsApp | None = None
         self.query_definitions = query_definitions.QueryDefinitions()
+        self.autoscaling: tuple[AutoscalingBackend, Scaler] | None = None
         self.snapshotter = snapshotter
         self._flusher: asyncio.Task[None] | None = None
 
@@ -87,6 +91,9 @@ class AtelierApp:
             await self._synthetics()(scope, receive, send, signed[0], signed[1])
             return
         target = _header(scope, b"x-amz-target")
+        if target.startswith(autoscaling.TARGET_PREFIX) and signed is not None:
+            await self._autoscaling(receive, send, target[len(autoscaling.TARGET_PREFIX) :], signed)
+            return
         if target.startswith(LOGS_TARGET_PREFIX) and signed is not None:
             action = target[len(LOGS_TARGET_PREFIX) :]
             if action in query_definitions.ACTIONS:
@@ -131,6 +138,32 @@ class AtelierApp:
             action, data, account_of(signed[0]), signed[1]
         )
         await self._json(send, status, payload)
+
+    async def _autoscaling(
+        self, receive: Receive, send: Send, action: str, signed: tuple[str, str, str]
+    ) -> None:
+        """Application Auto Scaling, which MiniStack lacks (emulator/application_autoscaling)."""
+        from atelier.emulator.ministack_compat.accounts import account_of
+
+        if self.autoscaling is None:
+            from atelier.emulator.application_autoscaling.backend import Backend
+            from atelier.emulator.application_autoscaling.scaler import Scaler
+            from atelier.emulator.ministack_compat.ecs import service_exists
+
+            backend = Backend(ecs_service_exists=service_exists)
+            scaler = Scaler(backend, self.agent.ecs.processes, self.agent.settings.endpoint_url)
+            backend.on_register = scaler.registered
+            self.autoscaling = (backend, scaler)
+        body = bytearray()
+        while True:
+            message = await receive()
+            body.extend(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+        status, payload = autoscaling.handle(
+            self.autoscaling[0], action, bytes(body), account_of(signed[0]), signed[1]
+        )
+        await self._json(send, status, payload, "application/x-amz-json-1.1")
 
     async def _meter(self, scope: Scope, receive: Receive, send: Send) -> None:
         """GET: what ran since start (or the last reset); POST: replay clock or reset."""
@@ -211,6 +244,8 @@ class AtelierApp:
             if message.get("type") == "lifespan.shutdown":
                 if self.synthetics is not None:
                     self.synthetics.runner.shutdown()
+                if self.autoscaling is not None:
+                    await asyncio.to_thread(self.autoscaling[1].shutdown)
                 if self._flusher is not None:
                     self._flusher.cancel()
                 await asyncio.to_thread(self.agent.shutdown)
@@ -234,14 +269,16 @@ class AtelierApp:
         }
 
     @staticmethod
-    async def _json(send: Send, status: int, payload: dict[str, Any]) -> None:
+    async def _json(
+        send: Send, status: int, payload: dict[str, Any], content_type: str = "application/json"
+    ) -> None:
         body = json.dumps(payload, default=str).encode()
         await send(
             {
                 "type": "http.response.start",
                 "status": status,
                 "headers": [
-                    (b"content-type", b"application/json"),
+                    (b"content-type", content_type.encode()),
                     (b"content-length", str(len(body)).encode()),
                 ],
             }

@@ -18,6 +18,7 @@ from atelier.emulator.cloudwatch.engine import AlarmEngine, Store
 from atelier.emulator.logs.filters import FilterPump, Output
 from atelier.emulator.sns.delivery import Deliverer
 
+DEFAULT_ACCOUNT = "000000000000"  # MiniStack's account for the well-known test keys
 log = logging.getLogger("atelier.operations")
 TICK_S = 1.0
 
@@ -57,11 +58,22 @@ class Operations:
             self.pump.offer(scope, group, events_)
             self.wake.set()
 
-        ecs = boto3.client("ecs", endpoint_url=settings.endpoint_url, region_name=settings.region)
+        def run_task(account: str, region: str, **args: Any) -> Any:
+            """RunTask in the rule's account (on the runtime a 12-digit access key is that
+            account) and region; the default account keeps the runtime's own credentials."""
+            keys: dict[str, str] = {}
+            if account.isdigit() and len(account) == 12 and account != DEFAULT_ACCOUNT:
+                keys = {"aws_access_key_id": account, "aws_secret_access_key": "test"}
+            ecs = boto3.client(
+                "ecs", endpoint_url=settings.endpoint_url, region_name=region or settings.region,
+                **keys,
+            )  # fmt: skip
+            return ecs.run_task(**args)
+
         cw.install(on_change)
         logs.install(on_events)
         sns.install(self.deliverer)
-        events.install(ecs.run_task)
+        events.install(run_task)
         self.thread = threading.Thread(target=self._run, name="atelier-operations", daemon=True)
 
     def start(self) -> None:

@@ -96,12 +96,19 @@ async def _serve(settings: Settings) -> None:
         from atelier.emulator.ministack_compat import lambda_ as lambda_tuning
 
         log.info("Lambda worker fixes applied: %s", ", ".join(lambda_tuning.apply()))
-    from atelier.emulator.ministack_compat import terraform_fidelity
+    from atelier.emulator.ministack_compat import terraform_fidelity, terraform_fidelity_edge
 
-    log.info("Terraform fidelity fixes applied: %s", ", ".join(terraform_fidelity.apply()))
+    fixes = [*terraform_fidelity.apply(), *terraform_fidelity_edge.apply()]
+    log.info("Terraform fidelity fixes applied: %s", ", ".join(fixes))
     from atelier.emulator.ministack_compat import iam_ecs, lambda_python
 
     iam_ecs.apply()  # ECS task calls authorized on AWS's resources and ecs:cluster
+    from atelier.emulator.ministack_compat import transport
+
+    transport.apply()  # loopback callers count as aws:SecureTransport, as TLS SDK calls on AWS
+    from atelier.emulator.ministack_compat import kms as kms_compat
+
+    kms_compat.apply()  # S3 and Secrets Manager data calls need the CMK's KMS permission
     lambda_python.report_import_errors()
     if settings.lambda_isolated:
         from atelier.emulator.lambda_ import python_runtime
@@ -110,11 +117,6 @@ async def _serve(settings: Settings) -> None:
         lambda_python.use_interpreter(str(python))
         log.info("Python functions run with %s (stdlib + boto3, bundle, layers)", python)
     log.info("IAM enforcement: %s", "on" if settings.iam_enforce else "off")
-    if settings.secure_transport:
-        from atelier.emulator.ministack_compat import iam as iam_compat
-
-        iam_compat.treat_requests_as_tls()
-        log.info("every request counts as TLS (aws:SecureTransport true)")
     try:
         agent = Agent(settings)
     except RuntimeError as exc:

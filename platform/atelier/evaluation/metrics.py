@@ -43,7 +43,9 @@ def _binary_auc(truth: NDArray[np.bool_], score: NDArray[np.float64]) -> float:
 def _auc(y: NDArray[np.int64], p: NDArray[np.float64]) -> float:
     if p.shape[1] == 2:
         return _binary_auc(y == 1, p[:, 1])
-    return float(np.mean([_binary_auc(y == k, p[:, k]) for k in range(p.shape[1])]))
+    # One-vs-rest, macro over the classes the labels hold: a class the model can answer but the
+    # validation set never holds (the digits CNN's "none") has no positive to rank.
+    return float(np.mean([_binary_auc(y == k, p[:, k]) for k in np.unique(y)]))
 
 
 def _log_loss(y: NDArray[np.int64], p: NDArray[np.float64]) -> float:

@@ -20,7 +20,11 @@ def collect(clients: Any, artifacts_bucket: str | None) -> dict[str, Any]:
     return doc
 
 
-def html_section(doc: dict[str, Any]) -> str:
+def html_section(
+    doc: dict[str, Any], drift_summary: dict[str, Any] | None = None, drift_href: str = ""
+) -> str:
+    """The Operations section; with ``drift_summary``, the drift check run during this report's
+    run, linked (``drift_href``, relative: the report is a file beside this one) and embedded."""
     rows = "".join(
         f"<tr><td>{html.escape(a['name'])}</td><td>{a['state']}</td>"
         f"<td>{html.escape(a['metric'])}</td><td>{html.escape(a['reason'][:160])}</td></tr>"
@@ -29,10 +33,22 @@ def html_section(doc: dict[str, Any]) -> str:
     runs = doc.get("canary") or []
     marks = "".join("✓" if ok >= 1 else "✗" for _, ok in runs) or "no run yet"
     drift = html.escape(doc["drift"]) if doc.get("drift") else "no drift report yet"
+    this_run = ""
+    if drift_summary is not None:
+        href = html.escape(drift_href, quote=True)
+        drifted = ", ".join(drift_summary.get("drifted") or []) or "none"
+        this_run = (
+            f"<p>Drift check of this run: share {float(drift_summary['share']):.2f} over "
+            f"{int(drift_summary['current_rows'])} predictions, drifted: {html.escape(drifted)} "
+            f'(<a href="{href}">full report</a>)</p>'
+            f'<iframe src="{href}" title="drift report" style="width:100%;height:640px;'
+            'border:1px solid #ccc"></iframe>'
+        )
     return (
         "<h2>Operations</h2>"
         f"<p>Model check, one mark per minute (oldest first): {marks}</p>"
         f"<p>Last drift report: {drift}</p>"
+        f"{this_run}"
         "<table><tr><th>alarm</th><th>state</th><th>metric</th><th>reason</th></tr>"
         f"{rows or '<tr><td colspan=4>no alarm</td></tr>'}</table>"
     )

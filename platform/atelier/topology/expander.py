@@ -57,6 +57,8 @@ def _permissions(p: str, access: Access, run_tasks: list[str], cluster: str) -> 
         tasks_read=[cluster] if run_tasks or access.tasks == "read" else [],
         prefixes_read=sorted(f"{p}{b}/{prefix}" for b, prefix in access.prefixes.items()),
         alarms_read=[p] if access.alarms == "read" else [],
+        prefixes_write=sorted(f"{p}{b}/{prefix}" for b, prefix in access.write_prefixes.items()),
+        metrics_write=sorted(access.metrics),
     )
 
 
@@ -202,6 +204,7 @@ def expand(top: Topology, env: str) -> Expansion:
         gpu_max_instances=sizes.gpu_max_instances,
         monthly_budget_usd=sizes.monthly_budget_usd,
         log_retention_days=sizes.log_retention_days,
+        canary_image_check=sizes.canary_image_check,
         layer_name=f"{p}shared",
         network=network,
         api=Api(
@@ -256,6 +259,7 @@ def expand(top: Topology, env: str) -> Expansion:
                 comparison=a.comparison,
                 treat_missing_data=a.treat_missing_data,
                 description=a.description,
+                dimensions=dict(a.dimensions),
             )
             for name, a in top.alarms.items()
         },

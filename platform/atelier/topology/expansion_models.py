@@ -25,6 +25,8 @@ class Permissions(Out):
     tasks_read: list[str]  # ECS clusters whose tasks it may describe: `runs` or `tasks: read`
     prefixes_read: list[str] = []  # "<bucket>/<prefix>" read (`prefixes`)
     alarms_read: list[str] = []  # [prefix] with `alarms: read` (the lambda filters by it)
+    prefixes_write: list[str] = []  # "<bucket>/<prefix>" write (`write_prefixes`)
+    metrics_write: list[str] = []  # CloudWatch namespaces (`metrics`)
 
 
 class Route(Out):
@@ -111,6 +113,7 @@ class Alarm(Out):
     comparison: str
     treat_missing_data: str
     description: str
+    dimensions: dict[str, str]
 
 
 class Network(Out):
@@ -154,6 +157,7 @@ class Expansion(Out):
     gpu_max_instances: int
     monthly_budget_usd: int
     log_retention_days: int
+    canary_image_check: bool
     layer_name: str
     network: Network
     api: Api

@@ -72,6 +72,11 @@ class Sizes(Strict):
     monthly_budget_usd: int = Field(default=0, ge=0)
     api_rate_limit: int = Field(default=10, ge=1, description="requests/s, API stage")
     api_burst_limit: int = Field(default=20, ge=1)
+    canary_image_check: bool = Field(
+        default=False,
+        description="the every-minute canary also submits the golden image and follows its job "
+        "(an image task each minute: worth it where users depend on it)",
+    )
 
     @model_validator(mode="after")
     def _retention(self) -> Sizes:
@@ -137,6 +142,16 @@ class Access(Strict):
         default=None,
         description="read: cloudwatch:DescribeAlarms, GetMetricData and GetMetricStatistics "
         "(read-only; a DescribeAlarms by prefix and metric reads name no resource)",
+    )
+    write_prefixes: dict[Name, Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+/$")]] = Field(
+        default_factory=dict,
+        description="write of one key prefix of a bucket: s3:PutObject on <bucket>/<prefix>* "
+        "(e.g. {artifacts: drift/}: the drift check's report)",
+    )
+    metrics: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9/_.-]{1,255}$")]] = Field(
+        default_factory=list,
+        description="CloudWatch namespaces it may PutMetricData to (cloudwatch:namespace "
+        "condition; the call names no resource)",
     )
 
 
@@ -268,6 +283,11 @@ class Alarm(Strict):
     ] = "GreaterThanOrEqualToThreshold"
     treat_missing_data: Literal["missing", "ignore", "breaching", "notBreaching"] = "notBreaching"
     description: str = ""
+    # the metric's own dimensions (Atelier/Api: {Route: /structured_data} or {Pipeline: ...});
+    # the deployers add the environment's (Environment, ApiName, LoadBalancer ...)
+    dimensions: dict[Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9]{0,254}$")], str] = Field(
+        default_factory=dict, max_length=10
+    )
 
     @model_validator(mode="after")
     def _period(self) -> Alarm:

@@ -105,6 +105,17 @@ COUNTERPARTS: tuple[Counterpart, ...] = (
     Counterpart("ecs.service", "atelier-{env}-{service}", ("services.*.name",), (
         _r("ecs_service/aws_ecs_service.this", "name", "each.value.name", "var.services",
            ("services", "local.t.services")),)),
+    Counterpart("appautoscaling.target", "atelier-{env}-{service} (service/<cluster>/<service>)",
+                ("services.*.name",), (
+        _r("ecs_service/aws_appautoscaling_target.this", "resource_id",
+           'service/${split("/", var.cluster_arn)[1]}/${aws_ecs_service.this[each.key].name}',
+           "var.enable_autoscaling ? var.services : {}"),),
+        note="between the service's desired and max task counts; the runtime's Application "
+        "Auto Scaling acts on it"),
+    Counterpart("appautoscaling.policy", "atelier-{env}-{service}-cpu", ("services.*.name",), (
+        _r("ecs_service/aws_appautoscaling_policy.cpu", "name", "${var.services[each.key].name}-cpu",
+           "aws_appautoscaling_target.this"),),
+        name_format="{}-cpu", note="target tracking on ECSServiceAverageCPUUtilization"),
     Counterpart("elbv2.load_balancer", "atelier-{env}-{short_name}", ("services.*.alb_name",), (
         _r("ecs_service/aws_lb.this", "name", "each.value.alb_name", "var.services"),)),
     Counterpart("elbv2.target_group", "atelier-{env}-{short_name}-tg",
@@ -143,6 +154,21 @@ COUNTERPARTS: tuple[Counterpart, ...] = (
     Counterpart("cloudwatch.alarm", "atelier-{env}-{alarm}", ("alarms.*.name",), (
         _r("monitoring/aws_cloudwatch_metric_alarm.this", "alarm_name", "each.value.name",
            "var.alarms", ("alarms", "local.t.alarms")),)),
+    Counterpart("canary.image", "atelier-{env}-inputs/canary/golden-image.png",
+                ("buckets.inputs.name",), (
+        _r("monitoring/aws_s3_object.canary_image", "key", "canary/golden-image.png"),),
+        name_format="{}/canary/golden-image.png",
+        note="the golden image the canary submits where sizes.canary_image_check is on"),
+    Counterpart("drift.schedule", "atelier-{env}-drift-hourly", ("prefix",), (
+        _r("drift_schedule/aws_cloudwatch_event_rule.drift", "name",
+           "${var.name_prefix}drift-hourly", None, ("name_prefix", "local.t.prefix")),
+        _r("drift_schedule/aws_cloudwatch_event_target.drift", "target_id", "drift"),
+    ), name_format="{}drift-hourly",
+        note="structured_data.drift_job every hour as an ECS task (EventBridge ECS target)"),
+    Counterpart("drift.role", "atelier-{env}-drift-events", ("prefix",), (
+        _r("drift_schedule/aws_iam_role.events", "name", "${var.name_prefix}drift-events"),),
+        name_format="{}drift-events",
+        note="assumed by EventBridge: ecs:RunTask of the family, iam:PassRole of its roles"),
     Counterpart("sns.topic", "atelier-{env}-alerts", ("alerts_topic",), (
         _r("monitoring/aws_sns_topic.alerts", "name", "var.alerts_topic", None,
            ("alerts_topic", "local.t.alerts_topic")),)),
@@ -177,6 +203,9 @@ PART_OF: dict[str, str] = {
     "aws_api_gateway_request_validator": "apigateway.rest_api",
     "aws_api_gateway_gateway_response": "apigateway.rest_api",
     "aws_sns_topic_policy": "sns.topic",
+    # the function's code, uploaded where CreateFunction reads it (the deployer sends the same
+    # zip inline)
+    "aws_s3_object": "lambda.function",
 }
 
 # Terraform resources with no local counterpart, by type or by address, and why.
@@ -198,8 +227,10 @@ TERRAFORM_ONLY: dict[str, str] = {
     "runner and the monitor loop call the API",
     "monitoring/aws_iam_role.canary": "the canary's role (see aws_synthetics_canary)",
     "monitoring/aws_cloudwatch_metric_alarm.canary": "alarm on the canary's success rate",
-    "aws_kms_key": "customer-managed encryption key: the emulator encrypts nothing",
-    "aws_kms_alias": "alias of the KMS key",
+    "aws_kms_key": "customer-managed key: `atelier deploy` keeps SSE-S3 (AES256); the Terraform "
+    "engine applies the key, SSE-KMS on the data buckets and secrets, and the roles' data-key "
+    "grants, and the runtime requires those grants (ministack_compat/kms.py)",
+    "aws_kms_alias": "alias of the KMS key (see aws_kms_key)",
     "aws_flow_log": "VPC flow logs: no packets cross a VPC locally",
     "network/aws_iam_role.flow": "role of the VPC flow logs",
     "network/aws_cloudwatch_log_group.flow": "log group of the VPC flow logs",
@@ -210,9 +241,6 @@ TERRAFORM_ONLY: dict[str, str] = {
     "network/aws_subnet.public": "holds only the NAT gateway",
     "aws_vpc_endpoint": "S3/DynamoDB gateway endpoints: locally everything is on loopback",
     "aws_default_security_group": "closes AWS's default group; the emulator has no default rules",
-    "aws_appautoscaling_target": "service autoscaling: locally the supervisor keeps desiredCount "
-    "(local max_count is 1)",
-    "aws_appautoscaling_policy": "service autoscaling (see aws_appautoscaling_target)",
     "data/aws_iam_role.rds_monitoring": "RDS enhanced monitoring role",
     "aws_iam_role_policy_attachment": "AWS-managed policies of Terraform-only service roles "
     "(RDS monitoring, GPU instances, API Gateway logging)",
@@ -220,8 +248,9 @@ TERRAFORM_ONLY: dict[str, str] = {
     "aws_api_gateway_account": "account-wide API Gateway logging role",
     "aws_ecr_lifecycle_policy": "image retention in ECR: locally images are Dockerfiles",
     "aws_sns_topic_subscription": "e-mail subscribers of the alert topic (per env tfvars)",
-    "aws_cloudwatch_query_definition": "saved Logs Insights queries; locally `atelier logs "
-    "query <name>` runs the same files (terraform/modules/monitoring/queries)",
+    "aws_cloudwatch_query_definition": "saved Logs Insights queries: `atelier deploy` saves none "
+    "(`atelier logs query <name>` runs the same files, terraform/modules/monitoring/queries); the "
+    "runtime serves the API, so the Terraform engine applies them",
 }
 
 # Lambda environment variables Terraform sets beyond the expansion's (which both targets share):
@@ -247,8 +276,6 @@ LOCAL_ONLY: dict[str, str] = {
     "canary.role": "the canary Lambda's role (monitoring/aws_iam_role.canary on AWS)",
     "canary.secret": "the monitoring user's password for the local canary; on AWS the canary "
     "reads var.canary_secret_arn",
-    "drift.schedule": "the hourly drift check (structured_data.drift_job as an ECS task from an "
-    "EventBridge rule); its Terraform rule is not written yet",
 }
 
 

@@ -55,34 +55,57 @@ def structured_problems(
     return problems
 
 
+def digits_case_problems(
+    golden: dict[str, Any], proba: NDArray[np.float64]
+) -> tuple[list[str], list[str]]:
+    """Each golden case's problem, if any, given the model's probabilities for the cases' grids:
+    (confident cases' problems, borderline and hard cases' problems)."""
+    confident: list[str] = []
+    boundary: list[str] = []
+    default_tol = float(golden["tolerance"]["confidence_abs"])
+    for case, p in zip(golden["cases"], proba, strict=True):
+        want = case["expected"]
+        kind = case.get("kind", "confident")
+        allowed = want.get("digits", [want["digit"]])
+        tol = float(case.get("tolerance", default_tol))
+        problem = None
+        if int(p.argmax()) not in allowed:
+            problem = (
+                f"case {case['index_in_test_split']} ({kind}): predicted {int(p.argmax())}, "
+                f"golden {allowed}"
+            )
+        elif abs(float(p[want["digit"]]) - want["confidence"]) > tol:
+            problem = (
+                f"case {case['index_in_test_split']} ({kind}): p(digit {want['digit']}) "
+                f"{float(p[want['digit']]):.3f} vs golden {want['confidence']:.3f} ± {tol}"
+            )
+        if problem is not None:
+            (confident if kind == "confident" else boundary).append(problem)
+    return confident, boundary
+
+
 def digits_problems(
     proba_fn: Proba,
     golden: dict[str, Any],
     x_test: NDArray[np.float64],
     y_test: NDArray[np.int64],
 ) -> list[str]:
-    """Accuracy threshold on the held-out digits, then every golden case with its tolerance."""
+    """Accuracy threshold on the held-out digits, every confident golden case, and the
+    borderline and hard cases: each within its tolerance, but up to ``boundary_misses`` of them
+    may miss (near the boundary a retrain with an unseen seed flips a few; the budget is
+    measured, see ``atelier.seed.golden``)."""
     problems = []
     acc = float((proba_fn(x_test).argmax(axis=1) == y_test).mean())
     if acc < golden["thresholds"]["accuracy"]:
         problems.append(f"accuracy {acc:.4f} < {golden['thresholds']['accuracy']}")
     grids = np.array([case["input"] for case in golden["cases"]], dtype=np.float64)
-    proba = proba_fn(grids)
-    default_tol = float(golden["tolerance"]["confidence_abs"])
-    for case, p in zip(golden["cases"], proba, strict=True):
-        want = case["expected"]
-        kind = case.get("kind", "confident")
-        allowed = want.get("digits", [want["digit"]])
-        if int(p.argmax()) not in allowed:
-            problems.append(
-                f"case {case['index_in_test_split']} ({kind}): predicted {int(p.argmax())}, "
-                f"golden {allowed}"
-            )
-            continue
-        tol = float(case.get("tolerance", default_tol))
-        if abs(float(p[want["digit"]]) - want["confidence"]) > tol:
-            problems.append(
-                f"case {case['index_in_test_split']} ({kind}): p(digit {want['digit']}) "
-                f"{float(p[want['digit']]):.3f} vs golden {want['confidence']:.3f} ± {tol}"
-            )
+    confident, boundary = digits_case_problems(golden, proba_fn(grids))
+    problems.extend(confident)
+    budget = int(golden["tolerance"].get("boundary_misses", 0))
+    if len(boundary) > budget:
+        problems.append(
+            f"{len(boundary)} borderline/hard golden cases missed, more than the {budget} "
+            "a retrain with another seed misses"
+        )
+        problems.extend(boundary)
     return problems

@@ -1,4 +1,5 @@
-# The same stack as qa/preprod/prod, minus what the local runtime has no use for: no NAT,
+# The same stack as qa/preprod/prod (service autoscaling included: the runtime scales the
+# service), minus what the local runtime has no use for: no NAT,
 # CloudFront, WAF, canary, budget or GPU instances (the compute agent runs GPU tasks itself),
 # and nothing protected from deletion.
 module "stack" {
@@ -9,7 +10,7 @@ module "stack" {
   image_tag                   = var.image_tag
   dependency_layer            = true
   enable_nat                  = false
-  enable_autoscaling          = false
+  enable_autoscaling          = true
   enable_cdn                  = false
   enable_waf                  = false
   enable_canary               = false

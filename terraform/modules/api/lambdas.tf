@@ -76,20 +76,33 @@ resource "aws_lambda_layer_version" "deps" {
   compatible_runtimes = distinct([for fn in var.lambdas : fn.runtime])
 }
 
+# Each bundle goes to the code bucket first and the function reads it from there: the AWS
+# provider holds one process-wide lock over every function created from a local `filename`
+# (through its 5 s wait for State=Active), so N functions took N x 5 s one after another;
+# from S3 they are created in parallel. The key carries the bundle's MD5, so new code is a new
+# object and the function's s3_key changes with it.
+resource "aws_s3_object" "bundle" {
+  for_each    = var.lambda_artifacts == null ? var.lambdas : {}
+  bucket      = var.code_bucket
+  key         = "lambda/${each.key}-${filemd5("${var.bundle_dir}/${each.key}.zip")}.zip"
+  source      = "${var.bundle_dir}/${each.key}.zip"
+  source_hash = filemd5("${var.bundle_dir}/${each.key}.zip")
+}
+
 resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_116:invoked synchronously by API Gateway: the caller gets the error, a dead-letter queue would hold nothing
   #checkov:skip=CKV_AWS_117:only lambdas that call the internal service (in_vpc in topology.yaml) join the VPC; the others call AWS APIs only
   #checkov:skip=CKV_AWS_272:bundles are built deterministically in CI from reviewed source and deployed by Terraform; no signing profile
-  for_each                       = var.lambdas
-  function_name                  = each.value.function_name
-  role                           = aws_iam_role.lambda[each.key].arn
-  handler                        = each.value.handler
-  runtime                        = each.value.runtime
-  timeout                        = each.value.timeout
-  memory_size                    = each.value.memory
-  filename                       = module.code[each.key].filename
-  s3_bucket                      = module.code[each.key].s3_bucket
-  s3_key                         = module.code[each.key].s3_key
+  for_each      = var.lambdas
+  function_name = each.value.function_name
+  role          = aws_iam_role.lambda[each.key].arn
+  handler       = each.value.handler
+  runtime       = each.value.runtime
+  timeout       = each.value.timeout
+  memory_size   = each.value.memory
+  # CI's stored bundle (var.lambda_artifacts) or the bundle this module uploads (aws_s3_object)
+  s3_bucket                      = var.lambda_artifacts == null ? try(aws_s3_object.bundle[each.key].bucket, null) : module.code[each.key].s3_bucket
+  s3_key                         = var.lambda_artifacts == null ? try(aws_s3_object.bundle[each.key].key, null) : module.code[each.key].s3_key
   source_code_hash               = module.code[each.key].source_code_hash
   layers                         = concat(aws_lambda_layer_version.deps[*].arn, [aws_lambda_layer_version.shared.arn])
   kms_key_arn                    = var.kms_key_arn

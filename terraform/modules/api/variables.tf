@@ -51,6 +51,11 @@ variable "bundle_dir" {
   type        = string
 }
 
+variable "code_bucket" {
+  description = "S3 bucket the lambdas' bundles are uploaded to and their functions read their code from (the artifacts bucket)."
+  type        = string
+}
+
 variable "dependency_layer" {
   description = "Attach the third-party layer <bundle_dir>/deps-layer.zip."
   type        = bool

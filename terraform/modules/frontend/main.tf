@@ -6,6 +6,7 @@ resource "aws_s3_bucket" "this" {
   #checkov:skip=CKV_AWS_18:static build output re-creatable from git; CloudFront standard logs can be enabled per env if needed
   #checkov:skip=CKV_AWS_144:static build output re-created by every deployment; no need for a replica
   #checkov:skip=CKV2_AWS_62:no consumer of S3 event notifications for static files
+  #checkov:skip=CKV2_AWS_6:the bucket has its public access block (aws_s3_bucket_public_access_block.this), all four settings true on every AWS root; two follow enable_cdn, false only on the local runtime
   #checkov:skip=CKV_AWS_145:public static assets; SSE-S3 (AES256) avoids a KMS key policy for CloudFront and per-request KMS cost
   bucket        = var.bucket.name
   force_destroy = var.force_destroy
@@ -27,12 +28,16 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
   }
 }
 
+# Blocked on AWS (CloudFront reads through OAC). Locally the website is the stand-in for the
+# CDN and browsers read it anonymously, as `atelier deploy` opens it: the policy, not ACLs.
 resource "aws_s3_bucket_public_access_block" "this" {
+  #checkov:skip=CKV_AWS_54:public policies are blocked whenever enable_cdn is true (every AWS root; test_only_the_local_root_opens_the_frontend_bucket); open only on the local runtime, where the bucket stands in for the CDN
+  #checkov:skip=CKV_AWS_56:same as CKV_AWS_54: restrict_public_buckets follows enable_cdn, true on every AWS root
   bucket                  = aws_s3_bucket.this.id
   block_public_acls       = true
-  block_public_policy     = true
+  block_public_policy     = var.enable_cdn
   ignore_public_acls      = true
-  restrict_public_buckets = true
+  restrict_public_buckets = var.enable_cdn
 }
 
 resource "aws_s3_bucket_lifecycle_configuration" "this" {
@@ -169,6 +174,25 @@ resource "aws_s3_bucket_policy" "this" {
   count      = var.enable_cdn ? 1 : 0
   bucket     = aws_s3_bucket.this.id
   policy     = data.aws_iam_policy_document.bucket[0].json
+  depends_on = [aws_s3_bucket_public_access_block.this]
+}
+
+# Locally (no CloudFront) the emulator serves the bucket as a website, like `atelier deploy`:
+# anyone may read its files (the same statement the Python engine writes).
+resource "aws_s3_bucket_policy" "local_website" {
+  #checkov:skip=CKV_AWS_70:created only when enable_cdn is false, i.e. on the local runtime (no AWS root sets it; tested): the emulator's website is read anonymously like a CDN
+  count  = var.enable_cdn ? 0 : 1
+  bucket = aws_s3_bucket.this.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "PublicReadForLocalWebsite"
+      Effect    = "Allow"
+      Principal = "*"
+      Action    = "s3:GetObject"
+      Resource  = "${aws_s3_bucket.this.arn}/*"
+    }]
+  })
   depends_on = [aws_s3_bucket_public_access_block.this]
 }
 

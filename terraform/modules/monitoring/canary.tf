@@ -74,8 +74,12 @@ resource "aws_synthetics_canary" "api" {
   }
 
   run_config {
-    timeout_in_seconds    = 30
-    environment_variables = { API_URL = var.api_url, CANARY_SECRET_ARN = var.canary_secret_arn }
+    timeout_in_seconds = 55 # under the minute between runs; the image job is followed until 5 s before
+    environment_variables = {
+      API_URL           = var.api_url
+      CANARY_SECRET_ARN = var.canary_secret_arn
+      CANARY_IMAGE_LINK = var.canary_image_check ? "s3://${var.inputs_bucket}/${aws_s3_object.canary_image.key}" : ""
+    }
   }
 
   artifact_config {
@@ -100,4 +104,14 @@ resource "aws_cloudwatch_metric_alarm" "canary" {
   treat_missing_data  = "breaching"
   alarm_actions       = [aws_sns_topic.alerts.arn]
   ok_actions          = [aws_sns_topic.alerts.arn]
+}
+
+# The golden image the canary submits (atelier/deploy/canary.py uploads the same file, same key).
+resource "aws_s3_object" "canary_image" {
+  bucket       = var.inputs_bucket
+  key          = "canary/golden-image.png"
+  source       = "${path.module}/assets/canary-golden-image.png"
+  source_hash  = filemd5("${path.module}/assets/canary-golden-image.png")
+  content_type = "image/png"
+  kms_key_id   = var.kms_key_arn
 }

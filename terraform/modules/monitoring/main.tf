@@ -72,7 +72,7 @@ resource "aws_cloudwatch_metric_alarm" "this" {
   threshold           = each.value.threshold
   comparison_operator = each.value.comparison
   treat_missing_data  = each.value.treat_missing_data
-  dimensions          = lookup(var.dimensions, each.value.namespace, {})
+  dimensions          = merge(lookup(var.dimensions, each.value.namespace, {}), each.value.dimensions)
   alarm_actions       = [aws_sns_topic.alerts.arn]
   ok_actions          = [aws_sns_topic.alerts.arn]
 }

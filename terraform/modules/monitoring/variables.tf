@@ -32,6 +32,7 @@ variable "alarms" {
     comparison          = string
     treat_missing_data  = string
     description         = string
+    dimensions          = map(string)
   }))
 }
 
@@ -103,4 +104,15 @@ variable "lambda_artifacts" {
     }))
   })
   default = null
+}
+
+variable "inputs_bucket" {
+  description = "Inputs bucket, where the canary's golden image (canary/golden-image.png) is uploaded."
+  type        = string
+}
+
+variable "canary_image_check" {
+  description = "The canary also submits the golden image and follows its job (topology sizes.canary_image_check)."
+  type        = bool
+  default     = false
 }

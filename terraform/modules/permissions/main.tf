@@ -55,6 +55,16 @@ locals {
         Sid      = "PrefixesRead", Effect = "Allow", Action = local.object_read
         Resource = [for bp in r.permissions.prefixes_read : "${local.arn}:s3:::${bp}*"]
       }) },
+      # `write_prefixes`: put objects under one key prefix of a bucket only.
+      { keep = length(r.permissions.prefixes_write) > 0, doc = jsonencode({
+        Sid      = "PrefixesWrite", Effect = "Allow", Action = ["s3:PutObject"]
+        Resource = [for bp in r.permissions.prefixes_write : "${local.arn}:s3:::${bp}*"]
+      }) },
+      # `metrics`: PutMetricData names no resource (the runtime's IAM does not resolve the
+      # cloudwatch:namespace condition key yet, so the grant is not narrowed by it).
+      { keep = length(r.permissions.metrics_write) > 0, doc = jsonencode({
+        Sid = "MetricsWrite", Effect = "Allow", Action = ["cloudwatch:PutMetricData"], Resource = ["*"]
+      }) },
       # `alarms: read`: DescribeAlarms by name prefix is authorized against "*" (it names no
       # alarm) and metric reads have no resource-level form; read-only.
       { keep = length(r.permissions.alarms_read) > 0, doc = jsonencode({
@@ -67,8 +77,9 @@ locals {
         Action   = ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"]
         Resource = [for s in r.permissions.secrets : "${local.secret_arn}${s}-??????"]
       }) },
-      # SSE-KMS on tables, buckets and secrets: the data key, through those services only.
-      { keep = length(concat(r.permissions.tables_read, r.permissions.tables_write, r.permissions.buckets_read, r.permissions.buckets_write, r.permissions.secrets)) > 0, doc = jsonencode({
+      # SSE-KMS on tables, buckets (a prefix read or write too) and secrets: the data key,
+      # through those services only.
+      { keep = length(concat(r.permissions.tables_read, r.permissions.tables_write, r.permissions.buckets_read, r.permissions.buckets_write, r.permissions.prefixes_read, r.permissions.prefixes_write, r.permissions.secrets)) > 0, doc = jsonencode({
         Sid      = "DataKey", Effect = "Allow", Action = ["kms:Decrypt", "kms:GenerateDataKey"]
         Resource = [var.kms_key_arn]
         Condition = { StringLike = { "kms:ViaService" = [

@@ -107,8 +107,11 @@ module "monitoring" {
   canary_zip         = "${var.bundle_dir}/canary.zip"
   lambda_artifacts   = var.lambda_artifacts
   artifacts_bucket   = module.data.bucket_names["artifacts"]
+  inputs_bucket      = module.data.bucket_names["inputs"]
+  canary_image_check = local.t.canary_image_check
   dimensions = {
     "AWS/ApiGateway" = { ApiName = local.t.api.name, Stage = local.t.api.stage }
+    "Atelier/Api"    = { Environment = var.env } # lambda_shared.metrics (EMF)
     "AWS/ApplicationELB" = {
       LoadBalancer = one(values(module.ecs_service.alb_arn_suffixes))
       TargetGroup  = one(values(module.ecs_service.target_group_arn_suffixes))
@@ -130,6 +133,19 @@ module "ecs_task" {
   log_groups        = module.monitoring.log_groups
   kms_key_arn       = module.data.kms_key_arn
   region            = data.aws_region.current.name
+}
+
+# The hourly drift check of the structured model (structured_data.drift_job as an ECS task).
+module "drift_schedule" {
+  source              = "../drift_schedule"
+  name_prefix         = local.t.prefix
+  cluster_arn         = module.ecs_task.cluster_arn
+  task_definition_arn = module.ecs_task.task_definition_arns["structured_data"]
+  container_name      = local.t.pipelines["structured_data"].container_name
+  subnet_ids          = module.network.private_subnet_ids
+  security_group_ids  = [module.network.security_group_ids["service"]]
+  pass_role_arns      = module.ecs_task.role_arns["structured_data"]
+  artifacts_bucket    = module.data.bucket_names["artifacts"]
 }
 
 module "ecs_service" {
@@ -165,6 +181,7 @@ module "api" {
   layer_name                  = local.t.layer_name
   bundle_dir                  = var.bundle_dir
   lambda_artifacts            = var.lambda_artifacts
+  code_bucket                 = module.data.bucket_names["artifacts"]
   dependency_layer            = var.dependency_layer
   ref_values                  = local.ref_values
   extra_environment           = local.lambda_terraform_only_env

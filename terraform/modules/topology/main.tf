@@ -56,15 +56,17 @@ locals {
       [for n, pp in local.t.pipelines : { key = "pipeline:${n}", access = try(pp.access, {}), runs = null }],
       [for n, pp in local.t.pipelines : { key = "training:${n}", access = try(pp.training.access, {}), runs = null } if try(pp.training, null) != null],
       ) : owner.key => {
-      tables_read   = sort([for n, lvl in try(owner.access.tables, {}) : "${local.p}${n}" if lvl == "read"])
-      tables_write  = sort([for n, lvl in try(owner.access.tables, {}) : "${local.p}${n}" if lvl == "write"])
-      buckets_read  = sort([for n, lvl in try(owner.access.buckets, {}) : "${local.p}${n}" if lvl == "read"])
-      buckets_write = sort([for n, lvl in try(owner.access.buckets, {}) : "${local.p}${n}" if lvl == "write"])
-      secrets       = sort([for s in try(owner.access.secrets, []) : "${local.p}${s}"])
-      run_tasks     = owner.runs == null ? [] : ["${local.p}${owner.runs}"]
-      tasks_read    = owner.runs != null || try(owner.access.tasks, null) == "read" ? ["${local.t.project}-${var.env}"] : []
-      prefixes_read = sort([for b, prefix in try(owner.access.prefixes, {}) : "${local.p}${b}/${prefix}"])
-      alarms_read   = try(owner.access.alarms, null) == "read" ? [local.p] : []
+      tables_read    = sort([for n, lvl in try(owner.access.tables, {}) : "${local.p}${n}" if lvl == "read"])
+      tables_write   = sort([for n, lvl in try(owner.access.tables, {}) : "${local.p}${n}" if lvl == "write"])
+      buckets_read   = sort([for n, lvl in try(owner.access.buckets, {}) : "${local.p}${n}" if lvl == "read"])
+      buckets_write  = sort([for n, lvl in try(owner.access.buckets, {}) : "${local.p}${n}" if lvl == "write"])
+      secrets        = sort([for s in try(owner.access.secrets, []) : "${local.p}${s}"])
+      run_tasks      = owner.runs == null ? [] : ["${local.p}${owner.runs}"]
+      tasks_read     = owner.runs != null || try(owner.access.tasks, null) == "read" ? ["${local.t.project}-${var.env}"] : []
+      prefixes_read  = sort([for b, prefix in try(owner.access.prefixes, {}) : "${local.p}${b}/${prefix}"])
+      alarms_read    = try(owner.access.alarms, null) == "read" ? [local.p] : []
+      prefixes_write = sort([for b, prefix in try(owner.access.write_prefixes, {}) : "${local.p}${b}/${prefix}"])
+      metrics_write  = sort(try(owner.access.metrics, []))
     }
   }
 
@@ -183,6 +185,7 @@ locals {
       comparison          = try(a.comparison, "GreaterThanOrEqualToThreshold")
       treat_missing_data  = try(a.treat_missing_data, "notBreaching")
       description         = try(a.description, "")
+      dimensions          = { for k, v in try(a.dimensions, {}) : k => tostring(v) }
     }
   }
 }

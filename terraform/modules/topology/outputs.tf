@@ -56,6 +56,11 @@ output "log_retention_days" {
   value       = local.sizes.log_retention_days
 }
 
+output "canary_image_check" {
+  description = "Whether the every-minute canary also checks the image model on the golden image."
+  value       = try(local.sizes.canary_image_check, false)
+}
+
 output "layer_name" {
   description = "Lambda layer holding lambdas/shared/."
   value       = "${local.p}shared"

@@ -37,8 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     console.print("[dim]building the bundles (third-party layer included)[/]")
     bundles = args.work / "dist"
     build_bundles(REPO_ROOT, bundles)
-    # TLS-only bucket policies (terraform/modules/data): every call counts as HTTPS, as on AWS
-    runtime = start_runtime(args.work / "runtime", env={"ATELIER_SECURE_TRANSPORT": "1"})
+    runtime = start_runtime(args.work / "runtime")
     console.print(f"[dim]runtime on {runtime.endpoint_url}[/]")
     reports = []
     try:

@@ -79,3 +79,34 @@ def test_the_delay_has_jitter_and_a_cap() -> None:
     assert retry_delay(1, None, lambda: 0.5) == 0.25
     assert retry_delay(30, None, lambda: 0.999) <= RETRY_CAP_S
     assert retry_delay(1, "2", lambda: 0.0) == 2.0
+
+
+def test_a_request_without_an_answer_in_time_is_a_step_failure_naming_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A slow answer (cold starts stacking on a loaded machine) fails the step with the request
+    and the timeout, not a bare "timed out"; ATELIER_E2E_HTTP_TIMEOUT sets the limit."""
+    import time
+
+    from atelier_devtools.e2e.steps import StepFailed
+
+    class Slow(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            time.sleep(1.0)
+            self.send_response(202)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.setenv("ATELIER_E2E_HTTP_TIMEOUT", "0.2")
+        api = Api(f"http://127.0.0.1:{httpd.server_address[1]}")
+        assert api.timeout == 0.2
+        with pytest.raises(StepFailed, match=r"POST /non_structured_data_images: no answer within"):
+            api.call("POST", "/non_structured_data_images", {"link": "s3://b/k"})
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

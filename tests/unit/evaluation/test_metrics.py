@@ -31,6 +31,19 @@ def test_metrics_equal_scikit_learn(classes: int) -> None:
         assert METRICS[name][0](y, p) == pytest.approx(value, abs=1e-9), name
 
 
+def test_a_class_the_labels_never_hold_is_left_out_of_the_macro_auc() -> None:
+    """The digits CNN answers 11 classes ("none" too); the held-out digits hold 10. Before this
+    rule, its evaluation stopped on "ROC-AUC needs both classes"."""
+    rng = np.random.default_rng(11)
+    y = rng.integers(0, 10, 300)
+    logits = rng.normal(size=(300, 11)) + 2.0 * np.eye(11)[y]
+    p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    expected = np.mean([roc_auc_score(y == k, p[:, k]) for k in range(10)])
+    assert METRICS["roc_auc"][0](y, p) == pytest.approx(expected, abs=1e-9)
+    names = {c.name for c in compare(y, p, p[:, ::-1].copy(), n_boot=50)}
+    assert "roc_auc" in names
+
+
 def test_holm_adjusts_step_down_and_stays_monotone() -> None:
     assert holm([0.01, 0.04, 0.03, 0.5]) == pytest.approx([0.04, 0.09, 0.09, 0.5])
 

@@ -32,3 +32,14 @@ def test_section_lists_alarms_canary_and_drift(tmp_path: Path) -> None:
 def test_empty_section_says_so() -> None:
     section = html_section({"alarms": [], "canary": [], "drift": None})
     assert "no run yet" in section and "no drift report yet" in section and "no alarm" in section
+
+
+def test_the_drift_check_of_the_run_is_linked_and_embedded_offline() -> None:
+    from atelier.monitor.snapshot import html_section
+
+    summary = {"share": 0.25, "drifted": ["radius_mean", "<b>"], "current_rows": 40}
+    page = html_section({"alarms": [], "canary": [], "drift": None}, summary, "drift/report.html")
+    assert "share 0.25 over 40 predictions" in page and "&lt;b&gt;" in page
+    assert page.count('"drift/report.html"') == 2  # the link and the embedded frame
+    assert "http://" not in page and "https://" not in page  # a file beside the report
+    assert "Drift check of this run" not in html_section({"alarms": [], "drift": None})

@@ -125,7 +125,7 @@ def alarms_step(d: Deployment) -> Result:
             threshold=a.threshold,
             period=a.period,
             statistic=a.statistic,
-            dimensions=alarm_dimensions(d.exp, a.namespace, d.results),
+            dimensions={**alarm_dimensions(d.exp, a.namespace, d.results), **a.dimensions},
             description=a.description
             or f"{a.namespace}/{a.metric} {a.comparison} {a.threshold:g} ({d.exp.env})",
             evaluation_periods=a.evaluation_periods,
@@ -149,6 +149,8 @@ def canary_step(d: Deployment) -> Result:
         d.tags,
         {n: p.max_runtime_minutes for n, p in d.exp.pipelines.items() if p.max_runtime_minutes},
         d.exp.tables["jobs"].name,
+        d.exp.buckets["inputs"].name,
+        d.exp.canary_image_check,
     )
     return arn, changes
 
@@ -162,8 +164,9 @@ def drift_step(d: Deployment) -> Result:
         d.results["task_definitions"]["structured_data"],
         pipe.container_name,
         (list(net.subnet_ids), [net.security_groups["service"]]),
-        d.results["roles"][pipe.execution_role_name],
+        [d.results["roles"][pipe.task_role_name], d.results["roles"][pipe.execution_role_name]],
         d.exp.buckets["artifacts"].name,
+        d.tags,
     )
 
 

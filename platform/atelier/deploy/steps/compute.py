@@ -6,7 +6,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from atelier.deploy import ecr, ecs, elbv2, rds, secrets
+from atelier.deploy import autoscaling, ecr, ecs, elbv2, rds, secrets
 from atelier.deploy.change import Change
 from atelier.deploy.context import Deployment, db_subnet_group
 from atelier.deploy.steps import Result, fan_out
@@ -127,3 +127,15 @@ def service_step(d: Deployment) -> Result:
             d.tags,
         )
     return made, list(made.values())
+
+
+def scaling_step(d: Deployment) -> Result:
+    """Each service's autoscaling between its desired and max task counts (CPU target)."""
+    changes = [
+        change
+        for svc in d.exp.services.values()
+        for change in autoscaling.ensure_scaling(
+            d.clients, d.exp.cluster, svc.name, svc.desired_count, svc.max_count
+        )
+    ]
+    return None, changes

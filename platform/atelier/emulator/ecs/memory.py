@@ -27,7 +27,7 @@ def limit_mib(task_definition: dict[str, Any], container: dict[str, Any]) -> int
     return None
 
 
-def _children(pid: int) -> list[int]:
+def children(pid: int) -> list[int]:
     found: list[int] = []
     try:
         for task in Path(f"/proc/{pid}/task").iterdir():
@@ -50,5 +50,5 @@ def tree_rss_bytes(pid: int) -> int:
             total += int(Path(f"/proc/{p}/statm").read_text().split()[1]) * _PAGE
         except (OSError, IndexError, ValueError):
             continue
-        todo.extend(_children(p))
+        todo.extend(children(p))
     return total

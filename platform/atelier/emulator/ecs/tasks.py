@@ -279,6 +279,25 @@ class EcsTaskExecutor:
                 log.info("task %s stopped with the runtime (exit %s)", run.ref.task_id, code)
             self.running.clear()
 
+    def processes(self) -> list[dict[str, Any]]:
+        """Each live task process: account, region, cluster ARN, group, pid, cpu units, memory
+        (what service autoscaling measures)."""
+        with self._lock:
+            return [
+                {
+                    "task_arn": arn,
+                    "account": run.ref.account,
+                    "region": run.ref.region,
+                    "cluster_arn": run.ref.task.get("clusterArn", ""),
+                    "group": run.ref.task.get("group", ""),
+                    "pid": run.handle.pid,
+                    "cpu": run.ref.task.get("cpu"),
+                    "memory_mib": run.spec.memory_mib,
+                }
+                for arn, run in self.running.items()
+                if not run.stopping and isinstance(getattr(run.handle, "pid", None), int)
+            ]
+
     def status(self) -> list[dict[str, Any]]:
         with self._lock:
             return [

@@ -2,7 +2,10 @@
 
 - ``_evaluate_alarm`` (MiniStack evaluates only when data arrives, over all dimensions) is
   replaced by a wake-up of the engine, which evaluates on the clock.
-- ``_put_metric_alarm`` refuses what CloudWatch refuses (statistic, period, ...), with AWS's error.
+- ``_put_metric_alarm`` refuses what CloudWatch refuses (statistic, period, ...), with AWS's error,
+  and a percentile alarm keeps no ``Statistic`` (MiniStack stores "Average" beside the
+  ``ExtendedStatistic``; CloudWatch describes one or the other, and Terraform plans the extra one
+  away on every run).
 - MiniStack's ``time`` is the runtime clock, so metrics without a timestamp land on it.
 """
 
@@ -22,6 +25,7 @@ from atelier.emulator.cloudwatch.validation import AlarmInputError, check_alarm
 REQUIRED_INTERNALS: dict[str, tuple[str, ...]] = {
     "ministack.services.cloudwatch": (
         "_alarms._data.items",
+        "_alarms.get",
         "_metrics._data.get",
         "_evaluate_alarm",
         "_put_metric_alarm",
@@ -77,7 +81,11 @@ def _checked_put_alarm(params: Any, cbor_data: Any, is_cbor: bool, is_json: bool
         check_alarm(alarm, extended_given=bool(extended))
     except AlarmInputError as exc:
         return cw._error(exc.code, exc.message, 400, use_json=is_json, use_cbor=is_cbor)
-    return _original_put_alarm(params, cbor_data, is_cbor, is_json)
+    answer = _original_put_alarm(params, cbor_data, is_cbor, is_json)
+    stored = cw._alarms.get(get("AlarmName") or "") if extended else None
+    if stored is not None:  # a percentile alarm has no Statistic (MiniStack stores "Average",
+        stored.pop("Statistic", None)  # and Terraform planned to remove it forever)
+    return answer
 
 
 def alarms() -> Iterator[tuple[Scope, dict[str, Any]]]:

@@ -227,3 +227,10 @@ def service_of(ref: TaskRef) -> dict[str, Any] | None:
     with scope(ref.account, ref.region):
         svc = ecs._services.get(f"{ref.cluster}/{group.split(':', 1)[1]}")
     return dict(svc) if svc else None
+
+
+def service_exists(account: str, region: str, cluster: str, name: str) -> bool:
+    """An ACTIVE service ``name`` in ``cluster`` (Application Auto Scaling checks it)."""
+    with scope(account, region):
+        svc = ecs._services.get(f"{cluster}/{name}")
+    return bool(svc) and svc.get("status") == "ACTIVE"

@@ -4,6 +4,7 @@ target type"), and the scheduler reads the runtime clock."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from ministack.services import eventbridge as eb
@@ -19,11 +20,16 @@ SWEEP_S = 2.0
 
 
 def install(run_task: Callable[..., Any]) -> None:
+    """``run_task(account, region, **RunTask arguments)``: the task starts in the rule's account
+    and region (from the rule's ARN), as EventBridge runs it there with the target's role."""
+
     def invoke(
         target: dict[str, Any], event: dict[str, Any], rule: dict[str, Any], view: Any = None
     ) -> Any:
         if is_ecs_target(target):
-            launch(target, run_task)
+            parts = str(rule.get("Arn", "")).split(":")
+            account, region = (parts[4], parts[3]) if len(parts) > 5 else ("", "")
+            launch(target, partial(run_task, account, region))
             return None
         return _original_invoke(target, event, rule, view)
 

@@ -16,7 +16,7 @@ import hashlib
 from dataclasses import dataclass
 
 REQUIRED_INTERNALS: dict[str, tuple[str, ...]] = {
-    "ministack.app": ("AUTH", "pin_request_origin"),
+    "ministack.app": ("AUTH",),
     "ministack.services.sts": ("register_session", "_sessions.pop"),
 }
 
@@ -76,23 +76,3 @@ def forget_session(access_key_id: str) -> None:
     from ministack.services import sts as sts_svc
 
     sts_svc._sessions.pop(access_key_id, None)
-
-
-def treat_requests_as_tls() -> None:
-    """``aws:SecureTransport`` is true for every request (Settings.secure_transport).
-
-    On AWS the SDKs and Terraform always speak HTTPS; to the runtime they speak HTTP on
-    loopback, so a bucket policy that denies plain HTTP (terraform/modules/data ``tls_only``)
-    would refuse them all, the deploy role included. MiniStack pins each request's transport
-    with ``pin_request_origin``; this makes it pin TLS."""
-    from ministack import app
-
-    original = app.pin_request_origin
-    if getattr(original, "__atelier_tls__", False):
-        return
-
-    def pin_request_origin(source_ip: str, secure_transport: bool) -> None:
-        original(source_ip, True)
-
-    pin_request_origin.__atelier_tls__ = True  # type: ignore[attr-defined]
-    app.pin_request_origin = pin_request_origin

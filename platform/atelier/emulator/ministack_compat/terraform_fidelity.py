@@ -14,7 +14,8 @@ as AWS does; none invents behaviour. Found with ``TF_LOG=DEBUG`` on ``terraform/
 - CloudWatch ``DescribeAlarms`` over the query protocol renders only nine fields of an alarm
   (no period, statistic, dimensions, actions, treat-missing-data).
 - EC2 ``CreateFlowLogs`` drops ``MaxAggregationInterval``, ``DeliverLogsPermissionArn`` and
-  ``LogFormat``.
+  ``LogFormat``, and the tags of a ``vpc-flow-log`` tag specification (MiniStack reads
+  ``flow-log``).
 - SSM has no ECS GPU AMI public parameter (the GPU capacity of qa/preprod/prod reads it).
 - ECR ``DescribeImages`` of a tag that was never pushed answers as if it were not asked for;
   AWS answers ImageNotFoundException.
@@ -38,7 +39,13 @@ from typing import Any
 REQUIRED_INTERNALS: dict[str, tuple[str, ...]] = {
     "ministack.services.apigateway_v1": ("_resources.get", "_v1_response"),
     "ministack.services.cloudwatch": ("_alarms.get",),
-    "ministack.services.ec2": ("_flow_logs", "_flow_logs.items", "_flow_logs.keys", "_p"),
+    "ministack.services.ec2": (
+        "_flow_logs",
+        "_flow_logs.items",
+        "_flow_logs.keys",
+        "_p",
+        "_parse_tag_specs",
+    ),
     "ministack.services.ecr": ("_find_image", "_repositories", "error_response_json"),
     "ministack.services.ecs": ("_resolve_cluster_name", "_resolve_service_ref", "_services.get"),
     "ministack.services.rds": ("_instances.get", "_p", "_parse_member_list"),
@@ -295,6 +302,8 @@ def _ec2() -> None:
                 for field in ("DeliverLogsPermissionArn", "LogFormat"):
                     if ec2._p(params, field):
                         record[field] = ec2._p(params, field)
+                # AWS's resource type for a flow log's tags is "vpc-flow-log"
+                ec2._parse_tag_specs(params, "vpc-flow-log", fl_id)
             return result
 
         return create_flow_logs

@@ -17,6 +17,7 @@ GROUPS: dict[str, str] = {
     "cost": "atelier_devtools.bench.cost:main",
     "persistence": "atelier_devtools.bench.persistence:main",
     "load": "atelier_devtools.bench.load:main",
+    "terraform": "atelier_devtools.bench.terraform:main",
 }
 
 

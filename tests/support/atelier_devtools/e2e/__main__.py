@@ -44,7 +44,9 @@ def main(argv: list[str]) -> int:
         ("seed", flow.seed),
         ("log in through /auth", flow.login),
         ("structured_data prediction", flow.structured),
+        ("digits CNN golden cases on the runtime", flow.digits_golden),
         jobs,
+        ("drift check (the hourly rule's task, run now)", flow.drift),
     ]
     # A failing step is recorded (with its logs) by the runner; the runtime is stopped anyway.
     try:

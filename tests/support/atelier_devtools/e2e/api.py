@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 import sys
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from atelier_devtools.e2e.steps import StepFailed
@@ -31,6 +32,17 @@ def retry_delay(
     return float(rand() * min(RETRY_CAP_S, RETRY_BASE_S * 2 ** (attempt - 1)))
 
 
+def http_timeout() -> float:
+    """Seconds one request may take: ATELIER_E2E_HTTP_TIMEOUT, default 30 (API Gateway's own
+    limit is 29 s). On a heavily shared machine, cold starts of the authorizer and the function
+    Lambdas can stack past it."""
+    raw = os.environ.get("ATELIER_E2E_HTTP_TIMEOUT", "")
+    try:
+        return float(raw) if raw else 30.0
+    except ValueError:
+        return 30.0
+
+
 def _say(message: str) -> None:
     print(f"[api] {message}", file=sys.stderr, flush=True)
 
@@ -39,7 +51,7 @@ def _say(message: str) -> None:
 class Api:
     base_url: str
     token: str = ""
-    timeout: float = 30.0
+    timeout: float = field(default_factory=http_timeout)
     # 429 (throttled before the Lambda ran) is retried for every method; 503 for GET only
     # (a POST that got 503 may have created a FAILED job: a retry would create another)
     max_retries: int = 3
@@ -74,6 +86,14 @@ class Api:
                 return resp.status, _json(resp.read()), None
         except urllib.error.HTTPError as err:
             return err.code, _json(err.read()), err.headers.get("Retry-After")
+        except (TimeoutError, urllib.error.URLError) as err:
+            reason = getattr(err, "reason", err)
+            if not isinstance(reason, TimeoutError):
+                raise StepFailed(f"{method} {path}: {reason}") from err
+            raise StepFailed(
+                f"{method} {path}: no answer within {self.timeout:.0f} s "
+                f"(ATELIER_E2E_HTTP_TIMEOUT; load average {os.getloadavg()[0]:.1f})"
+            ) from err
 
     def expect(self, status: int, method: str, path: str, body: Any = None) -> dict[str, Any]:
         got, payload = self.call(method, path, body)

@@ -20,6 +20,7 @@ from atelier_devtools.e2e.api import Api
 from atelier_devtools.e2e.frontend import build_is_current, node_modules_mismatch, write_build_stamp
 from atelier_devtools.e2e.steps import Run, StepFailed
 
+DRIFT_PREDICTIONS = 40  # the drift check skips a window of fewer than 30 predictions
 PIPELINE_TIMEOUT = float(os.environ.get("ATELIER_E2E_JOB_TIMEOUT", "600"))
 # ATELIER_E2E_FRESH_FRONTEND=1: `npm ci` and `npm run build` even when they look current
 FRESH_FRONTEND = os.environ.get("ATELIER_E2E_FRESH_FRONTEND", "") not in ("", "0")
@@ -125,6 +126,25 @@ class Flow:
             raise StepFailed("wrong answer from the image job: " + "; ".join(problems))
         return f"job {job['job_id']} SUCCEEDED, read {result.get('digits_read')!r} = answer key"
 
+    def digits_golden(self) -> str:
+        """The deployed digits CNN (prod in the runtime's registry) against the golden cases:
+        confident, borderline and hard held-out digits, each with its tolerance."""
+        from atelier.evaluation.adapters import KINDS
+        from atelier.validation.golden_checks import digits_problems
+        from ml_common import model_store
+
+        bucket = str(self.outputs["buckets"]["models"])
+        loaded = model_store.load_model(bucket, "digits_cnn", s3=self._s3())
+        model = KINDS["digits_cnn"].load(loaded)
+        path = self.settings.repo_root / "validation_data" / "golden" / "digits_cnn.json"
+        golden = json.loads(path.read_text())
+        x, y = KINDS["digits_cnn"].validation_set()
+        problems = digits_problems(model.predict_proba, golden, x, y)
+        if problems:
+            raise StepFailed(f"{loaded.version} fails the golden cases: " + "; ".join(problems))
+        kinds = sorted({str(case.get("kind", "confident")) for case in golden["cases"]})
+        return f"{loaded.version}: {len(golden['cases'])} golden cases ({', '.join(kinds)}) pass"
+
     def active_learning(self) -> str:
         ids = self._seed_info()["dataset_ids"]
         accepted = self.api.expect(202, "POST", "/non_structured_al_data_images", {"ids": ids})
@@ -201,6 +221,31 @@ class Flow:
             bucket, _, key = str(outputs[name]).removeprefix("s3://").partition("/")
             s3.head_object(Bucket=bucket, Key=key)
 
+    def drift(self) -> str:
+        """The hourly drift check, run now: predictions of golden records through the API (the
+        check needs 30 in its window), then the task the ``drift-hourly`` rule targets, with that
+        target's parameters; its HTML report is saved beside this report (drift/report.html)."""
+        from atelier.deploy.clients import Clients
+        from atelier.deploy.drift import rule_name
+        from atelier.monitor.drift_now import run_now
+        from atelier.topology import expand, load
+
+        golden = self.settings.repo_root / "validation_data" / "golden" / "structured_data.json"
+        for case in json.loads(golden.read_text())["cases"][:DRIFT_PREDICTIONS]:
+            self.api.expect(200, "POST", "/structured_data", {"id": case["id"]})
+        exp = expand(load(self.settings.repo_root / "topology.yaml"), self.settings.env)
+        clients = Clients(self.settings.endpoint_url, self.settings.region)
+        bucket = str(self.outputs["buckets"]["artifacts"])
+        done = run_now(clients, rule_name(exp.prefix), bucket, timeout=PIPELINE_TIMEOUT)
+        (self.out_dir / "drift").mkdir(parents=True, exist_ok=True)
+        (self.out_dir / "drift" / "report.html").write_bytes(done.report_html)
+        (self.out_dir / "drift" / "summary.json").write_text(json.dumps(done.summary, indent=2))
+        drifted = ", ".join(done.summary.get("drifted") or []) or "none"
+        return (
+            f"share {done.summary['share']:.2f} over {done.summary['current_rows']} predictions, "
+            f"drifted: {drifted}; report drift/report.html"
+        )
+
     def operations_section(self) -> str:
         """Alarm states, the model check's runs and the last drift report, for the report."""
         from atelier.deploy.clients import Clients
@@ -210,7 +255,9 @@ class Flow:
         outputs_file = self.settings.home / "outputs.json"
         outputs = json.loads(outputs_file.read_text()) if outputs_file.exists() else {}
         bucket = (outputs.get("buckets") or {}).get("artifacts")
-        return html_section(collect(clients, bucket))
+        local = self.out_dir / "drift" / "summary.json"
+        summary = json.loads(local.read_text()) if local.exists() else None
+        return html_section(collect(clients, bucket), summary, "drift/report.html")
 
     def collect_logs(self) -> str:
         logs_dir = self.settings.logs_dir

@@ -66,9 +66,7 @@ def main(argv: list[str] | None = None) -> int:
                             text=True, check=True).stdout.strip()  # fmt: skip
     started = time.monotonic()
     port = int(os.environ["ATELIER_PORT"]) if os.environ.get("ATELIER_PORT") else None
-    # TLS-only bucket policies (terraform/modules/data): every call counts as HTTPS, as on AWS
-    runtime = start_runtime(args.work / "runtime", port=port,
-                            env={"ATELIER_SECURE_TRANSPORT": "1"})  # fmt: skip
+    runtime = start_runtime(args.work / "runtime", port=port)
     console.print(f"[dim]runtime on {runtime.endpoint_url}; commit {commit[:12]}[/]")
     ctx = runners.Context(REPO_ROOT, args.work, runtime.endpoint_url, commit)
     todo = actions(ctx, steps)

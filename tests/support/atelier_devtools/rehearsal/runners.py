@@ -45,10 +45,7 @@ from atelier_devtools.rehearsal.flow import SIMULATED_SHA, Step
 
 #: what the stage roots use that the runtime has no API for, switched off in the rehearsal's
 #: copy of the root (a Terraform override file; summary.json lists it)
-RUNTIME_OVERRIDES = {
-    "enable_autoscaling": "the runtime has no Application Auto Scaling API "
-    "(RegisterScalableTarget): the service keeps its desired count",
-}
+RUNTIME_OVERRIDES: dict[str, str] = {}  # (none needed now: the runtime has every API used)
 RUNTIME_OVERRIDE = (
     'module "stack" {\n' + "".join(f"  {name} = false\n" for name in RUNTIME_OVERRIDES) + "}\n"
 )
@@ -152,7 +149,8 @@ class Context:
 
     def workspace(self, stage: str) -> Workspace:
         root = rehearse.stage_copy(self.repo, self.work, stage)
-        (root / "runtime_override.tf").write_text(RUNTIME_OVERRIDE)
+        if RUNTIME_OVERRIDES:
+            (root / "runtime_override.tf").write_text(RUNTIME_OVERRIDE)
         role = self.state.setdefault(f"role:{stage}", rehearse.bootstrap_account(
             self.endpoint, self.accounts[stage], self.region(stage)))  # fmt: skip
         ws = Workspace(root=root, endpoint_url=self.endpoint, state_dir=self.work / "tf" / stage,

@@ -1,0 +1,166 @@
+"""SSE-KMS with a customer key on the runtime, IAM enforced: writing an object or reading a
+secret protected by the key needs the caller's ``kms:GenerateDataKey``/``kms:Decrypt`` through
+that service (``kms:ViaService``, as terraform/modules/permissions grants it) and a key policy
+that allows it; a denial names the KMS action and the key."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from atelier_devtools.runtime import Runtime
+
+pytestmark = pytest.mark.integration
+ACCOUNT = "000000000000"
+DATA = {
+    "Sid": "Data",
+    "Effect": "Allow",
+    "Resource": "*",
+    "Action": ["s3:PutObject", "s3:GetObject", "secretsmanager:GetSecretValue"],
+}
+
+
+def key_policy(principal: str) -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "AccountAdministers",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": principal},
+                    "Action": "kms:*",
+                    "Resource": "*",
+                }
+            ],
+        }
+    )
+
+
+def data_key(region: str, services: list[str]) -> dict[str, Any]:
+    return {
+        "Sid": "DataKey",
+        "Effect": "Allow",
+        "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+        "Resource": "*",
+        "Condition": {
+            "StringLike": {"kms:ViaService": [f"{s}.{region}.amazonaws.com" for s in services]}
+        },
+    }
+
+
+def session(runtime: Runtime, name: str, statements: list[dict[str, Any]]) -> boto3.Session:
+    iam = runtime.client("iam")
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "sts:AssumeRole",
+                "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+            }
+        ],
+    }
+    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    iam.put_role_policy(
+        RoleName=name,
+        PolicyName="p",
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": statements}),
+    )
+    creds = runtime.client("sts").assume_role(RoleArn=arn, RoleSessionName=name)["Credentials"]
+    return boto3.Session(
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+        region_name=runtime.region,
+    )
+
+
+def denied(call: Any, **kwargs: Any) -> str:
+    with pytest.raises(ClientError) as caught:
+        call(**kwargs)
+    assert caught.value.response["Error"]["Code"] in ("AccessDenied", "AccessDeniedException")
+    return str(caught.value)
+
+
+@pytest.fixture(scope="module")
+def cmk(runtime: Runtime) -> dict[str, str]:
+    kms, s3, sm = runtime.client("kms"), runtime.client("s3"), runtime.client("secretsmanager")
+    key = kms.create_key(Policy=key_policy(f"arn:aws:iam::{ACCOUNT}:root"))["KeyMetadata"]
+    kms.create_alias(AliasName="alias/sse-test", TargetKeyId=key["KeyId"])
+    s3.create_bucket(Bucket="sse-kms")
+    s3.put_bucket_encryption(
+        Bucket="sse-kms",
+        ServerSideEncryptionConfiguration={
+            "Rules": [
+                {
+                    "ApplyServerSideEncryptionByDefault": {
+                        "SSEAlgorithm": "aws:kms",
+                        "KMSMasterKeyID": key["Arn"],
+                    }
+                }
+            ]
+        },
+    )
+    s3.put_object(Bucket="sse-kms", Key="seed", Body=b"seed")
+    sm.create_secret(Name="sse-secret", SecretString="s3cret", KmsKeyId="alias/sse-test")
+    return {"arn": key["Arn"], "id": key["KeyId"]}
+
+
+def test_the_key_is_required_through_the_service(runtime: Runtime, cmk: dict[str, str]) -> None:
+    granted = session(
+        runtime, "kms-granted", [DATA, data_key(runtime.region, ["s3", "secretsmanager"])]
+    )
+    url = runtime.endpoint_url
+    s3, sm = (
+        granted.client("s3", endpoint_url=url),
+        granted.client("secretsmanager", endpoint_url=url),
+    )
+    put = s3.put_object(Bucket="sse-kms", Key="k", Body=b"x")
+    assert put["ServerSideEncryption"] == "aws:kms" and put["SSEKMSKeyId"] == cmk["arn"]
+    assert s3.get_object(Bucket="sse-kms", Key="k")["Body"].read() == b"x"
+    assert sm.get_secret_value(SecretId="sse-secret")["SecretString"] == "s3cret"
+    # the grant holds only through those services: KMS called directly refuses it
+    denied(
+        granted.client("kms", endpoint_url=url).generate_data_key,
+        KeyId=cmk["arn"],
+        KeySpec="AES_256",
+    )
+
+
+def test_without_the_grant_the_call_is_denied_naming_the_kms_action(
+    runtime: Runtime, cmk: dict[str, str]
+) -> None:
+    bare = session(runtime, "kms-missing", [DATA])
+    url = runtime.endpoint_url
+    s3, sm = bare.client("s3", endpoint_url=url), bare.client("secretsmanager", endpoint_url=url)
+    assert "kms:GenerateDataKey" in denied(s3.put_object, Bucket="sse-kms", Key="k2", Body=b"x")
+    assert "kms:Decrypt" in denied(s3.get_object, Bucket="sse-kms", Key="seed")
+    message = denied(sm.get_secret_value, SecretId="sse-secret")
+    assert "kms:Decrypt" in message
+    elsewhere = session(
+        runtime, "kms-dynamodb-only", [DATA, data_key(runtime.region, ["dynamodb"])]
+    )
+    denied(elsewhere.client("s3", endpoint_url=url).get_object, Bucket="sse-kms", Key="seed")
+
+
+def test_the_key_policy_must_allow(runtime: Runtime, cmk: dict[str, str]) -> None:
+    granted = session(runtime, "kms-policy", [DATA, data_key(runtime.region, ["s3"])])
+    s3 = granted.client("s3", endpoint_url=runtime.endpoint_url)
+    kms = runtime.client("kms")
+    kms.put_key_policy(
+        KeyId=cmk["id"],
+        PolicyName="default",
+        Policy=key_policy(f"arn:aws:iam::{ACCOUNT}:role/someone-else"),
+    )
+    try:
+        assert "kms:Decrypt" in denied(s3.get_object, Bucket="sse-kms", Key="seed")
+    finally:
+        kms.put_key_policy(
+            KeyId=cmk["id"], PolicyName="default", Policy=key_policy(f"arn:aws:iam::{ACCOUNT}:root")
+        )
+    assert s3.get_object(Bucket="sse-kms", Key="seed")["Body"].read() == b"seed"
