@@ -46,9 +46,10 @@ from noxfiles.testing import (
     typecheck,
     lock,
 )
-from noxfiles.deploy import deploy_terraform_local, rehearse_terraform
+from noxfiles.deploy import deploy_terraform_local, rehearse_terraform, rehearse
 from noxfiles.cicd import (
     build_frontend,
+    deploy_image,
     image,
     lint_workflows,
     package_lambdas,
@@ -59,6 +60,7 @@ from noxfiles.cicd import (
     release_gate,
     terraform_apply,
     terraform_plan,
+    train_candidates,
 )
 from noxfiles.fresh import fresh
 
@@ -69,8 +71,8 @@ nox.options.error_on_external_run = True
 __all__ = [
     "CONSTRAINTS", "DEVTOOLS", "LINTED", "PYTHON", "ROOT", "WORKSPACE", "_install", "_pip",
     "tests", "e2e", "validate", "gates", "bench", "load", "soak", "lint", "typecheck", "lock",
-    "deploy_terraform_local", "rehearse_terraform",
-    "image", "package_lambdas", "publish_lambdas", "build_frontend", "publish_frontend",
-    "terraform_plan", "terraform_apply", "preprod_evaluation", "release_gate", "promote_models",
-    "lint_workflows", "fresh",
+    "deploy_terraform_local", "rehearse_terraform", "rehearse",
+    "image", "package_lambdas", "publish_lambdas", "deploy_image", "build_frontend",
+    "publish_frontend", "terraform_plan", "terraform_apply", "train_candidates",
+    "preprod_evaluation", "release_gate", "promote_models", "lint_workflows", "fresh",
 ]  # fmt: skip

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import nox
 
 from noxfiles.common import (
@@ -49,14 +51,29 @@ def package_lambdas(session: nox.Session) -> None:
                 "--out", str(NOX_CI_BUILD / "lambdas"))
 
 
-@nox.session(python=False)
+@nox.session(python=PYTHON)
 def publish_lambdas(session: nox.Session) -> None:
-    """Sync build/lambdas/ to s3://<bucket>/lambdas/ (CI, after package_lambdas and OIDC login)."""
+    """Store build/lambdas/*.zip content-addressed in s3://<bucket>/lambdas/ with their manifest,
+    which terraform_plan hands to Terraform (CI, after package_lambdas and OIDC login)."""
     if len(session.posargs) != 1:
         session.error("usage: nox -s publish_lambdas -- <artifacts bucket>")
-    target = f"s3://{session.posargs[0]}/lambdas/"
-    session.run("aws", "s3", "sync", str(NOX_CI_BUILD / "lambdas"), target, "--delete",
-                "--exact-timestamps", external=True)
+    _install_cicd(session)
+    _pip(session, "boto3")
+    commit = ["--commit", os.environ["GITHUB_SHA"]] if os.environ.get("GITHUB_SHA") else []
+    session.run("python", "-m", "atelier.cicd.lambda_artifacts", "publish", session.posargs[0],
+                str(NOX_CI_BUILD / "lambdas"), *commit)  # fmt: skip
+
+
+@nox.session(python=PYTHON)
+def deploy_image(session: nox.Session) -> None:
+    """Roll a pushed image out without Terraform: ``nox -s deploy_image -- <pipeline> <stage>
+    <tag>`` registers a task definition revision at that tag and rolls the pipeline's service."""
+    if len(session.posargs) != 3:
+        session.error("usage: nox -s deploy_image -- <pipeline> <stage> <tag>")
+    pipeline, stage, tag = session.posargs
+    _install_cicd(session)
+    _pip(session, "boto3")
+    session.run("python", "-m", "atelier.cicd.rollout", pipeline, "--stage", stage, "--tag", tag)
 
 
 @nox.session(python=False)
@@ -87,19 +104,22 @@ def publish_frontend(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def terraform_plan(session: nox.Session) -> None:
-    """``nox -s terraform_plan -- <stage> <image tag>``: the tag of each pipeline's last pushed
-    image from ECR (image_tags.auto.tfvars.json), build the bundles Terraform deploys into dist/,
-    then terraform init + plan of terraform/envs/<stage> into its tfplan file."""
+    """``nox -s terraform_plan -- <stage> <image tag> <artifacts bucket>``: the tag of each
+    pipeline's last pushed image from ECR (image_tags.auto.tfvars.json), the lambda bundles CI
+    stored in the artifacts bucket (lambda_artifacts.auto.tfvars.json: Terraform deploys those,
+    it builds none), then terraform init + plan of terraform/envs/<stage> into its tfplan file."""
     stage = _stage(session)
-    if len(session.posargs) != 2:
-        session.error("usage: nox -s terraform_plan -- <stage> <image tag (the commit SHA)>")
-    tag = session.posargs[1]
+    if len(session.posargs) != 3:
+        session.error("usage: nox -s terraform_plan -- <stage> <image tag (the commit SHA)> "
+                      "<artifacts bucket>")  # fmt: skip
+    tag, artifacts = session.posargs[1], session.posargs[2]
     _install(session)
     env_dir = ROOT / "terraform" / "envs" / stage
     # Each pipeline runs the tag of its last build (not every image at this commit's SHA).
     session.run("python", "-m", "atelier.cicd.artifacts", "image-tags",
                 "--out", str(env_dir / "image_tags.auto.tfvars.json"))
-    session.run("python", "terraform/bundles.py", "--env", stage, "--deps", "--out", "dist")
+    session.run("python", "-m", "atelier.cicd.lambda_artifacts", "tfvars", artifacts,
+                "--out", str(env_dir / "lambda_artifacts.auto.tfvars.json"))  # fmt: skip
     session.run("terraform", f"-chdir={env_dir}", "init", "-input=false", external=True)
     session.run("terraform", f"-chdir={env_dir}", "plan", "-input=false", f"-var=image_tag={tag}",
                 "-out=tfplan", external=True)
@@ -110,6 +130,16 @@ def terraform_apply(session: nox.Session) -> None:
     """terraform apply of the tfplan that terraform_plan wrote (same runner, same job)."""
     env_dir = ROOT / "terraform" / "envs" / _stage(session)
     session.run("terraform", f"-chdir={env_dir}", "apply", "-input=false", "tfplan", external=True)
+
+
+@nox.session(python=PYTHON)
+def train_candidates(session: nox.Session) -> None:
+    """Train a candidate of every trainable pipeline as an ECS task in the stage's account, as
+    its training role: ``nox -s train_candidates -- <stage> [--pipeline P ...]``."""
+    stage = _stage(session)
+    _install(session, "app")
+    session.run("python", "-m", "atelier.cicd.release", "train", "--stage", stage,
+                *session.posargs[1:])  # fmt: skip
 
 
 @nox.session(python=PYTHON)

@@ -70,3 +70,12 @@ def rehearse_terraform(session: nox.Session) -> None:
     ``nox -s rehearse_terraform -- [qa] [preprod] [prod]``."""
     _install(session, "app", "test", devtools=True)
     session.run("python", "-m", "atelier_devtools.rehearse", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def rehearse(session: nox.Session) -> None:
+    """The branch flow of .github/workflows (qa → preprod → prod) replayed on one fresh runtime
+    as three accounts, each step the workflows' own nox session with their arguments;
+    reports/rehearsal/index.html and summary.json. ``-- --list`` prints the steps only."""
+    _install(session, "app", "gates", "test", devtools=True)
+    session.run("python", "-m", "atelier_devtools.rehearsal", *session.posargs)

@@ -151,10 +151,36 @@ def test_rollback_is_the_same_path_backwards(
     assert model_store.resolve_version(accounts.buckets["prod"], MODEL, "prod", s3=prod) == second
 
 
+def _roles(accounts: Accounts, runtime: Any) -> tuple[Any, dict[str, str]]:
+    """The service's task role and the training role of structured_data in preprod's account,
+    with the policies the deployer derives from topology.yaml (``access`` and ``training:``),
+    the models bucket renamed to this test's own."""
+    from atelier.deploy.policies import Arns, task_policies
+    from atelier.topology import expand, load
+
+    iam = boto3.client("iam", endpoint_url=runtime.endpoint_url, region_name="us-east-1",
+                       aws_access_key_id=accounts.keys["preprod"], aws_secret_access_key="test")  # fmt: skip
+    pipe = expand(load(), "preprod").pipelines[MODEL]
+    arns = Arns("us-east-1", accounts.keys["preprod"])
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+             "Principal": {"Service": "ecs-tasks.amazonaws.com"}}]}  # fmt: skip
+    out = {}
+    assert pipe.training_role_name == "atelier-preprod-structured_data-train"
+    for name, docs in ((pipe.task_role_name, task_policies(pipe, arns)),
+                       (pipe.training_role_name, task_policies(pipe, arns, training=True))):  # fmt: skip
+        out[name] = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))[
+            "Role"]["Arn"]  # fmt: skip
+        for policy, doc in docs.items():
+            text = json.dumps(doc).replace("atelier-preprod-models", accounts.buckets["preprod"])
+            iam.put_role_policy(RoleName=name, PolicyName=policy, PolicyDocument=text)
+    return pipe, out
+
+
 @pytest.mark.slow
 def test_a_candidate_is_trained_in_preprod_by_an_ecs_task(accounts: Accounts, runtime: Any) -> None:
-    """RunTask of the pipeline's own image with ``train --register``, in the preprod account:
-    the candidate lands in preprod's registry with its lineage, nowhere else."""
+    """RunTask of the pipeline's own image with ``train --register``, in the preprod account, as
+    the pipeline's training role: the candidate lands in preprod's registry with its lineage,
+    nowhere else. The same task as the service's own role is refused the registry write."""
     from atelier.registry import training
 
     ecs = boto3.client(
@@ -165,33 +191,21 @@ def test_a_candidate_is_trained_in_preprod_by_an_ecs_task(accounts: Accounts, ru
         aws_secret_access_key="test",
     )
     ecs.create_cluster(clusterName="atelier-preprod")
-    # IAM is enforced: the training task acts as its task role, which may write the registry
-    iam = boto3.client(
-        "iam",
-        endpoint_url=runtime.endpoint_url,
-        region_name="us-east-1",
-        aws_access_key_id=accounts.keys["preprod"],
-        aws_secret_access_key="test",
-    )
-    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-             "Principal": {"Service": "ecs-tasks.amazonaws.com"}}]}  # fmt: skip
-    role = iam.create_role(
-        RoleName="atelier-preprod-train", AssumeRolePolicyDocument=json.dumps(trust)
-    )
-    bucket = accounts.buckets["preprod"]
-    registry = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*",
-                "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"]}]}  # fmt: skip
-    iam.put_role_policy(RoleName="atelier-preprod-train", PolicyName="registry",
-                        PolicyDocument=json.dumps(registry))  # fmt: skip
+    # IAM is enforced: the task definition names the service's role (models: read only)
+    pipe, roles = _roles(accounts, runtime)
     ecs.register_task_definition(
         family="atelier-preprod-structured_data",
-        taskRoleArn=role["Role"]["Arn"],
+        taskRoleArn=roles[pipe.task_role_name],
         containerDefinitions=[
             {
                 "name": "structured_data",
                 "image": "atelier/structured_data:abc123",
                 "essential": True,
-                "environment": [{"name": "MODELS_BUCKET", "value": accounts.buckets["preprod"]}],
+                "environment": [
+                    {"name": "MODELS_BUCKET", "value": accounts.buckets["preprod"]},
+                    {"name": "SUBNETS", "value": "subnet-1,subnet-2"},
+                    {"name": "SECURITY_GROUPS", "value": "sg-1"},
+                ],
             }
         ],
         networkMode="awsvpc",
@@ -199,6 +213,9 @@ def test_a_candidate_is_trained_in_preprod_by_an_ecs_task(accounts: Accounts, ru
         memory="1024",
         requiresCompatibilities=["FARGATE"],
     )
+    # the network comes from the task definition, as the lambdas that start tasks take it
+    assert training.task_network(ecs, "atelier-preprod-structured_data", MODEL) == (
+        ["subnet-1", "subnet-2"], ["sg-1"])  # fmt: skip
     done = training.train_in(
         "preprod",
         "structured_data",
@@ -216,3 +233,34 @@ def test_a_candidate_is_trained_in_preprod_by_an_ecs_task(accounts: Accounts, ru
     )
     assert pointer == done.version
     assert accounts.prod_keys() == []
+    task = ecs.describe_tasks(cluster="atelier-preprod", tasks=[done.task_arn])["tasks"][0]
+    assert task["overrides"]["taskRoleArn"] == roles[str(pipe.training_role_name)]
+
+    # the service's own role may only read models: the same training, as that role, is refused
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(training, "training_role_arn", lambda *_: roles[pipe.task_role_name])
+        with pytest.raises(training.TrainingFailed, match="exit code 1"):
+            training.train_in("preprod", "structured_data", code_version="abc124",
+                              bucket=accounts.buckets["preprod"], subnets=["subnet-1"],
+                              timeout=300)  # fmt: skip
+    log = _task_log(runtime, ecs)
+    assert "AccessDenied" in log and "s3:PutObject" in log and pipe.task_role_name in log, log
+    assert len(model_store.list_versions(accounts.buckets["preprod"], MODEL, s3=preprod)) == 1
+
+
+def _task_log(runtime: Any, ecs: Any) -> str:
+    """The log of the last stopped task in preprod's cluster (the compute agent's task log)."""
+    arns = ecs.list_tasks(cluster="atelier-preprod", desiredStatus="STOPPED")["taskArns"]
+    tasks = ecs.describe_tasks(cluster="atelier-preprod", tasks=arns)["tasks"]
+    last = max(tasks, key=lambda t: t.get("stoppedAt") or t.get("createdAt"))
+    path = Path(runtime.home) / "logs" / "tasks" / f"{last['taskArn'].rsplit('/', 1)[-1]}.log"
+    return path.read_text()
+
+
+def test_a_missing_training_role_is_a_clear_error(accounts: Accounts) -> None:
+    from atelier.registry import training
+
+    with pytest.raises(training.TrainingFailed, match="no training role atelier-preprod-"
+                       "non_structured_data_images-train in preprod's account"):  # fmt: skip
+        training.train_in("preprod", "non_structured_data_images", code_version="x",
+                          bucket=accounts.buckets["preprod"])  # fmt: skip

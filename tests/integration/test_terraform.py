@@ -580,7 +580,10 @@ def test_the_bundles_terraform_reads_are_the_ones_bundles_py_writes() -> None:
     lambdas = set(expand(load(), "qa").lambdas)
     assert {f"{name}.zip" for name in lambdas} | {"shared-layer.zip", "canary.zip"} == written
     api = (MODULES / "api" / "lambdas.tf").read_text()
-    for reference in ('"${var.bundle_dir}/${each.key}.zip"', "shared-layer.zip", "deps-layer.zip"):
+    # modules/lambda_code reads <bundle_dir>/<name>.zip (or CI's stored artifact of that name)
+    code = (MODULES / "lambda_code" / "main.tf").read_text()
+    assert '"${var.bundle_dir}/${var.name}.zip"' in code
+    for reference in ('concat(keys(var.lambdas), ["shared-layer"]', '["deps-layer"]'):
         assert reference in api, f"modules/api no longer reads {reference}"
     assert '"${var.bundle_dir}/canary.zip"' in (MODULES / "stack" / "main.tf").read_text()
 

@@ -188,3 +188,13 @@ def test_a_flow_log_keeps_its_tags(runtime: Runtime) -> None:
                                                     "Tags": [{"Key": "Env", "Value": "qa"}]}])  # fmt: skip
     (flow,) = ec2.describe_flow_logs(FlowLogIds=made["FlowLogIds"])["FlowLogs"]
     assert flow["Tags"] == [{"Key": "Env", "Value": "qa"}]
+
+
+def test_describing_a_tag_that_was_never_pushed_is_image_not_found(runtime: Runtime) -> None:
+    ecr = runtime.client("ecr")
+    ecr.create_repository(repositoryName="fidelity/images")
+    ecr.put_image(repositoryName="fidelity/images", imageTag="v1", imageManifest='{"layers": []}')
+    found = ecr.describe_images(repositoryName="fidelity/images", imageIds=[{"imageTag": "v1"}])
+    assert [d["imageTags"] for d in found["imageDetails"]] == [["v1"]]
+    with pytest.raises(ecr.exceptions.ImageNotFoundException, match="v9"):
+        ecr.describe_images(repositoryName="fidelity/images", imageIds=[{"imageTag": "v9"}])

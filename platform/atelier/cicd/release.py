@@ -1,5 +1,9 @@
 """The two release steps around the gate, as CI runs them through nox.
 
+``python -m atelier.cicd.release train --stage S [--pipeline P ...] [--code-version C]``
+    ``atelier registry train P --env S`` for every trainable pipeline (default: all): each
+    candidate trained by the pipeline's own code as an ECS task in that account, as its
+    training role.
 ``python -m atelier.cicd.release evaluate [--bucket B] [--model M ...]``
     ``atelier evaluate --env preprod --candidate candidate`` for every model kind; all models
     are evaluated even when one blocks, then the exit code says whether any failed.
@@ -38,6 +42,19 @@ def evaluate_commands(models: Sequence[str], bucket: str | None) -> list[list[st
     return commands
 
 
+def train_commands(stage: str, pipelines: Sequence[str], code_version: str) -> list[list[str]]:
+    return [
+        ["atelier", "registry", "train", p, "--env", stage, "--code-version", code_version]
+        for p in pipelines
+    ]
+
+
+def _trainable() -> list[str]:
+    from atelier.registry.training import TRAINABLE
+
+    return sorted(TRAINABLE)
+
+
 def _models() -> list[str]:
     from atelier.evaluation.adapters import KINDS  # the evaluation stack, only when evaluating
 
@@ -50,12 +67,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     ev = sub.add_parser("evaluate")
     ev.add_argument("--bucket", default=None)
     ev.add_argument("--model", action="append", default=[])
+    tr = sub.add_parser("train")
+    tr.add_argument("--stage", required=True)
+    tr.add_argument("--pipeline", action="append", default=[])
+    tr.add_argument("--code-version", default=os.environ.get("GITHUB_SHA", "local"))
     pr = sub.add_parser("promote")
     pr.add_argument("directory", type=Path)
     pr.add_argument("--fetch", action="store_true")
     pr.add_argument("--environment", required=True, choices=[gate.PROD, gate.PROD_MANUAL_APPROVAL])
     pr.add_argument("--bucket", default=None)
     args = parser.parse_args(argv)
+    if args.step == "train":
+        for command in train_commands(args.stage, args.pipeline or _trainable(), args.code_version):
+            print("+ " + " ".join(command), flush=True)
+            if subprocess.run(command, check=False).returncode != 0:
+                print(f"::error::training {command[3]} in {args.stage} failed")
+                return 1
+        return 0
     if args.step == "evaluate":
         failed = []
         for command in evaluate_commands(args.model or _models(), args.bucket or None):

@@ -168,9 +168,7 @@ def _canary_image_usage(p: EnvProfile, usage: Usage, runs: float) -> str:
     """Each canary run also submits the golden image (sizes.canary_image_check): one image job,
     its POST and polls through the API, and the job's table writes."""
     plat, top = p.platform, p.topology
-    stream = next(
-        (s for s in p.streams if top.lambdas[s.name].runs and s.spec.task_minutes), None
-    )
+    stream = next((s for s in p.streams if top.lambdas[s.name].runs and s.spec.task_minutes), None)
     fn = top.lambdas[stream.name] if stream else None
     if stream is None or fn is None or not fn.runs:
         return "canary image check: no image pipeline in the workload, not priced"

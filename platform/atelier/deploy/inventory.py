@@ -35,6 +35,8 @@ def resources(exp: Expansion) -> set[tuple[str, str]]:
     out |= {("iam.role", fn.role_name) for fn in exp.lambdas.values()}
     for pipe in exp.pipelines.values():
         out |= {("iam.role", pipe.task_role_name), ("iam.role", pipe.execution_role_name)}
+        if pipe.training_role_name:
+            out.add(("iam.role", pipe.training_role_name))
         out.add(("ecs.task_definition", pipe.family))
     out |= {("rds.subnet_group", db_subnet_group(exp)), ("rds.instance", exp.database.identifier)}
     out.add(("rds.parameter_group", f"{exp.database.identifier}-params"))

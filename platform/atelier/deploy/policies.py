@@ -189,10 +189,14 @@ def lambda_policies(exp: Expansion, fn: LambdaFn, arns: Arns) -> dict[str, Docum
     return {"least-privilege": policy(*stmts)}
 
 
-def task_policies(pipe: Pipeline, arns: Arns) -> dict[str, Document]:
+def task_policies(pipe: Pipeline, arns: Arns, *, training: bool = False) -> dict[str, Document]:
+    """The task role's policy; ``training``: the training task role's (topology ``training:``)."""
+    permissions = pipe.training_permissions if training else pipe.permissions
+    if permissions is None:
+        raise ValueError(f"pipeline {pipe.container_name} has no training role")
     stmts = [
-        *_data_statements(pipe.permissions, arns),
-        *_task_read_statements(pipe.permissions, arns),
+        *_data_statements(permissions, arns),
+        *_task_read_statements(permissions, arns),
     ]
     if not stmts:  # IAM refuses an empty policy; a task that touches nothing gets none
         return {}

@@ -124,6 +124,7 @@ def roles(d: Deployment) -> Result:
     names = [f.role_name for f in d.exp.lambdas.values()]
     for p in d.exp.pipelines.values():
         names += [p.task_role_name, p.execution_role_name]
+        names += [p.training_role_name] if p.training_role_name else []
     return _many([partial(iam.remove_role, d.clients, n) for n in names])
 
 

@@ -134,9 +134,13 @@ class Workspace:
         stamp.write_text(wanted)
         return time.monotonic() - started
 
-    def apply(self, on_event: Listener | None = None) -> list[dict[str, Any]]:
-        """``terraform apply -auto-approve``; every JSON event goes to ``on_event``."""
-        return self._stream(["apply", "-auto-approve", "-input=false", *self._var_args()],
+    def apply(
+        self, on_event: Listener | None = None, targets: tuple[str, ...] = ()
+    ) -> list[dict[str, Any]]:
+        """``terraform apply -auto-approve`` (``-target`` each of ``targets``, e.g. an account's
+        first apply); every JSON event goes to ``on_event``."""
+        args = [f"-target={t}" for t in targets]
+        return self._stream(["apply", "-auto-approve", "-input=false", *args, *self._var_args()],
                             on_event, ok=(0,))  # fmt: skip
 
     def plan(self, on_event: Listener | None = None) -> tuple[int, list[dict[str, Any]]]:

@@ -1,5 +1,7 @@
 """Train a candidate in an environment the way production does: an ECS RunTask of the pipeline's
-own image and task definition, with the command ``python -m <pipeline>.train --register``.
+own image and task definition, with the command ``python -m <pipeline>.train --register``, as
+the pipeline's training role (``atelier-<env>-<pipeline>-train``, RunTask's taskRoleArn override;
+the caller needs iam:PassRole on it).
 
 The task writes the candidate into that account's registry (``MODELS_BUCKET`` of its task
 definition) with its lineage; this module starts it, waits for it to stop, checks its exit
@@ -12,6 +14,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from botocore.exceptions import ClientError
 
 from atelier.registry.accounts import _endpoint, _session
 from ml_common import model_store
@@ -47,6 +51,37 @@ def _network(ecs: Any, cluster: str, subnets: list[str], groups: list[str]) -> d
     }
 
 
+def task_network(ecs: Any, family: str, container: str) -> tuple[list[str], list[str]]:
+    """``(subnets, security groups)`` the pipeline's tasks run in: its task definition's
+    ``SUBNETS`` and ``SECURITY_GROUPS`` (comma-separated, as the lambdas that start tasks read
+    them). Fargate refuses an awsvpc task without subnets."""
+    definition = ecs.describe_task_definition(taskDefinition=family)["taskDefinition"]
+    env = {
+        str(e["name"]): str(e.get("value", ""))
+        for c in definition.get("containerDefinitions", [])
+        if c.get("name") == container
+        for e in c.get("environment", [])
+    }
+
+    def split(value: str) -> list[str]:
+        return [part.strip() for part in value.split(",") if part.strip()]
+
+    return split(env.get("SUBNETS", "")), split(env.get("SECURITY_GROUPS", ""))
+
+
+def training_role_arn(session: Any, env: str, pipeline: str) -> str:
+    """ARN of ``atelier-<env>-<pipeline>-train`` in ``env``'s account (both engines create it
+    from topology.yaml's ``training:``); TrainingFailed when it does not exist."""
+    name = f"atelier-{env}-{pipeline}-train"
+    try:
+        return str(session.client("iam", **_endpoint()).get_role(RoleName=name)["Role"]["Arn"])
+    except ClientError as exc:
+        raise TrainingFailed(
+            f"no training role {name} in {env}'s account ({exc.response['Error']['Code']}): "
+            "deploy the environment first (its topology `training:` block creates it)"
+        ) from exc
+
+
 def train_in(
     env: str,
     pipeline: str,
@@ -67,6 +102,9 @@ def train_in(
     models_bucket = bucket or f"atelier-{env}-models"
     before = {v["version"] for v in model_store.list_versions(models_bucket, model, s3=s3)}
     cluster, family = f"atelier-{env}", f"atelier-{env}-{pipeline}"
+    role_arn = training_role_arn(session, env, pipeline)
+    if not subnets:
+        subnets, security_groups = task_network(ecs, family, pipeline)
     started = time.monotonic()
     response = ecs.run_task(
         cluster=cluster,
@@ -75,6 +113,8 @@ def train_in(
         launchType="FARGATE",
         startedBy=f"atelier-train-{pipeline}"[:36],
         overrides={
+            # the training role (topology `training:`): the serving role only reads models
+            "taskRoleArn": role_arn,
             "containerOverrides": [
                 {
                     "name": pipeline,
@@ -84,7 +124,7 @@ def train_in(
                         {"name": "MODELS_BUCKET", "value": models_bucket},
                     ],
                 }
-            ]
+            ],
         },
         **_network(ecs, cluster, subnets or [], security_groups or []),
     )

@@ -161,6 +161,10 @@ def expand(top: Topology, env: str) -> Expansion:
             },
             environment_refs={k: v for k, v in refs.items() if k != "SERVICE_URL"},
             permissions=_permissions(p, pipe.access, [], cluster),
+            training_role_name=f"{p}{name}-train" if pipe.training else None,
+            training_permissions=(
+                _permissions(p, pipe.training.access, [], cluster) if pipe.training else None
+            ),
         )
         for name, pipe in top.pipelines.items()
     }

@@ -71,6 +71,9 @@ class Pipeline(Out):
     environment: dict[str, str]
     environment_refs: dict[str, str]
     permissions: Permissions
+    # the training task's own role (topology ``training:``), None when the pipeline trains nothing
+    training_role_name: str | None
+    training_permissions: Permissions | None
 
 
 class Service(Out):

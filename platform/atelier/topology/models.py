@@ -155,6 +155,14 @@ class Access(Strict):
     )
 
 
+class Training(Strict):
+    """The pipeline's training task (``python -m <pipeline>.train --register``) runs as its own
+    task role, ``<prefix><pipeline>-train``: it writes the registry and reads its data, while
+    the pipeline's serving role keeps read-only access to models."""
+
+    access: Access = Field(default_factory=Access)
+
+
 class Pipeline(Strict):
     kind: Literal["service", "task", "gpu_task"]
     image: str = Field(pattern=r"^pipelines/[a-z0-9_]+$", description="folder with the Dockerfile")
@@ -167,6 +175,7 @@ class Pipeline(Strict):
     task_definition_var: EnvVarName | None = None
     env: dict[EnvVarName, EnvValue] = Field(default_factory=dict)
     access: Access = Field(default_factory=Access)
+    training: Training | None = None
     # a job RUNNING longer than this raises the jobs_overdue alarm (task pipelines)
     max_runtime_minutes: int | None = Field(default=None, ge=1, le=7 * 24 * 60)
 
@@ -354,6 +363,8 @@ def reference_errors(top: Topology) -> list[tuple[Path, str]]:
         errors.append((("lambdas",), "exactly one lambda must have authorizer: true"))
     for name, pipe in top.pipelines.items():
         errors += _access_errors(("pipelines", name), pipe.access, top)
+        if pipe.training is not None:
+            errors += _access_errors(("pipelines", name, "training"), pipe.training.access, top)
     task_vars = [p.task_definition_var for p in top.pipelines.values() if p.task_definition_var]
     if len(task_vars) != len(set(task_vars)):
         errors.append((("pipelines",), f"task_definition_var values repeat: {task_vars}"))

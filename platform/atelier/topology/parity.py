@@ -60,15 +60,17 @@ COUNTERPARTS: tuple[Counterpart, ...] = (
         _r("network/aws_subnet.private", "tags.Name", "each.key", "local.private"),)),
     Counterpart("ec2.security_group", "atelier-{env}-{role}", ("network.security_groups.*",), (
         _r("network/aws_security_group.this", "name", "each.value", "local.sg"),)),
-    Counterpart("iam.role", "atelier-{env}-{lambda}-lambda, -{pipeline}-task, -{pipeline}-exec",
+    Counterpart("iam.role", "atelier-{env}-{lambda}-lambda, -{pipeline}-task, -exec, -train",
                 ("lambdas.*.role_name", "pipelines.*.task_role_name",
-                 "pipelines.*.execution_role_name"), (
+                 "pipelines.*.execution_role_name", "pipelines.*.training_role_name"), (
         _r("api/aws_iam_role.lambda", "name", "each.value.role_name", "var.lambdas",
            ("lambdas", "local.t.lambdas")),
         _r("ecs_task/aws_iam_role.task", "name", "each.value.task_role_name", "var.pipelines",
            ("pipelines", "local.t.pipelines")),
         _r("ecs_task/aws_iam_role.execution", "name", "each.value.execution_role_name",
            "var.pipelines"),
+        _r("ecs_task/aws_iam_role.training", "name", "each.value.training_role_name",
+           "{for n, p in var.pipelines : n => p if p.training_role_name != null}"),
     )),
     Counterpart("s3.bucket", "atelier-{env}-{bucket}", ("buckets.*.name",), (
         _r("data/aws_s3_bucket.this", "bucket", "each.value.name", "local.buckets",
@@ -306,6 +308,7 @@ def expected_names(counterpart: Counterpart, expansion: Expansion) -> set[str] |
         for fmt in (counterpart.name_format, *counterpart.also)
         for source in counterpart.sources
         for value in _values(dumped, source.split("."))
+        if value is not None  # an optional name (a pipeline without a training role)
     }
 
 

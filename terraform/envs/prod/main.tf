@@ -5,6 +5,7 @@ module "stack" {
   env                 = var.env
   topology_path       = "${path.root}/../../../topology.yaml"
   bundle_dir          = var.bundle_dir
+  lambda_artifacts    = var.lambda_artifacts
   image_tag           = var.image_tag
   image_tags          = var.image_tags
   alert_emails        = var.alert_emails

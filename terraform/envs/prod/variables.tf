@@ -72,3 +72,15 @@ variable "alert_webhooks" {
   type        = list(string)
   default     = []
 }
+
+variable "lambda_artifacts" {
+  description = "CI's stored bundles (atelier.cicd.lambda_artifacts tfvars): the artifacts bucket and, per bundle, its content-addressed S3 key and base64 SHA-256; written by CI before the plan (lambda_artifacts.auto.tfvars.json); null: zips in bundle_dir."
+  type = object({
+    bucket = string
+    objects = map(object({
+      key    = string
+      sha256 = string
+    }))
+  })
+  default = null
+}

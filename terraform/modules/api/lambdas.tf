@@ -45,10 +45,21 @@ resource "aws_iam_role_policy" "xray" {
   })
 }
 
+# Each bundle from CI's stored artifact (var.lambda_artifacts) or from var.bundle_dir.
+module "code" {
+  source     = "../lambda_code"
+  for_each   = toset(concat(keys(var.lambdas), ["shared-layer"], var.dependency_layer ? ["deps-layer"] : []))
+  name       = each.key
+  bundle_dir = var.bundle_dir
+  artifacts  = var.lambda_artifacts
+}
+
 resource "aws_lambda_layer_version" "shared" {
   layer_name          = var.layer_name
-  filename            = "${var.bundle_dir}/shared-layer.zip"
-  source_code_hash    = filebase64sha256("${var.bundle_dir}/shared-layer.zip")
+  filename            = module.code["shared-layer"].filename
+  s3_bucket           = module.code["shared-layer"].s3_bucket
+  s3_key              = module.code["shared-layer"].s3_key
+  source_code_hash    = module.code["shared-layer"].source_code_hash
   compatible_runtimes = distinct([for fn in var.lambdas : fn.runtime])
 }
 
@@ -58,8 +69,10 @@ resource "aws_lambda_layer_version" "shared" {
 resource "aws_lambda_layer_version" "deps" {
   count               = var.dependency_layer ? 1 : 0
   layer_name          = "${var.layer_name}-deps"
-  filename            = "${var.bundle_dir}/deps-layer.zip"
-  source_code_hash    = filebase64sha256("${var.bundle_dir}/deps-layer.zip")
+  filename            = module.code["deps-layer"].filename
+  s3_bucket           = module.code["deps-layer"].s3_bucket
+  s3_key              = module.code["deps-layer"].s3_key
+  source_code_hash    = module.code["deps-layer"].source_code_hash
   compatible_runtimes = distinct([for fn in var.lambdas : fn.runtime])
 }
 
@@ -69,7 +82,7 @@ resource "aws_lambda_layer_version" "deps" {
 # from S3 they are created in parallel. The key carries the bundle's MD5, so new code is a new
 # object and the function's s3_key changes with it.
 resource "aws_s3_object" "bundle" {
-  for_each    = var.lambdas
+  for_each    = var.lambda_artifacts == null ? var.lambdas : {}
   bucket      = var.code_bucket
   key         = "lambda/${each.key}-${filemd5("${var.bundle_dir}/${each.key}.zip")}.zip"
   source      = "${var.bundle_dir}/${each.key}.zip"
@@ -80,16 +93,17 @@ resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_116:invoked synchronously by API Gateway: the caller gets the error, a dead-letter queue would hold nothing
   #checkov:skip=CKV_AWS_117:only lambdas that call the internal service (in_vpc in topology.yaml) join the VPC; the others call AWS APIs only
   #checkov:skip=CKV_AWS_272:bundles are built deterministically in CI from reviewed source and deployed by Terraform; no signing profile
-  for_each                       = var.lambdas
-  function_name                  = each.value.function_name
-  role                           = aws_iam_role.lambda[each.key].arn
-  handler                        = each.value.handler
-  runtime                        = each.value.runtime
-  timeout                        = each.value.timeout
-  memory_size                    = each.value.memory
-  s3_bucket                      = aws_s3_object.bundle[each.key].bucket
-  s3_key                         = aws_s3_object.bundle[each.key].key
-  source_code_hash               = filebase64sha256("${var.bundle_dir}/${each.key}.zip")
+  for_each      = var.lambdas
+  function_name = each.value.function_name
+  role          = aws_iam_role.lambda[each.key].arn
+  handler       = each.value.handler
+  runtime       = each.value.runtime
+  timeout       = each.value.timeout
+  memory_size   = each.value.memory
+  # CI's stored bundle (var.lambda_artifacts) or the bundle this module uploads (aws_s3_object)
+  s3_bucket                      = var.lambda_artifacts == null ? try(aws_s3_object.bundle[each.key].bucket, null) : module.code[each.key].s3_bucket
+  s3_key                         = var.lambda_artifacts == null ? try(aws_s3_object.bundle[each.key].key, null) : module.code[each.key].s3_key
+  source_code_hash               = module.code[each.key].source_code_hash
   layers                         = concat(aws_lambda_layer_version.deps[*].arn, [aws_lambda_layer_version.shared.arn])
   kms_key_arn                    = var.kms_key_arn
   reserved_concurrent_executions = var.reserved_concurrency

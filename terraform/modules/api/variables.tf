@@ -115,3 +115,15 @@ variable "manage_account_logging_role" {
   type        = bool
   default     = true
 }
+
+variable "lambda_artifacts" {
+  description = "CI's stored bundles (atelier.cicd.lambda_artifacts tfvars): the artifacts bucket and, per bundle, its content-addressed S3 key and base64 SHA-256; null: the zips in bundle_dir (the local engine)."
+  type = object({
+    bucket = string
+    objects = map(object({
+      key    = string
+      sha256 = string
+    }))
+  })
+  default = null
+}

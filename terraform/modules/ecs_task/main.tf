@@ -72,6 +72,21 @@ resource "aws_iam_role_policy" "task" {
   policy   = var.task_policies[each.key]
 }
 
+# The training task's own role (`atelier registry train` passes it as RunTask's taskRoleArn
+# override): it may write the models registry, which the serving role may only read.
+resource "aws_iam_role" "training" {
+  for_each           = { for n, p in var.pipelines : n => p if p.training_role_name != null }
+  name               = each.value.training_role_name
+  assume_role_policy = local.ecs_tasks_trust
+}
+
+resource "aws_iam_role_policy" "training" {
+  for_each = aws_iam_role.training
+  name     = "least-privilege"
+  role     = each.value.id
+  policy   = var.training_policies[each.key]
+}
+
 resource "aws_iam_role" "execution" {
   for_each           = var.pipelines
   name               = each.value.execution_role_name

@@ -18,6 +18,11 @@ output "repository_urls" {
   value       = { for n, r in aws_ecr_repository.this : n => r.repository_url }
 }
 
+output "training_role_arns" {
+  description = "Pipeline => ARN of its training task role (pipelines with a topology `training:` block)."
+  value       = { for n, r in aws_iam_role.training : n => r.arn }
+}
+
 output "role_arns" {
   description = "Pipeline => its task and execution role ARNs (what a scheduler passes to ECS)."
   value       = { for n, r in aws_iam_role.task : n => [r.arn, aws_iam_role.execution[n].arn] }

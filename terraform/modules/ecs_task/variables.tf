@@ -21,6 +21,7 @@ variable "pipelines" {
     port                = optional(number)
     task_role_name      = string
     execution_role_name = string
+    training_role_name  = optional(string)
     log_group           = string
     environment         = map(string)
     environment_refs    = map(string)
@@ -51,6 +52,12 @@ variable "ref_values" {
 variable "task_policies" {
   description = "Pipeline => least-privilege IAM policy JSON of its task role (permissions module)."
   type        = map(string)
+}
+
+variable "training_policies" {
+  description = "Pipeline => least-privilege IAM policy JSON of its training task role, for pipelines with a topology `training:` block (permissions module)."
+  type        = map(string)
+  default     = {}
 }
 
 variable "log_groups" {

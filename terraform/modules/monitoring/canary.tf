@@ -54,13 +54,17 @@ resource "aws_iam_role_policy" "canary" {
 }
 
 resource "aws_synthetics_canary" "api" {
-  count                    = var.enable_canary ? 1 : 0
-  name                     = local.canary_name
-  artifact_s3_location     = "s3://${var.artifacts_bucket}/canary/"
-  execution_role_arn       = aws_iam_role.canary[0].arn
-  handler                  = "api_canary.handler"
-  runtime_version          = "syn-python-selenium-4.1"
-  zip_file                 = var.canary_zip
+  count                = var.enable_canary ? 1 : 0
+  name                 = local.canary_name
+  artifact_s3_location = "s3://${var.artifacts_bucket}/canary/"
+  execution_role_arn   = aws_iam_role.canary[0].arn
+  handler              = "api_canary.handler"
+  runtime_version      = "syn-python-selenium-4.1"
+  # CI's stored bundle (var.lambda_artifacts, as terraform/modules/lambda_code reads it) or the
+  # local zip; no nested module: roots outside this repository use this module by path
+  zip_file                 = var.lambda_artifacts == null ? var.canary_zip : null
+  s3_bucket                = var.lambda_artifacts == null ? null : var.lambda_artifacts.bucket
+  s3_key                   = var.lambda_artifacts == null ? null : var.lambda_artifacts.objects["canary"].key
   start_canary             = true
   success_retention_period = 7
   failure_retention_period = 30

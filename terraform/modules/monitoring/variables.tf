@@ -94,6 +94,18 @@ variable "alert_webhooks" {
   default     = []
 }
 
+variable "lambda_artifacts" {
+  description = "CI's stored bundles (atelier.cicd.lambda_artifacts tfvars): the artifacts bucket and, per bundle, its content-addressed S3 key and base64 SHA-256; null: the zips in bundle_dir (the local engine)."
+  type = object({
+    bucket = string
+    objects = map(object({
+      key    = string
+      sha256 = string
+    }))
+  })
+  default = null
+}
+
 variable "inputs_bucket" {
   description = "Inputs bucket, where the canary's golden image (canary/golden-image.png) is uploaded."
   type        = string

@@ -81,6 +81,16 @@ module "task_permissions" {
   kms_key_arn = module.data.kms_key_arn
 }
 
+module "training_permissions" {
+  source      = "../permissions"
+  roles       = { for n, p in local.t.pipelines : n => { log_group = p.log_group, permissions = p.training_permissions } if p.training_role_name != null }
+  partition   = data.aws_partition.current.partition
+  region      = data.aws_region.current.name
+  account_id  = data.aws_caller_identity.current.account_id
+  cluster     = local.t.cluster
+  kms_key_arn = module.data.kms_key_arn
+}
+
 module "monitoring" {
   source             = "../monitoring"
   name_prefix        = local.t.prefix
@@ -95,6 +105,7 @@ module "monitoring" {
   enable_canary      = var.enable_canary
   api_url            = module.api.api_url
   canary_zip         = "${var.bundle_dir}/canary.zip"
+  lambda_artifacts   = var.lambda_artifacts
   artifacts_bucket   = module.data.bucket_names["artifacts"]
   inputs_bucket      = module.data.bucket_names["inputs"]
   canary_image_check = local.t.canary_image_check
@@ -109,18 +120,19 @@ module "monitoring" {
 }
 
 module "ecs_task" {
-  source        = "../ecs_task"
-  name_prefix   = local.t.prefix
-  cluster       = local.t.cluster
-  pipelines     = local.t.pipelines
-  repositories  = local.t.repositories
-  image_tag     = var.image_tag
-  image_tags    = var.image_tags
-  ref_values    = local.ref_values
-  task_policies = module.task_permissions.policies
-  log_groups    = module.monitoring.log_groups
-  kms_key_arn   = module.data.kms_key_arn
-  region        = data.aws_region.current.name
+  source            = "../ecs_task"
+  name_prefix       = local.t.prefix
+  cluster           = local.t.cluster
+  pipelines         = local.t.pipelines
+  repositories      = local.t.repositories
+  image_tag         = var.image_tag
+  image_tags        = var.image_tags
+  ref_values        = local.ref_values
+  task_policies     = module.task_permissions.policies
+  training_policies = module.training_permissions.policies
+  log_groups        = module.monitoring.log_groups
+  kms_key_arn       = module.data.kms_key_arn
+  region            = data.aws_region.current.name
 }
 
 # The hourly drift check of the structured model (structured_data.drift_job as an ECS task).
@@ -168,6 +180,7 @@ module "api" {
   lambdas                     = local.t.lambdas
   layer_name                  = local.t.layer_name
   bundle_dir                  = var.bundle_dir
+  lambda_artifacts            = var.lambda_artifacts
   code_bucket                 = module.data.bucket_names["artifacts"]
   dependency_layer            = var.dependency_layer
   ref_values                  = local.ref_values

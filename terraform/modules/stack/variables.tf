@@ -113,3 +113,15 @@ variable "service_url_base" {
   type        = string
   default     = null
 }
+
+variable "lambda_artifacts" {
+  description = "CI's stored bundles (atelier.cicd.lambda_artifacts tfvars): the artifacts bucket and, per bundle, its content-addressed S3 key and base64 SHA-256; null: the zips in bundle_dir (the local engine)."
+  type = object({
+    bucket = string
+    objects = map(object({
+      key    = string
+      sha256 = string
+    }))
+  })
+  default = null
+}

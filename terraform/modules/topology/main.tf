@@ -54,6 +54,7 @@ locals {
     for owner in concat(
       [for n, fn in local.t.lambdas : { key = "lambda:${n}", access = try(fn.access, {}), runs = try(fn.runs, null) }],
       [for n, pp in local.t.pipelines : { key = "pipeline:${n}", access = try(pp.access, {}), runs = null }],
+      [for n, pp in local.t.pipelines : { key = "training:${n}", access = try(pp.training.access, {}), runs = null } if try(pp.training, null) != null],
       ) : owner.key => {
       tables_read    = sort([for n, lvl in try(owner.access.tables, {}) : "${local.p}${n}" if lvl == "read"])
       tables_write   = sort([for n, lvl in try(owner.access.tables, {}) : "${local.p}${n}" if lvl == "write"])
@@ -118,8 +119,10 @@ locals {
         { for k, v in { PORT = try(pp.port, null) } : k => tostring(v) if v != null },
         { for k, v in try(pp.env, {}) : k => tostring(v) },
       )
-      environment_refs = local.common_refs
-      permissions      = local.permissions["pipeline:${n}"]
+      environment_refs     = local.common_refs
+      permissions          = local.permissions["pipeline:${n}"]
+      training_role_name   = try(pp.training, null) == null ? null : "${local.p}${n}-train"
+      training_permissions = try(pp.training, null) == null ? null : local.permissions["training:${n}"]
     }
   }
 

@@ -150,6 +150,9 @@ def roles_step(d: Deployment) -> Result:
     for pipe in d.exp.pipelines.values():
         wanted.append((pipe.task_role_name, task_trust, task_policies(pipe, arns)))
         wanted.append((pipe.execution_role_name, task_trust, execution_policies(pipe, arns)))
+        if pipe.training_role_name:
+            docs = task_policies(pipe, arns, training=True)
+            wanted.append((pipe.training_role_name, task_trust, docs))
     existing = iam.list_roles(d.clients, d.exp.prefix)
     roles = fan_out(
         [

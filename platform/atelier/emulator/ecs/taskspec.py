@@ -90,6 +90,13 @@ def task_access_key(task: dict[str, Any], settings: Settings) -> str:
     return "test"
 
 
+def task_region(task: dict[str, Any], settings: Settings) -> str:
+    """The region a task runs in (its ARN says which), as ECS sets AWS_REGION in a container:
+    a task of a cluster in eu-west-3 calls eu-west-3's services (its secrets live there)."""
+    parts = str(task.get("taskArn", "")).split(":")
+    return parts[3] if len(parts) > 5 and parts[3] else settings.region
+
+
 def build_task(
     task: dict[str, Any],
     td: dict[str, Any],
@@ -128,8 +135,8 @@ def build_task(
             "AWS_ENDPOINT_URL": settings.endpoint_url,
             "AWS_ACCESS_KEY_ID": task_access_key(task, settings),
             "AWS_SECRET_ACCESS_KEY": "test",
-            "AWS_DEFAULT_REGION": settings.region,
-            "AWS_REGION": settings.region,
+            "AWS_DEFAULT_REGION": task_region(task, settings),
+            "AWS_REGION": task_region(task, settings),
             "HOST": host_ip,
             "ECS_TASK_ARN": str(task.get("taskArn", "")),
         }

@@ -1,7 +1,8 @@
 """The credentials an ECS task's process gets: its task role's session, as on ECS.
 
 On ECS the container's SDK fetches the task role's temporary keys from the agent's credential
-endpoint; locally the compute agent puts the keys of an STS session of ``taskRoleArn`` in the
+endpoint; locally the compute agent puts the keys of an STS session of ``taskRoleArn`` (RunTask's
+``overrides.taskRoleArn`` first, as on ECS) in the
 process's environment (the SDK reads them first). With IAM enforcement on, every call the task
 makes is then evaluated against the task role's policies. A task definition without a task role
 gets no credentials, as on ECS (the host's own AWS files are hidden from it too).
@@ -25,7 +26,10 @@ def task_environment(
     environment are to be removed (see :func:`apply`)."""
     if not compat.enforcing():
         return {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}, None
-    role_arn = str(td.get("taskRoleArn") or "")
+    # RunTask's overrides.taskRoleArn wins over the definition's (a training task runs the
+    # pipeline's definition as its own training role)
+    overridden = (task.get("overrides") or {}).get("taskRoleArn")
+    role_arn = str(overridden or td.get("taskRoleArn") or "")
     if not role_arn:
         return dict(NO_HOST_FILES), None
     task_arn = str(task.get("taskArn", ""))

@@ -17,6 +17,8 @@ as AWS does; none invents behaviour. Found with ``TF_LOG=DEBUG`` on ``terraform/
   ``LogFormat``, and the tags of a ``vpc-flow-log`` tag specification (MiniStack reads
   ``flow-log``).
 - SSM has no ECS GPU AMI public parameter (the GPU capacity of qa/preprod/prod reads it).
+- ECR ``DescribeImages`` of a tag that was never pushed answers as if it were not asked for;
+  AWS answers ImageNotFoundException.
 
 ``apply()`` is called once at runtime start; each fix checks that the code it wraps is there
 and returns the names of the fixes applied. ``tests/unit/emulator/test_terraform_fidelity.py``
@@ -44,6 +46,7 @@ REQUIRED_INTERNALS: dict[str, tuple[str, ...]] = {
         "_p",
         "_parse_tag_specs",
     ),
+    "ministack.services.ecr": ("_find_image", "_repositories", "error_response_json"),
     "ministack.services.ecs": ("_resolve_cluster_name", "_resolve_service_ref", "_services.get"),
     "ministack.services.rds": ("_instances.get", "_p", "_parse_member_list"),
     "ministack.services.ssm": ("_PUBLIC_AMI_PARAMETERS.setdefault",),
@@ -340,6 +343,33 @@ def _ssm() -> None:
         ssm._PUBLIC_AMI_PARAMETERS.setdefault(name, value)
 
 
+# --- ECR: DescribeImages of a tag that was never pushed -------------------------------------------
+def _ecr() -> None:
+    """AWS answers ImageNotFoundException for an ``imageIds`` entry that names no image;
+    MiniStack drops it and answers the others (a missing tag looked present to
+    ``atelier.cicd.rollout`` and ``artifacts check-images``)."""
+    from ministack.services import ecr
+
+    def make(original: Callable[..., Any]) -> Callable[..., Any]:
+        def describe_images(data: dict[str, Any]) -> Any:
+            name = data.get("repositoryName", "")
+            if name in ecr._repositories:
+                for image_id in data.get("imageIds") or []:
+                    if not ecr._find_image(name, image_id):
+                        shown = image_id.get("imageTag") or image_id.get("imageDigest")
+                        return ecr.error_response_json(
+                            "ImageNotFoundException",
+                            f"The image with imageId {{imageTag:'{shown}'}} does not exist "
+                            f"within the repository with name '{name}'",
+                            400,
+                        )
+            return original(data)
+
+        return describe_images
+
+    _wrap(ecr, "_describe_images", make)
+
+
 FIXES: dict[str, Callable[[], None]] = {
     "apigateway mock integration": _apigateway,
     "rds log exports": _rds,
@@ -347,6 +377,7 @@ FIXES: dict[str, Callable[[], None]] = {
     "cloudwatch alarm fields": _cloudwatch,
     "ec2 flow log fields": _ec2,
     "ssm public parameters": _ssm,
+    "ecr image not found": _ecr,
 }
 
 

@@ -89,3 +89,13 @@ def test_a_task_in_another_account_acts_in_that_account(tmp_path: Path) -> None:
     other = {"taskArn": "arn:aws:ecs:us-east-1:222233334444:task/c/abc", "overrides": {}}
     built = build_task(other, td(), Settings(home=tmp_path, port=4999), "127.0.3.4", NO_GPU)
     assert built.spec.env["AWS_ACCESS_KEY_ID"] == "222233334444"
+
+
+def test_a_task_calls_the_region_it_runs_in(tmp_path: Path) -> None:
+    """ECS sets AWS_REGION to the task's region: a service in eu-west-3 reads its secret there."""
+    paris = {"taskArn": "arn:aws:ecs:eu-west-3:222233334444:task/c/abc", "overrides": {}}
+    built = build_task(paris, td(), Settings(home=tmp_path, port=4999), "127.0.3.4", NO_GPU)
+    assert (built.spec.env["AWS_REGION"], built.spec.env["AWS_DEFAULT_REGION"]) == (
+        "eu-west-3", "eu-west-3")  # fmt: skip
+    here = build_task(task(), td(), Settings(home=tmp_path, port=4999), "127.0.3.4", NO_GPU)
+    assert here.spec.env["AWS_REGION"] == "us-east-1"
