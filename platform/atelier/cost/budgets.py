@@ -140,15 +140,9 @@ def alert_topic_arn(sns: Any, env: str = "local") -> str | None:
 
 def publish_local(alerts: list[Alert], env: str, endpoint: str, region: str) -> int:
     """Publish to the local runtime's alert topic; 0 when it has none (not deployed)."""
-    import boto3
+    from atelier.cost.client import runtime_client
 
-    sns = boto3.client(
-        "sns",
-        endpoint_url=endpoint,
-        region_name=region,
-        aws_access_key_id="test",
-        aws_secret_access_key="test",  # noqa: S106 - the emulator's fixed key
-    )
+    sns = runtime_client("sns", endpoint, region)
     topic = alert_topic_arn(sns)
     if topic is None:
         return 0

@@ -46,3 +46,16 @@ def _json(raw: bytes) -> dict[str, Any]:
     except json.JSONDecodeError:
         return {"raw": raw[:200].decode(errors="replace")}
     return value if isinstance(value, dict) else {"value": value}
+
+
+def runtime_client(service: str, endpoint: str, region: str) -> Any:
+    """A boto3 client of the local runtime, with the runtime's fixed administrator key."""
+    import boto3
+
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name=region,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",  # noqa: S106 - the runtime's fixed key
+    )

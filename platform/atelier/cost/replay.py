@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from rich.progress import Progress
 
 from atelier.cost import metered
-from atelier.cost.client import ApiClient
+from atelier.cost.client import ApiClient, runtime_client
 from atelier.cost.estimate import (
     AUTH_MS,
     AUTHORIZER_MS,
@@ -233,15 +233,7 @@ def _wait_quiet(endpoint: str, scope: metered.Scope, families: set[str], timeout
 def paused_schedules(endpoint: str, prefix: str, region: str) -> Iterator[list[str]]:
     """Disable the deployment's own schedules (the every-minute canary, the drift check) for the
     replay, which drives the canary's traffic itself; enable again what was enabled."""
-    import boto3
-
-    events = boto3.client(
-        "events",
-        endpoint_url=endpoint,
-        region_name=region,
-        aws_access_key_id="test",
-        aws_secret_access_key="test",  # noqa: S106 - the runtime's fixed key
-    )
+    events = runtime_client("events", endpoint, region)
     rules = events.list_rules(NamePrefix=prefix).get("Rules", [])
     paused = [r["Name"] for r in rules if r.get("ScheduleExpression") and r["State"] == "ENABLED"]
     for name in paused:
