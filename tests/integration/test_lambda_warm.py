@@ -112,6 +112,7 @@ def test_a_burst_waits_for_busy_workers_instead_of_starting_one_each(runtime: Ru
     added = [t for t in _started(runtime, name) if t not in before]
     assert len(added) < 12 - warm, added
     # one cold start at a time per function: each worker the burst added started after the
-    # previous one had finished its init (a Python start is well over 50 ms)
+    # previous one's start (40-70 ms apart here, more under load); without the cap the workers
+    # all start within a few ms of each other (process start times have a 10 ms resolution)
     gaps = [b - a for a, b in itertools.pairwise(added)]
-    assert all(gap >= 0.05 for gap in gaps), gaps
+    assert all(gap >= 0.025 for gap in gaps), gaps
