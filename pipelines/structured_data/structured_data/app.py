@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -43,11 +45,26 @@ class VersionResponse(BaseModel):
 
 
 def create_app(
-    repo: Repository, model: Classifier | ModelWatcher, model_version: str = ""
+    repo: Repository,
+    model: Classifier | ModelWatcher,
+    model_version: str = "",
+    poll_seconds: float = 0.0,
 ) -> FastAPI:
     """``model`` is a fixed classifier (with ``model_version``) or a watcher that follows the
-    registry; every answer names the version that produced it."""
-    app = FastAPI(title="structured_data", docs_url=None, redoc_url=None)
+    registry, checking every ``poll_seconds`` while the app runs (started and stopped with it);
+    every answer names the version that produced it."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if isinstance(model, ModelWatcher):
+            model.start(poll_seconds)
+        try:
+            yield
+        finally:
+            if isinstance(model, ModelWatcher):
+                model.stop()
+
+    app = FastAPI(title="structured_data", docs_url=None, redoc_url=None, lifespan=lifespan)
     fixed = (
         Served(model, model_version, datetime.now(UTC).isoformat(timespec="seconds"))
         if isinstance(model, Classifier)

@@ -33,8 +33,7 @@ def build_app() -> object:
     )
     repo = PostgresRepository(conninfo_from_secret_arn(require_env("DB_SECRET_ARN")))
     repo.ensure_predictions()
-    watcher.start(float(os.environ.get("MODEL_POLL_SECONDS", "30")))
-    return create_app(repo, watcher)
+    return create_app(repo, watcher, poll_seconds=float(os.environ.get("MODEL_POLL_SECONDS", "30")))
 
 
 def main() -> None:

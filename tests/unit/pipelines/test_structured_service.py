@@ -159,9 +159,18 @@ def test_main_wires_secret_model_and_database(
         stage="prod",
     )
     app: Any = main.build_app()
+    assert not _watchers(), "the watcher starts with the app, not when it is built"
     with TestClient(app) as c:
         assert c.get("/health").json()["model_version"] == version
         assert c.post("/predict", json={"id": "1500"}).json()["model_version"] == version
+        assert len(_watchers()) == 1
+    assert not _watchers(), "the watcher outlived the app (it would poll S3 after shutdown)"
+
+
+def _watchers() -> list[Any]:
+    import threading
+
+    return [t for t in threading.enumerate() if t.name == "model-watcher" and t.is_alive()]
 
 
 def test_dockerfile_is_exec_form_and_non_root() -> None:
