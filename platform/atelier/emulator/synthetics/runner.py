@@ -106,13 +106,16 @@ class Runner:
             outcome = invoke.Outcome(False, f"{type(exc).__name__}: {exc}", 0.0, "")
         finally:
             self._busy.discard(canary.arn)
+        state = "PASSED" if outcome.passed else "FAILED"
+        # metrics and artifacts first: a run shows its final state once they are written, so a
+        # reader that sees PASSED or FAILED finds them (it raced them before)
+        self._publish(canary, run, outcome, state)
         with self.store.lock:
-            run.state = "PASSED" if outcome.passed else "FAILED"
+            run.state = state
             run.reason = outcome.reason
             run.completed = self.now()
             if rate_seconds(canary.schedule["Expression"]) == 0 and canary.state == "RUNNING":
                 canary.state, canary.last_stopped = "STOPPED", run.completed  # run-once canary
-        self._publish(canary, run, outcome)
         return run
 
     def _execute(self, canary: Canary) -> invoke.Outcome:
@@ -143,7 +146,7 @@ class Runner:
         timeout = float(canary.run_config.get("TimeoutInSeconds", 60))
         return invoke.run(code, canary.handler, env, timeout)
 
-    def _publish(self, canary: Canary, run: CanaryRun, outcome: invoke.Outcome) -> None:
+    def _publish(self, canary: Canary, run: CanaryRun, outcome: invoke.Outcome, state: str) -> None:
         dims = [{"Name": "CanaryName", "Value": canary.name}]
         stamp = datetime.fromtimestamp(run.started, UTC)
         data = [
@@ -168,7 +171,7 @@ class Runner:
             self.client("s3", canary.account, canary.region).put_object(
                 Bucket=bucket,
                 Key=f"{prefix}/log.txt",
-                Body=f"{run.state} {run.reason}\n{outcome.log}".encode(),
+                Body=f"{state} {outcome.reason}\n{outcome.log}".encode(),
             )
         except Exception as exc:  # noqa: BLE001 - AWS too records the run without artifacts
             log.info("canary %s: artifacts not written to s3://%s: %s", canary.name, bucket, exc)
