@@ -14,7 +14,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import shutil
 import subprocess
 import zipfile
 from pathlib import Path
@@ -23,8 +22,9 @@ import boto3
 import pytest
 
 from atelier.cicd import lambda_artifacts as la
-from atelier.deploy.terraform import Workspace, planned_changes, provider_mirror
+from atelier.deploy.terraform import Workspace, planned_changes
 from atelier_devtools.runtime import Runtime
+from atelier_devtools.terraform_tools import require_terraform
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,17 +75,6 @@ resource "aws_lambda_function" "hello" {
   source_code_hash = module.code.source_code_hash
 }
 """
-
-
-def require_terraform() -> None:
-    missing = [] if shutil.which("terraform") else ["terraform is not on PATH"]
-    if provider_mirror() is None:
-        missing.append("no AWS provider mirror (ATELIER_TF_PLUGIN_DIR or /opt/tf-plugins)")
-    if missing:
-        reason = "; ".join(missing)
-        if os.environ.get("CI"):
-            pytest.fail(f"CI has Terraform and the provider mirror, yet {reason}")
-        pytest.skip(reason)
 
 
 def _bundle(directory: Path, answer: str) -> Path:

@@ -13,8 +13,6 @@ except under ``CI``.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,8 +22,9 @@ import boto3
 import pytest
 
 from atelier.deploy.drift import COMMAND, role_name, rule_name
-from atelier.deploy.terraform import Workspace, provider_mirror
+from atelier.deploy.terraform import Workspace
 from atelier_devtools.runtime import Runtime, start_runtime
+from atelier_devtools.terraform_tools import require_terraform
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -107,17 +106,6 @@ output "role_arn" {
   value = module.drift_schedule.role_arn
 }
 """
-
-
-def require_terraform() -> None:
-    missing = [] if shutil.which("terraform") else ["terraform is not on PATH"]
-    if provider_mirror() is None:
-        missing.append("no AWS provider mirror (ATELIER_TF_PLUGIN_DIR or /opt/tf-plugins)")
-    if missing:
-        reason = "; ".join(missing)
-        if os.environ.get("CI"):
-            pytest.fail(f"CI has Terraform and the provider mirror, yet {reason}")
-        pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")

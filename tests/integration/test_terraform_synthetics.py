@@ -10,8 +10,6 @@ without terraform or the provider mirror, except under ``CI``.
 
 from __future__ import annotations
 
-import os
-import shutil
 import time
 from pathlib import Path
 
@@ -19,8 +17,9 @@ import boto3
 import pytest
 
 from atelier.deploy.bundle import build_dir
-from atelier.deploy.terraform import Workspace, provider_mirror
+from atelier.deploy.terraform import Workspace
 from atelier_devtools.runtime import Runtime
+from atelier_devtools.terraform_tools import require_terraform
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,17 +65,6 @@ output "canary_name" {
   value = module.monitoring.canary_name
 }
 """
-
-
-def require_terraform() -> None:
-    missing = [] if shutil.which("terraform") else ["terraform is not on PATH"]
-    if provider_mirror() is None:
-        missing.append("no AWS provider mirror (ATELIER_TF_PLUGIN_DIR or /opt/tf-plugins)")
-    if missing:
-        reason = "; ".join(missing)
-        if os.environ.get("CI"):
-            pytest.fail(f"CI has Terraform and the provider mirror, yet {reason}")
-        pytest.skip(reason)
 
 
 def test_the_monitoring_canary_applies_converges_and_runs(runtime: Runtime, tmp_path: Path) -> None:
