@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import urllib.request
+import zipfile
 from pathlib import Path
 
 import boto3
@@ -35,6 +36,19 @@ def qa_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if missing:
         pytest.skip("terraform or the AWS provider mirror is missing")
     return rehearse.stage_copy(REPO_ROOT, tmp_path_factory.mktemp("rehearse"), "qa")
+
+
+@pytest.fixture(scope="module")
+def dist(qa_root: Path) -> Path:
+    """Every zip the stage reads, as in the rehearsal, so a plan's only errors are the ones a
+    test provokes (without them terraform also reports each missing file, in an order that
+    varies with load). The real source bundles; deps-layer.zip as an empty zip: a plan only
+    hashes it, and building it means a pip install of the Lambda requirements."""
+    out = qa_root / "dist"
+    rehearse.build_bundles(REPO_ROOT, out, qa_root / "cache", deps=False)
+    with zipfile.ZipFile(out / "deps-layer.zip", "w"):
+        pass
+    return out
 
 
 def _answers(rt: Runtime) -> bool:
@@ -59,11 +73,13 @@ def test_the_deploy_role_lives_in_its_own_account(runtime: Runtime) -> None:
     assert "atelier-terraform" not in names, "the role leaked into the default account"
 
 
-def test_the_committed_placeholders_fail_on_purpose(runtime: Runtime, qa_root: Path) -> None:
+def test_the_committed_placeholders_fail_on_purpose(
+    runtime: Runtime, qa_root: Path, dist: Path
+) -> None:
     ws = Workspace(root=qa_root, endpoint_url=runtime.endpoint_url,
                    state_dir=qa_root.parent.parent.parent / "tf-qa",
                    access_key="111111111111", var_files=[qa_root / "terraform.tfvars"],
-                   variables={"image_tag": "t"})  # fmt: skip
+                   variables={"image_tag": "t", "bundle_dir": str(dist)})  # fmt: skip
     ws.init(backend_config={"path": str(ws.state_dir / "qa.tfstate")})
     with pytest.raises(TerraformFailed) as info:
         ws.plan()
@@ -75,16 +91,20 @@ def test_the_committed_placeholders_fail_on_purpose(runtime: Runtime, qa_root: P
     assert _answers(runtime)
 
 
-def test_a_role_of_another_account_is_refused_naming_it(runtime: Runtime, qa_root: Path) -> None:
+def test_a_role_of_another_account_is_refused_naming_it(
+    runtime: Runtime, qa_root: Path, dist: Path
+) -> None:
     other = rehearse.bootstrap_account(runtime.endpoint_url, "222222222222", "us-east-1")
     ws = rehearse.workspace(qa_root, runtime.endpoint_url, "qa", "111111111111", other,
-                            qa_root / "dist", qa_root.parent.parent.parent / "tf-qa")  # fmt: skip
+                            dist, qa_root.parent.parent.parent / "tf-qa")  # fmt: skip
     ws.access_key = "222222222222"
     ws.init(backend_config={"path": str(ws.state_dir / "qa.tfstate")})
     with pytest.raises(TerraformFailed) as info:
         ws.plan()
     message = str(info.value)
     assert "\n" not in message and "222222222222" in message, message
+    errors = info.value.details.split("\n\n")
+    assert all("AWS account ID not allowed: 222222222222" in e for e in errors), errors
     assert _answers(runtime)
     json.dumps(message)  # a line fit for the JSON report
 

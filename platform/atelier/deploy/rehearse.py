@@ -150,8 +150,9 @@ def write_report(reports: list[StageReport], out_dir: Path, meta: dict[str, Any]
     return path
 
 
-def build_bundles(repo: Path, out: Path, cache_dir: Path) -> None:
-    """The zips every stage reads, third-party layer included (built once, then reused)."""
+def build_bundles(repo: Path, out: Path, cache_dir: Path, deps: bool = True) -> None:
+    """The zips every stage reads, third-party layer included unless ``deps`` is False (built
+    once, then reused)."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location(
@@ -163,5 +164,5 @@ def build_bundles(repo: Path, out: Path, cache_dir: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     for name, bundle in module.bundles("qa").items():
         (out / name).write_bytes(bundle.data)
-    if not (out / "deps-layer.zip").is_file():
+    if deps and not (out / "deps-layer.zip").is_file():
         (out / "deps-layer.zip").write_bytes(module.deps_layer(cache_dir).data)
