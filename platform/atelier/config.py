@@ -78,6 +78,14 @@ class Settings(BaseSettings):
         description="Python functions run with the stdlib + boto3 only (as AWS's runtime), "
         "their bundle and their layers; false: the runtime's own interpreter and packages",
     )
+    keep_alive_s: float = Field(
+        default=650,
+        gt=0,
+        description="seconds the runtime keeps an idle client connection open; above every "
+        "AWS SDK's own idle limit (Go: 90 s, the Terraform provider's) so the client always "
+        "closes first: a server close racing a request on a reused connection loses the answer "
+        "of a call that already ran, and the SDK's retry of a create then finds it done",
+    )
     lambda_warm_workers: int = Field(
         default=2,
         ge=0,

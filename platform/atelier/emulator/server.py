@@ -133,11 +133,14 @@ async def _serve(settings: Settings) -> None:
     clock.set_clock(clock.Clock(settings.clock_speed))
     operations = Operations(settings)
     operations.start()
-    app = AtelierApp(ministack_app, agent, version("ministack"), snapshotter)
+    atelier_app = AtelierApp(ministack_app, agent, version("ministack"), snapshotter)
+    from atelier.emulator.sdk_retry import RetryReplay
+
+    app = RetryReplay(atelier_app)  # an SDK retry of a call whose answer was lost
 
     config = Config()
     config.bind = [f"{settings.host}:{settings.port}"]
-    config.keep_alive_timeout = 75
+    config.keep_alive_timeout = settings.keep_alive_s
     config.loglevel = "WARNING"
     config.accesslog = None
     config.graceful_timeout = 5

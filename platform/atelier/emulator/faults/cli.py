@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import time
+from typing import get_args
 
 import click
 
-from atelier.emulator.faults.proxy import Fault, FaultProxy
+from atelier.emulator.faults.proxy import Fault, FaultProxy, Mode
 
 
 @click.group()
 def faults() -> None:
-    """Fault injection for local tests: latency, resets and timeouts on a TCP connection."""
+    """Fault injection for local tests: latency, resets, timeouts and lost answers on a TCP
+    connection."""
 
 
 @faults.command()
@@ -19,9 +21,7 @@ def faults() -> None:
 @click.option(
     "--listen", "listen_port", type=int, default=0, help="port on 127.0.0.1 (default: free)"
 )
-@click.option(
-    "--mode", type=click.Choice(["pass", "latency", "reset", "timeout"]), default="latency"
-)
+@click.option("--mode", type=click.Choice(list(get_args(Mode))), default="latency")
 @click.option("--latency", "latency_s", type=float, default=1.0, help="seconds (mode latency)")
 def proxy(upstream: str, listen_port: int, mode: str, latency_s: float) -> None:
     """Relay 127.0.0.1:<listen> to UPSTREAM (host:port) with a fault, until Ctrl-C.

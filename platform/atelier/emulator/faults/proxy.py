@@ -6,7 +6,12 @@ given) and relays bytes both ways, applying ``fault``:
 - ``latency`` s before the first byte of each answer reaches the client (a slow dependency);
 - ``reset``: accept, then close the connection with a TCP RST (SO_LINGER 0) before relaying;
 - ``timeout``: accept, read, never answer (a dependency that hangs);
-- ``refuse``: not listening at all (the port is closed).
+- ``refuse``: not listening at all (the port is closed);
+- ``lose_answer``: relay the request, wait until the upstream starts answering (the call ran),
+  then close the client's connection with a TCP RST: the answer is lost on the way back.
+
+``Fault(..., connections=n)`` applies the fault to the next ``n`` connections only, then passes
+(a fault that clears, so a client's retry gets through).
 
 The fault can be changed while the proxy runs (``proxy.fault = Fault(...)``). Used by the
 ``fault_proxy`` pytest fixture and ``atelier faults proxy``. toxiproxy's server is not on PyPI;
@@ -23,13 +28,14 @@ import threading
 from dataclasses import dataclass
 from typing import Literal
 
-Mode = Literal["pass", "latency", "reset", "timeout"]
+Mode = Literal["pass", "latency", "reset", "timeout", "lose_answer"]
 
 
 @dataclass(frozen=True)
 class Fault:
     mode: Mode = "pass"
     latency_s: float = 0.0
+    connections: int | None = None  # None: every connection; n: the next n, then pass
 
 
 class FaultProxy:
@@ -46,6 +52,7 @@ class FaultProxy:
         self._thread = threading.Thread(target=self._run, name="atelier-fault-proxy", daemon=True)
         self.port = 0
         self.connections = 0
+        self._faulted: dict[int, int] = {}  # id(fault) => connections it has applied to
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> FaultProxy:
@@ -87,14 +94,28 @@ class FaultProxy:
             self._loop.close()
 
     # -- one connection ----------------------------------------------------------------------
+    def _take_fault(self) -> Fault:
+        fault = self.fault
+        if fault.connections is None:
+            return fault
+        used = self._faulted.get(id(fault), 0)
+        if used >= fault.connections:
+            return Fault()
+        self._faulted[id(fault)] = used + 1
+        return fault
+
+    @staticmethod
+    def _reset(writer: asyncio.StreamWriter) -> None:
+        sock = writer.get_extra_info("socket")
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        writer.transport.abort()
+
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
-        fault = self.fault
+        fault = self._take_fault()
         try:
             if fault.mode == "reset":
-                sock = writer.get_extra_info("socket")
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                writer.transport.abort()
+                self._reset(writer)
                 return
             if fault.mode == "timeout":
                 while await reader.read(65536):
@@ -103,6 +124,14 @@ class FaultProxy:
             up_reader, up_writer = await asyncio.open_connection(*self.upstream)
         except OSError:
             writer.transport.abort()
+            return
+        if fault.mode == "lose_answer":
+            relay = asyncio.ensure_future(self._pipe(reader, up_writer, 0.0))
+            with contextlib.suppress(Exception):
+                await up_reader.read(1)  # the upstream answers: the call has run
+            relay.cancel()
+            up_writer.close()
+            self._reset(writer)
             return
         delay = fault.latency_s if fault.mode == "latency" else 0.0
         await asyncio.gather(
