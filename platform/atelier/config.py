@@ -91,8 +91,29 @@ class Settings(BaseSettings):
         ge=0,
         le=32,
         description="warm workers each Python function keeps ready, started in the background "
-        "after CreateFunction/UpdateFunctionCode (more if its provisioned concurrency says so), "
-        "and a burst starts one worker at a time; 0: MiniStack's own pool (neither)",
+        "after CreateFunction/UpdateFunctionCode (more if its provisioned concurrency or its "
+        "recent concurrency says so); 0: MiniStack's own pool (no warm workers, no cap)",
+    )
+    lambda_cold_start_cap: int = Field(
+        default=3,
+        ge=1,
+        le=16,
+        description="cold starts one function may have in flight at once; a request that finds "
+        "every worker busy waits for the first one free (a busy one or one started for it in "
+        "the background), it never pays a cold start of its own",
+    )
+    lambda_warm_max: int = Field(
+        default=16,
+        ge=0,
+        le=256,
+        description="the most workers a function is kept warm for its recent concurrency",
+    )
+    lambda_warm_window_s: float = Field(
+        default=300,
+        gt=0,
+        description="seconds a function's concurrency is remembered: its workers are kept for "
+        "the highest concurrency seen this long ago or less; a worker above that idle this "
+        "long is stopped",
     )
     cache_dir: Path = Field(
         default=Path.home() / ".cache" / "atelier",

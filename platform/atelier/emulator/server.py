@@ -98,7 +98,12 @@ async def _serve(settings: Settings) -> None:
         log.info("Lambda worker fixes applied: %s", ", ".join(lambda_tuning.apply()))
     from atelier.emulator.ministack_compat import lambda_warm
 
-    warmer = lambda_warm.apply(settings.lambda_warm_workers)
+    warmer = lambda_warm.apply(
+        settings.lambda_warm_workers,
+        settings.lambda_cold_start_cap,
+        settings.lambda_warm_max,
+        settings.lambda_warm_window_s,
+    )
     from atelier.emulator.ministack_compat import apigateway as apigateway_compat
 
     apigateway_compat.apply()

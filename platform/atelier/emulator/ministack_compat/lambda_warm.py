@@ -1,41 +1,49 @@
-"""Warm Lambda workers ahead of load, and cold starts that queue instead of piling up.
+"""Warm Lambda workers for the concurrency a function has seen, and no cold start in a request.
 
-Measured through API Gateway under load (``docs/benchmarks.md``, "Load"): when concurrency
-rose, MiniStack started a new worker process for every request that found all of a
-function's workers busy. On a loaded machine dozens of cold starts (interpreter, handler
-imports) then ran at once, each slower than the authorizer's timeout, and requests ended in
-500/502/504. AWS avoids the first request's cold start with provisioned concurrency, and its
-cold starts do not share two cores. Two changes, both in MiniStack's worker pool:
+Measured through API Gateway under load (``docs/benchmarks.md``, "Load"): MiniStack starts a
+worker process for every request that finds all of a function's workers busy, in that
+request. On a loaded machine dozens of cold starts then ran at once and requests waited
+seconds; a first version of this module let one cold start run at a time per function, and
+the pool then grew too slowly when concurrency rose. Now, in MiniStack's worker pool:
 
-1. **Warm ahead** (:func:`fill_once`, run every second by :class:`Warmer`): every Python
-   function keeps at least ``Settings.lambda_warm_workers`` spawned workers for ``$LATEST``,
-   or its provisioned concurrency if higher (``PutProvisionedConcurrencyConfig``, whatever the
-   qualifier: workers are warmed for ``$LATEST``, which API Gateway's integrations invoke),
-   started one at a time in the background right after CreateFunction / UpdateFunctionCode,
-   so a deploy's first requests find them warm. The pool keeps the workers a burst added for
-   ``LAMBDA_WARM_TTL_SECONDS`` (the runtime sets one hour), so the concurrency a function has
-   seen stays warm.
-2. **Cold starts per function are capped** (:func:`gated_acquire`): a request that finds
-   every worker busy while ``COLD_START_CAP`` of that function's workers are already starting
-   waits (up to ``COLD_START_WAIT`` seconds) for a worker to come free, then starts one of
-   its own as before. Waiting is bounded, so a handler that invokes its own function still
-   gets a worker (MiniStack's reason for never blocking there).
+1. **No cold start in a request** (:func:`gated_acquire`): a request that finds every worker
+   busy queues for the first worker that comes free, a busy one released (handed over in
+   arrival order, :func:`release`) or one started for it in the background. Background cold
+   starts run at most ``Settings.lambda_cold_start_cap`` at a time per function (2-4 on two
+   cores), one per queued request. A handler that invokes its own function still gets a
+   worker: one is started for it. A start that fails sends its queued requests back to
+   MiniStack's own path, which reports the init error as AWS does.
+2. **Warm ahead** (``lambda_warm_ahead.fill_once``, every second): each Python function's ``$LATEST`` keeps
+   ``max(lambda_warm_workers, provisioned concurrency, the highest concurrency seen in the
+   last lambda_warm_window_s seconds capped at lambda_warm_max)`` live workers, started in the
+   background (a worker that died is started again); idle workers above that, unused for the
+   window, are stopped. AWS avoids the first request's cold start with provisioned
+   concurrency; its cold starts do not share two cores.
 
 Pinned internals (ministack==1.5.33): ``lambda_runtime.acquire_worker(func_name, config,
 code_zip, qualifier, max_concurrency)`` leases a worker from ``_workers[key]`` under ``_lock``
 (``key = _worker_key(func_name, config, qualifier)``); ``release_worker`` returns it;
 ``_worker_class_for(config)`` makes one; ``Worker._spawn`` starts the process and waits for
-the handler's init; ``lambda_svc`` imported ``acquire_worker``/``release_worker`` by name and
-keeps functions in ``_functions`` (records with ``config``, ``code_zip``, ``provisioned_concurrency``).
+the handler's init (``Worker.invoke`` starts it again if ``_proc`` has exited);
+``kill_workers`` stops a batch; ``lambda_svc`` imported ``acquire_worker``/``release_worker``
+by name and keeps functions in ``_functions`` (records with ``config``, ``code_zip``,
+``provisioned_concurrency``).
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 import time
-from collections import Counter
-from typing import Any
+from collections import Counter, deque
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from atelier.emulator.lambda_.concurrency import ConcurrencyWindow
+
+if TYPE_CHECKING:
+    from atelier.emulator.ministack_compat.lambda_warm_ahead import Warmer
 
 log = logging.getLogger("atelier.lambda")
 
@@ -43,34 +51,152 @@ REQUIRED_INTERNALS: dict[str, tuple[str, ...]] = {
     "ministack.core.lambda_runtime": (
         "acquire_worker",
         "release_worker",
+        "kill_workers",
         "_workers.get",
         "_workers.setdefault",
         "_worker_class_for",
         "_lock",
         "_worker_key",
-        "Worker._spawn",
     ),
     "ministack.services.lambda_svc": (
-        "_functions.all_values",
         "acquire_worker",
         "release_worker",
     ),
 }
 
-COLD_START_CAP = 1
-COLD_START_WAIT = 3.0
-_spawning: Counter[str] = Counter()
-_freed = threading.Condition()
+FALLBACK_AFTER_S = 60.0  # a queued request that got nothing this long takes MiniStack's path
+RECHECK_S = 0.25
+RETRY_FAILED_S = 30.0  # a function whose worker failed to start is warmed again after this
 
 
-def _key(worker: Any) -> str:
-    from ministack.core import lambda_runtime
+@dataclass
+class Pool:
+    """The pool's settings (from ``Settings``) and its bookkeeping; one per runtime."""
 
-    return str(
-        lambda_runtime._worker_key(
-            worker.func_name, worker.config, worker.config.get("Version", "$LATEST")
-        )
-    )
+    floor: int = 2
+    cold_start_cap: int = 3
+    warm_max: int = 16
+    window: ConcurrencyWindow = field(default_factory=lambda: ConcurrencyWindow(300.0))
+    waiters: dict[str, deque[Waiter]] = field(default_factory=dict)
+    spawning: Counter[str] = field(default_factory=Counter)
+    target: dict[str, int] = field(default_factory=dict)
+    source: dict[str, tuple[str, dict[str, Any], bytes]] = field(default_factory=dict)
+    cold_starts: Counter[str] = field(default_factory=Counter)
+    cold_starts_at_once: Counter[str] = field(default_factory=Counter)
+    failed_at: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class Waiter:
+    event: threading.Event = field(default_factory=threading.Event)
+    worker: Any = None
+    fallback: bool = False
+
+
+POOL = Pool()
+_original: dict[str, Any] = {}
+
+
+def alive(worker: Any) -> bool:
+    proc = getattr(worker, "_proc", None)
+    return proc is not None and proc.poll() is None
+
+
+def _lease_free(key: str) -> Any:
+    """A free, live worker of ``key`` leased, or None (call under ``_lock``)."""
+    from ministack.core import lambda_runtime as rt
+
+    for worker in rt._workers.get(key, []):
+        if not worker.in_use and alive(worker):
+            worker.in_use = True
+            worker.last_used = time.time()
+            return worker
+    return None
+
+
+def _reserve(key: str) -> Any:
+    """If queued requests or the warm target need one more cold start and the cap allows it,
+    a worker of the pool leased for it (a free dead one, else a new one); None otherwise.
+    Call under ``_lock``."""
+    from ministack.core import lambda_runtime as rt
+
+    if POOL.spawning[key] >= POOL.cold_start_cap or key not in POOL.source:
+        return None
+    pool = rt._workers.setdefault(key, [])
+    queued = len(POOL.waiters.get(key, ())) > POOL.spawning[key]
+    live = sum(1 for w in pool if alive(w))
+    if not queued and POOL.target.get(key, 0) <= live + POOL.spawning[key]:
+        return None
+    if not queued and time.monotonic() - POOL.failed_at.get(key, -RETRY_FAILED_S) < RETRY_FAILED_S:
+        return None  # its last start failed: warm again later, start now only when asked
+    worker = next((w for w in pool if not w.in_use and not alive(w)), None)
+    if worker is None:
+        name, config, code_zip = POOL.source[key]
+        worker = rt._worker_class_for(config)(name, config, code_zip)
+        pool.append(worker)
+    worker.in_use = True
+    worker._atelier_key = key
+    POOL.spawning[key] += 1
+    POOL.cold_starts_at_once[key] = max(POOL.cold_starts_at_once[key], POOL.spawning[key])
+    return worker
+
+
+def _start_spawners(key: str) -> None:
+    """Start as many background cold starts as :func:`_reserve` allows."""
+    from ministack.core import lambda_runtime as rt
+
+    while True:
+        with rt._lock:
+            worker = _reserve(key)
+        if worker is None:
+            return
+        threading.Thread(
+            target=_spawn_then_more, args=(key, worker), name="atelier-lambda-spawn", daemon=True
+        ).start()
+
+
+def _spawn_then_more(key: str, worker: Any) -> None:
+    from ministack.core import lambda_runtime as rt
+
+    while worker is not None:
+        if not _spawn(key, worker):
+            return
+        with rt._lock:
+            worker = _reserve(key)
+
+
+def _spawn(key: str, worker: Any) -> bool:
+    """Start ``worker`` (leased by :func:`_reserve`) and hand it over; False if it failed or
+    its pool was dropped meanwhile (then start no more)."""
+    from ministack.core import lambda_runtime as rt
+
+    try:
+        with worker._lock:
+            if not alive(worker):
+                worker._spawn()
+                worker._cold = False
+    except Exception as exc:  # noqa: BLE001 - the queued requests' own path reports it
+        log.warning("could not start a worker for %s: %s", key, exc)
+        with rt._lock:
+            POOL.spawning[key] -= 1
+            POOL.failed_at[key] = time.monotonic()
+            pool = rt._workers.get(key, [])
+            if worker in pool:
+                pool.remove(worker)
+            for waiter in POOL.waiters.pop(key, deque()):
+                waiter.fallback = True
+                waiter.event.set()
+        rt.kill_workers([worker])
+        return False
+    with rt._lock:
+        POOL.spawning[key] -= 1
+        POOL.cold_starts[key] += 1
+        orphan = worker not in rt._workers.get(key, [])
+    if orphan:  # code changed or function deleted while it started: the pool went without it
+        rt.kill_workers([worker])
+        return False
+    _hand_over(key, worker)
+    return True
 
 
 def gated_acquire(
@@ -80,155 +206,112 @@ def gated_acquire(
     qualifier: str = "$LATEST",
     max_concurrency: int | None = None,
 ) -> tuple[Any, str]:
-    """``acquire_worker`` that waits for a busy worker while this function's cold starts are
-    at the cap, instead of starting yet another one (module docstring, 2)."""
+    """``acquire_worker`` that never starts a worker in the request (module docstring, 1)."""
     from ministack.core import lambda_runtime as rt
 
-    key = rt._worker_key(func_name, config, qualifier)
-    deadline = time.monotonic() + COLD_START_WAIT
-    while True:
-        with rt._lock:
-            entries = rt._workers.get(key, [])
-            free = any(not w.in_use for w in entries)
-        with _freed:
-            if free or _spawning[key] < COLD_START_CAP or time.monotonic() >= deadline:
-                break
-            _freed.wait(min(0.05, max(deadline - time.monotonic(), 0.0)))
-    return _original["acquire"](  # type: ignore[no-any-return]
+    key = str(rt._worker_key(func_name, config, qualifier))
+    POOL.window.lease(key)  # the demand: leased or queued, released by :func:`release`
+    if max_concurrency:
+        return _fallback(key, func_name, config, code_zip, qualifier, max_concurrency)
+    waiter = Waiter()
+    with rt._lock:
+        POOL.source[key] = (func_name, config, code_zip)
+        worker = _lease_free(key)
+        if worker is None:
+            POOL.waiters.setdefault(key, deque()).append(waiter)
+    if worker is not None:
+        return _leased(key, worker), "reused"
+    deadline = time.monotonic() + FALLBACK_AFTER_S
+    for round_ in itertools.count():
+        if round_ % 4 == 0:  # the spawners go on while requests queue: a nudge now and then
+            _start_spawners(key)
+        if waiter.event.wait(RECHECK_S) or time.monotonic() >= deadline:
+            with rt._lock:
+                queue = POOL.waiters.get(key, deque())
+                if waiter in queue:
+                    queue.remove(waiter)
+            break
+        with rt._lock:  # a worker freed outside the hand-over (MiniStack's own release)
+            queue = POOL.waiters.get(key, deque())
+            if waiter.worker is None and waiter in queue and (free := _lease_free(key)):
+                queue.remove(waiter)
+                waiter.worker = free
+        if waiter.worker is not None:
+            break
+    if waiter.worker is not None:
+        return _leased(key, waiter.worker), "reused"
+    return _fallback(key, func_name, config, code_zip, qualifier, max_concurrency)
+
+
+def _fallback(
+    key: str,
+    func_name: str,
+    config: dict[str, Any],
+    code_zip: bytes,
+    qualifier: str,
+    max_concurrency: int | None,
+) -> tuple[Any, str]:
+    worker, reason = _original["acquire"](
         func_name, config, code_zip, qualifier=qualifier, max_concurrency=max_concurrency
     )
+    if worker is not None:
+        _leased(key, worker)
+    else:  # refused (a reserved-concurrency ceiling): no release will come
+        POOL.window.release(key)
+    return worker, str(reason)
 
 
-def release(worker: Any) -> None:
-    _original["release"](worker)
-    with _freed:
-        _freed.notify_all()
+def _leased(key: str, worker: Any) -> Any:
+    worker._atelier_key = key
+    return worker
 
 
-def spawn(self: Any, *args: Any, **kwargs: Any) -> Any:
-    key = _key(self)
-    with _freed:
-        _spawning[key] += 1
-    try:
-        return _original["spawn"](self, *args, **kwargs)
-    finally:
-        with _freed:
-            _spawning[key] -= 1
-            _freed.notify_all()
-
-
-_original: dict[str, Any] = {}
-
-
-def _wanted(func: Any, target: int) -> int:
-    configs = (func.get("provisioned_concurrency") or {}).values()
-    provisioned = [int(c.get("RequestedProvisionedConcurrentExecutions") or 0) for c in configs]
-    return max([target, *provisioned])
-
-
-def fill_once(target: int) -> int:
-    """Start (one at a time) the workers each Python function lacks; returns how many."""
-    from ministack.core import lambda_runtime as rt
-    from ministack.services import lambda_svc
-
-    started = 0
-    for func in lambda_svc._functions.all_values():
-        config = func.get("config") or {}
-        code_zip = func.get("code_zip")
-        name = config.get("FunctionName")
-        if not (name and code_zip and str(config.get("Runtime", "")).startswith("python")):
-            continue
-        if config.get("State", "Active") != "Active":
-            continue
-        key = rt._worker_key(name, config, "$LATEST")
-        with rt._lock:
-            have = len(rt._workers.get(key, []))
-        if _wanted(func, target) > have:
-            started += _warm(name, config, code_zip, key, _wanted(func, target))
-    return started
-
-
-def _warm(name: str, config: dict[str, Any], code_zip: bytes, key: str, wanted: int) -> int:
-    """Add workers to the pool (leased, so no invoke takes one half-started) until it holds
-    ``wanted``, start them one at a time, then hand them over; returns how many started."""
-    from ministack.core import lambda_runtime as rt
-
-    started = 0
-    while True:
-        with rt._lock:
-            pool = rt._workers.setdefault(key, [])
-            if len(pool) >= wanted:
-                return started
-            worker = rt._worker_class_for(config)(name, config, code_zip)
-            worker.in_use = True
-            pool.append(worker)
-        try:
-            with worker._lock:
-                worker._spawn()
-                worker._cold = False
-        except Exception as exc:  # noqa: BLE001 - the invoke path reports an init failure itself
-            log.warning("could not pre-warm %s: %s", name, exc)
-            _drop(key, worker)
-            return started
-        finally:
-            release(worker)
-        with rt._lock:
-            orphan = worker not in rt._workers.get(key, [])
-        if orphan:  # the code changed while it started: the pool was invalidated without it
-            worker.kill()
-            return started
-        started += 1
-
-
-def _drop(key: str, worker: Any) -> None:
+def _hand_over(key: str, worker: Any) -> None:
+    """Give a leased worker to the first queued request of ``key``, else free it."""
     from ministack.core import lambda_runtime as rt
 
     with rt._lock:
-        pool = rt._workers.get(key, [])
-        if worker in pool:
-            pool.remove(worker)
-    worker.kill()
+        queue = POOL.waiters.get(key)
+        if queue and alive(worker) and worker in rt._workers.get(key, []):
+            waiter = queue.popleft()
+            worker.last_used = time.time()
+            waiter.worker = worker
+            waiter.event.set()
+            return
+        worker.in_use = False
 
 
-class Warmer:
-    """Runs :func:`fill_once` every ``interval`` seconds in a daemon thread."""
-
-    def __init__(self, target: int, interval: float = 1.0) -> None:
-        self.target, self.interval = target, interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="atelier-lambda-warm", daemon=True)
-
-    def start(self) -> Warmer:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                fill_once(self.target)
-            except Exception:  # never let the warmer die; the next round retries
-                log.exception("Lambda pre-warm round failed")
+def release(worker: Any) -> None:
+    """``release_worker``: hand the worker to a queued request of its function, if any."""
+    if worker is None:
+        return
+    key = getattr(worker, "_atelier_key", None)
+    if key is None:
+        _original["release"](worker)
+        return
+    POOL.window.release(key)
+    _hand_over(key, worker)
 
 
-def apply(target: int) -> Warmer | None:
-    """Install the cold-start gate and start the warmer; ``target`` 0 leaves MiniStack's own
-    worker pool as it is (what the load benchmark compares against) and returns None."""
+def apply(
+    floor: int, cold_start_cap: int = 3, warm_max: int = 16, window_s: float = 300.0
+) -> Warmer | None:
+    """Install the pool and start the warmer; ``floor`` 0 leaves MiniStack's own worker pool
+    as it is (what the load benchmark compares against) and returns None."""
     from ministack.core import lambda_runtime as rt
     from ministack.services import lambda_svc
 
-    if target <= 0:
+    if floor <= 0:
         return None
+    POOL.floor, POOL.cold_start_cap, POOL.warm_max = floor, max(cold_start_cap, 1), warm_max
+    POOL.window = ConcurrencyWindow(window_s)
     if not _original:
-        _original.update(
-            acquire=rt.acquire_worker, release=rt.release_worker, spawn=rt.Worker._spawn
-        )
-        rt.Worker._spawn = spawn
+        _original.update(acquire=rt.acquire_worker, release=rt.release_worker)
         rt.acquire_worker = gated_acquire
         rt.release_worker = release
         # lambda_svc imported both by name
         lambda_svc.acquire_worker = gated_acquire
         lambda_svc.release_worker = release
-    return Warmer(target).start()
+    from atelier.emulator.ministack_compat.lambda_warm_ahead import Warmer
+
+    return Warmer().start()

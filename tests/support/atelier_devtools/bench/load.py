@@ -107,7 +107,7 @@ def _locust(
     failures_csv = Path(f"{prefix}_failures.csv")
     if failures_csv.exists():
         with failures_csv.open() as fh:
-            kinds = "; ".join(f"{r['Occurrences']}x {r['Error'][:60]}" for r in csv.DictReader(fh))
+            kinds = "; ".join(f"{r['Occurrences']}x {r['Error'][:90]}" for r in csv.DictReader(fh))
     return Result(
         name, int(row["Request Count"]), int(row["Failure Count"]), float(row["Requests/s"]),
         float(row["50%"]), float(row["99%"]), float(row["Max Response Time"]), kinds,

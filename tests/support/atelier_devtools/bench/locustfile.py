@@ -24,10 +24,19 @@ class ApiUser(HttpUser):
     def one(self) -> None:
         headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
         if SCENARIO == "structured":
-            self.client.post(
-                "/structured_data", json={"id": RECORD}, headers=headers, name="structured"
-            )
+            call = self.client.post(
+                "/structured_data", json={"id": RECORD}, headers=headers, name="structured",
+                catch_response=True,
+            )  # fmt: skip
         elif SCENARIO == "structured_alb":
-            self.client.post("/predict", json={"id": RECORD}, name="structured_alb")
-        elif SCENARIO == "poll":
-            self.client.get(f"/jobs/{JOB_ID}", headers=headers, name="poll")
+            call = self.client.post(
+                "/predict", json={"id": RECORD}, name="structured_alb", catch_response=True
+            )
+        else:
+            call = self.client.get(
+                f"/jobs/{JOB_ID}", headers=headers, name="poll", catch_response=True
+            )
+        with call as resp:
+            if resp.status_code >= 400 or resp.status_code == 0:
+                # who answered: API Gateway's own errors and the lambdas' carry a message
+                resp.failure(f"HTTP {resp.status_code} {resp.text[:60]!r}")

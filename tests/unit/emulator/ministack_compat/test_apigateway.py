@@ -46,7 +46,8 @@ def test_apply_installs_the_matcher_the_policy_evaluation_uses(
 ) -> None:
     from ministack.services import apigateway_v1
 
-    monkeypatch.setattr(apigateway_v1, "_arn_matches", apigateway_v1._arn_matches)
+    for name in ("_arn_matches", "_authorize_request_v1", "_check_throttle"):
+        monkeypatch.setattr(apigateway_v1, name, getattr(apigateway_v1, name))
     apigateway.apply()
     policy = {"Statement": [{"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": ALL}]}
     assert apigateway_v1._evaluate_policy(policy, ARN + "\n") == "Allow"
