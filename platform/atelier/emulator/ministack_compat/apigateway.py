@@ -77,7 +77,9 @@ def usage_plan_throttle(stage: dict[str, Any], api_id: str, stage_name: str,
     if key is None:
         return None
     for plan_id, plan, entry in v1._usage_plans_for_key(key["id"], api_id, stage_name):
-        buckets = [(("plan", plan_id, key["id"]), plan.get("throttle") or {})]
+        buckets: list[tuple[tuple[Any, ...], Any]] = [
+            (("plan", plan_id, key["id"]), plan.get("throttle") or {})
+        ]
         method_limits = (entry.get("throttle") or {}).get(f"{resource_path}/{http_method}")
         if method_limits:
             slot = ("plan", plan_id, key["id"], api_id, stage_name, resource_path, http_method)

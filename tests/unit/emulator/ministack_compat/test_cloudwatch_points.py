@@ -4,6 +4,7 @@ still finds every point in range, a point stored late with a past timestamp incl
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from atelier.emulator.ministack_compat import cloudwatch as cw_compat
 
@@ -39,10 +40,10 @@ def test_the_query_reads_only_the_recent_points() -> None:
     reads = 0
     original = cw_compat._timestamp
 
-    def counting(pt: dict[str, object]) -> float:
+    def counting(pt: dict[str, Any]) -> float:
         nonlocal reads
         reads += 1
-        return original(pt)  # type: ignore[arg-type]
+        return original(pt)
 
     cw_compat._timestamp = counting
     try:
