@@ -106,7 +106,8 @@ class Settings(BaseSettings):
         default=16,
         ge=0,
         le=256,
-        description="the most workers a function is kept warm for its recent concurrency",
+        description="the most workers a function is kept warm for its recent concurrency, "
+        "and the most that queued requests make it start",
     )
     lambda_warm_window_s: float = Field(
         default=300,

@@ -123,8 +123,12 @@ def _reserve(key: str) -> Any:
     if POOL.spawning[key] >= POOL.cold_start_cap or key not in POOL.source:
         return None
     pool = rt._workers.setdefault(key, [])
-    queued = len(POOL.waiters.get(key, ())) > POOL.spawning[key]
     live = sum(1 for w in pool if alive(w))
+    # queued requests add workers up to lambda_warm_max; above it they wait for a busy one
+    # (two cores gain nothing from more processes than that, and each costs a cold start)
+    queued = len(POOL.waiters.get(key, ())) > POOL.spawning[key] and (
+        live + POOL.spawning[key] < max(POOL.warm_max, 1)
+    )
     if not queued and POOL.target.get(key, 0) <= live + POOL.spawning[key]:
         return None
     if not queued and time.monotonic() - POOL.failed_at.get(key, -RETRY_FAILED_S) < RETRY_FAILED_S:
