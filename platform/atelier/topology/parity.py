@@ -3,9 +3,9 @@
 Each kind of resource the deployer reports (``Change.kind``) has a row: where its names come
 from in the expansion, and the Terraform resources that create the same thing, with the
 expression that names them. Since ``terraform/modules/topology`` outputs exactly ``expand()``
-(tests/integration/test_terraform.py applies it), and the stack passes those outputs straight
-to the modules, a name expression such as ``each.value.name`` over ``var.tables`` gives the
-very names the deployer uses.
+(tests/integration/terraform/test_topology_module.py applies it), and the stack passes those
+outputs straight to the modules, a name expression such as ``each.value.name`` over
+``var.tables`` gives the very names the deployer uses.
 
 Every Terraform resource must appear here: as the counterpart of a deployer kind, as a setting
 of one (``PART_OF``: the deployer sets it inside the same ``ensure_*`` call), or as

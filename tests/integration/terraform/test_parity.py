@@ -1,29 +1,20 @@
-"""Offline proofs that terraform/ is sound and says what `atelier deploy` does.
-
-- every .tf parses (python-hcl2); `terraform fmt -check` passes; `terraform validate` passes
-  when an AWS provider mirror is on the machine (ATELIER_TF_PLUGIN_DIR, /opt/tf-plugins);
-- checkov finds 0 failed checks and every skip carries its reason in place;
-- the provider-free topology module, applied by terraform, outputs exactly ``expand()``;
-- every Terraform resource is accounted for in ``atelier.topology.parity`` and every kind the
-  deployer reports has its Terraform counterpart, named from the same expansion.
-
-Each proof also runs on a deliberately broken copy, to show it fails and says what differs.
+"""Terraform says what `atelier deploy` does: every Terraform resource is accounted for in
+``atelier.topology.parity``, every kind the deployer reports has its Terraform counterpart, named
+from the same expansion, the bundles, env roots, Lambda variables and environment references
+agree. Each proof also runs on a deliberately broken copy, to show it fails and says what differs.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import hcl2
 import pytest
 
-from atelier.topology import TopologyError, expand, load, parse
+from atelier.topology import expand, load
 from atelier.topology.parity import (
     COUNTERPARTS,
     LOCAL_ONLY,
@@ -32,55 +23,11 @@ from atelier.topology.parity import (
     expected_names,
     unmatched,
 )
+from atelier_devtools.terraform_tools import expr, unquote
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 TF = ROOT / "terraform"
 MODULES = TF / "modules"
-TF_FILES = sorted(TF.rglob("*.tf"))
-TERRAFORM = shutil.which("terraform")
-IN_CI = bool(os.environ.get("CI"))
-# Outside CI a missing Terraform skips, saying why; CI installs it, so there it fails.
-needs_terraform = pytest.mark.skipif(
-    TERRAFORM is None and not IN_CI,
-    reason="terraform is not on PATH (install Terraform >= 1.5 to run this)",
-)
-
-
-def ci_problems(terraform: str | None, plugins: Path | None) -> list[str]:
-    """What CI lacks to run the Terraform tests (CI must not skip them)."""
-    return [problem for problem, missing in (
-        ("CI=true but terraform is not on PATH", terraform is None),
-        ("CI=true but no AWS provider mirror (ATELIER_TF_PLUGIN_DIR)", plugins is None),
-    ) if missing]  # fmt: skip
-
-
-def test_ci_has_terraform_and_the_provider_mirror() -> None:
-    """Under CI the Terraform tests must run: a missing tool is a failure there, not a skip."""
-    if not IN_CI:
-        pytest.skip("outside CI: the Terraform tests skip with their reason when a tool is missing")
-    problems = ci_problems(TERRAFORM, _plugin_dir())
-    assert not problems, "; ".join(problems)
-
-
-def test_the_ci_check_names_each_missing_tool() -> None:
-    assert ci_problems(None, None) == [
-        "CI=true but terraform is not on PATH",
-        "CI=true but no AWS provider mirror (ATELIER_TF_PLUGIN_DIR)",
-    ]
-    assert ci_problems("/usr/local/bin/terraform", Path("/opt/tf-plugins")) == []
-
-
-# --- helpers -------------------------------------------------------------------------------------
-def _unquote(text: str) -> str:
-    return text[1:-1] if len(text) >= 2 and text[0] == text[-1] == '"' else text
-
-
-def expr(value: Any) -> str:
-    """python-hcl2's rendering of an attribute, normalised: `"${x}"` -> `x`, `"\\"a\\""` -> `a`."""
-    text = str(value)
-    if text.startswith("${") and text.endswith("}") and text.count("${") == 1:
-        return text[2:-1]
-    return _unquote(text)
 
 
 def blocks(doc: dict[str, Any], kind: str) -> dict[tuple[str, str], dict[str, Any]]:
@@ -89,7 +36,7 @@ def blocks(doc: dict[str, Any], kind: str) -> dict[tuple[str, str], dict[str, An
     for item in doc.get(kind, []):
         for rtype, named in item.items():
             for label, body in named.items():
-                out[(_unquote(rtype), _unquote(label))] = body
+                out[(unquote(rtype), unquote(label))] = body
     return out
 
 
@@ -107,7 +54,7 @@ def module_resources(modules: Path) -> dict[str, dict[str, Any]]:
 def stack_modules(modules: Path) -> dict[str, dict[str, Any]]:
     with (modules / "stack" / "main.tf").open() as fh:
         doc = hcl2.load(fh)
-    return {_unquote(n): body for item in doc.get("module", []) for n, body in item.items()}
+    return {unquote(n): body for item in doc.get("module", []) for n, body in item.items()}
 
 
 def attr(body: dict[str, Any], dotted: str) -> Any:
@@ -166,343 +113,6 @@ def deployer_kinds() -> set[str]:
     for path in (ROOT / "platform" / "atelier" / "deploy").glob("*.py"):
         kinds |= set(pattern.findall(path.read_text()))
     return kinds
-
-
-def tf_env(tmp: Path, plugin_dir: Path | None = None) -> dict[str, str]:
-    rc = tmp / "terraformrc"
-    if plugin_dir is not None:
-        rc.write_text(
-            "provider_installation {\n"
-            f'  filesystem_mirror {{\n    path = "{plugin_dir}"\n  }}\n'
-            "}\n"
-        )
-    else:
-        rc.write_text("")
-    return {
-        **os.environ,
-        "TF_CLI_CONFIG_FILE": str(rc),
-        "TF_IN_AUTOMATION": "1",
-        "TF_INPUT": "0",
-        "CHECKPOINT_DISABLE": "1",
-    }
-
-
-def tf(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    assert TERRAFORM is not None
-    return subprocess.run(
-        [TERRAFORM, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
-    )
-
-
-def diff(tf_value: Any, py_value: Any, path: str = "") -> list[str]:
-    """Differences between Terraform's and expand()'s values, each with its path."""
-    if isinstance(tf_value, dict) and isinstance(py_value, dict):
-        out = []
-        for key in sorted(set(tf_value) | set(py_value)):
-            where = f"{path}.{key}" if path else str(key)
-            if key not in tf_value:
-                out.append(f"{where}: missing in terraform, expand() has {py_value[key]!r}")
-            elif key not in py_value:
-                out.append(f"{where}: terraform has {tf_value[key]!r}, missing in expand()")
-            else:
-                out += diff(tf_value[key], py_value[key], where)
-        return out
-    if isinstance(tf_value, list) and isinstance(py_value, list) and len(tf_value) == len(py_value):
-        return [d for i, (a, b) in enumerate(zip(tf_value, py_value, strict=True))
-                for d in diff(a, b, f"{path}[{i}]")]  # fmt: skip
-    if tf_value != py_value or isinstance(tf_value, bool) != isinstance(py_value, bool):
-        return [f"{path}: terraform={tf_value!r} expand()={py_value!r}"]
-    return []
-
-
-def apply_topology(tmp: Path, topology_text: str, env: str, module_src: Path) -> dict[str, Any]:
-    """Apply a copy of modules/topology to ``topology_text``; its outputs as plain values."""
-    work = tmp / f"topology-{env}"
-    shutil.copytree(module_src, work)
-    (tmp / "topology.yaml").write_text(topology_text)
-    tfenv = tf_env(tmp)
-    init = tf(["init", "-input=false", "-no-color"], work, tfenv)
-    assert init.returncode == 0, init.stderr
-    run = tf(
-        ["apply", "-auto-approve", "-input=false", "-no-color",
-         f"-var=env={env}", f"-var=topology_path={tmp / 'topology.yaml'}"],
-        work, tfenv,
-    )  # fmt: skip
-    if run.returncode != 0:
-        raise RuntimeError(f"terraform apply of the topology module failed:\n{run.stderr}")
-    out = tf(["output", "-json", "-no-color"], work, tfenv)
-    assert out.returncode == 0, out.stderr
-    values = {k: v["value"] for k, v in json.loads(out.stdout).items()}
-    # `terraform output` leaves out outputs whose value is null: put them back as None.
-    with (work / "outputs.tf").open() as fh:
-        declared = {_unquote(n) for item in hcl2.load(fh).get("output", []) for n in item}
-    return {**dict.fromkeys(declared), **values}
-
-
-# --- every .tf parses; fmt; validate -----------------------------------------------------------
-@pytest.mark.parametrize("path", TF_FILES, ids=[str(p.relative_to(TF)) for p in TF_FILES])
-def test_every_tf_file_parses(path: Path) -> None:
-    with path.open() as fh:
-        assert hcl2.load(fh) is not None
-
-
-def test_a_broken_tf_file_fails_to_parse(tmp_path: Path) -> None:
-    broken = tmp_path / "main.tf"
-    broken.write_text((MODULES / "budgets" / "main.tf").read_text().replace("{", "", 1))
-    with pytest.raises(Exception) as info, broken.open() as fh:
-        hcl2.load(fh)
-    assert "line" in str(info.value).lower() or info.value.args
-
-
-def test_there_is_terraform_to_check() -> None:
-    modules = {p.name for p in MODULES.iterdir() if p.is_dir()}
-    assert {"network", "api", "ecs_service", "ecs_task", "gpu_capacity", "data", "frontend",
-            "monitoring", "budgets", "topology"} <= modules  # fmt: skip
-    for module in modules:
-        for name in ("main.tf", "variables.tf", "outputs.tf", "versions.tf"):
-            assert (MODULES / module / name).is_file(), f"modules/{module} lacks {name}"
-    for env in ("qa", "preprod", "prod", "local"):
-        assert (TF / "envs" / env / "main.tf").is_file()
-
-
-def test_every_variable_is_typed_and_described() -> None:
-    for path in TF.rglob("variables.tf"):
-        with path.open() as fh:
-            doc = hcl2.load(fh)
-        for item in doc.get("variable", []):
-            for name, body in item.items():
-                assert "type" in body and body.get("description"), f"{path}: variable {name}"
-
-
-@needs_terraform
-def test_terraform_fmt_check(tmp_path: Path) -> None:
-    run = tf(["fmt", "-check", "-recursive", "-diff", "-no-color", str(TF)], ROOT, tf_env(tmp_path))
-    assert run.returncode == 0, f"terraform fmt would change:\n{run.stdout}{run.stderr}"
-
-
-@needs_terraform
-def test_terraform_fmt_names_a_badly_formatted_file(tmp_path: Path) -> None:
-    copy = tmp_path / "terraform"
-    shutil.copytree(MODULES / "budgets", copy / "modules" / "budgets")
-    main = copy / "modules" / "budgets" / "main.tf"
-    main.write_text(main.read_text().replace("budget_type  = ", "budget_type = "))
-    run = tf(["fmt", "-check", "-recursive", "-no-color", str(copy)], ROOT, tf_env(tmp_path))
-    assert run.returncode != 0 and "budgets/main.tf" in run.stdout
-
-
-def _plugin_dir() -> Path | None:
-    for candidate in (os.environ.get("ATELIER_TF_PLUGIN_DIR"), "/opt/tf-plugins"):
-        if candidate and (Path(candidate) / "registry.terraform.io" / "hashicorp" / "aws").is_dir():
-            return Path(candidate)
-    return None
-
-
-@needs_terraform
-@pytest.mark.parametrize("env", ["local", "qa", "preprod", "prod"])
-def test_terraform_validate_with_a_local_provider_mirror(env: str, tmp_path: Path) -> None:
-    plugins = _plugin_dir()
-    if plugins is None and IN_CI:
-        pytest.fail("CI=true but no AWS provider mirror (set ATELIER_TF_PLUGIN_DIR)")
-    if plugins is None:
-        pytest.skip("no AWS provider mirror (set ATELIER_TF_PLUGIN_DIR): providers cannot be "
-                    "downloaded here, so `terraform validate` cannot load the AWS schema")  # fmt: skip
-    copy = tmp_path / "terraform"
-    shutil.copytree(TF, copy, ignore=shutil.ignore_patterns(".terraform*", "*.tfstate*"))
-    tfenv = tf_env(tmp_path, plugins)
-    workdir = copy / "envs" / env
-    init = tf(["init", "-backend=false", "-input=false", "-no-color"], workdir, tfenv)
-    assert init.returncode == 0, init.stderr
-    run = tf(["validate", "-no-color"], workdir, tfenv)
-    assert run.returncode == 0, run.stderr + run.stdout
-
-
-# --- checkov -----------------------------------------------------------------------------------
-def _checkov() -> str | None:
-    return os.environ.get("ATELIER_CHECKOV") or shutil.which("checkov")
-
-
-def run_checkov(directory: Path) -> dict[str, Any]:
-    binary = _checkov()
-    if binary is None:
-        pytest.skip("checkov not found: set ATELIER_CHECKOV to its path (nox installs it in a "
-                    "separate virtualenv because it pins another botocore)")  # fmt: skip
-    run = subprocess.run(
-        [binary, "-d", str(directory), "--framework", "terraform", "--quiet", "--compact",
-         "--skip-download", "-o", "json"],
-        capture_output=True, text=True, timeout=600,
-        env={**os.environ, "BC_SKIP_MAPPING": "TRUE", "CHECKOV_EXPERIMENTAL_TERRAFORM_MANAGED_MODULES": "False"},
-    )  # fmt: skip
-    assert run.stdout.strip(), f"checkov printed nothing: {run.stderr[-2000:]}"
-    report = json.loads(run.stdout)
-    reports = report if isinstance(report, list) else [report]
-    merged: dict[str, Any] = {"failed": [], "skipped": [], "passed": 0}
-    for rep in reports:
-        results = rep.get("results", {})
-        merged["failed"] += results.get("failed_checks", [])
-        merged["skipped"] += results.get("skipped_checks", [])
-        merged["passed"] += rep.get("summary", {}).get("passed", 0)
-    return merged
-
-
-def test_checkov_finds_no_failed_check() -> None:
-    report = run_checkov(TF)
-    failed = [f"{f['check_id']} {f['resource']} ({f['file_path']}): {f['check_name']}"
-              for f in report["failed"]]  # fmt: skip
-    assert not failed, "checkov failed checks:\n" + "\n".join(failed)
-    assert report["passed"] > 100, "checkov passed almost nothing: is it scanning terraform/?"
-
-
-def test_every_checkov_skip_is_justified_in_place() -> None:
-    skip = re.compile(r"#\s*checkov:skip=([A-Z0-9_]+)(?::(.*))?")
-    found = 0
-    for path in TF_FILES:
-        for number, line in enumerate(path.read_text().splitlines(), 1):
-            match = skip.search(line)
-            if match:
-                found += 1
-                reason = (match.group(2) or "").strip()
-                assert len(reason) >= 20, (
-                    f"{path}:{number}: skip of {match.group(1)} lacks a reason"
-                )
-    assert found, "no skips at all: this test would prove nothing"
-
-
-def test_checkov_catches_an_unencrypted_public_bucket(tmp_path: Path) -> None:
-    (tmp_path / "main.tf").write_text(
-        'resource "aws_s3_bucket" "leaky" {\n  bucket = "atelier-qa-leaky"\n}\n'
-        'resource "aws_s3_bucket_public_access_block" "leaky" {\n'
-        "  bucket            = aws_s3_bucket.leaky.id\n  block_public_acls = false\n}\n"
-    )
-    report = run_checkov(tmp_path)
-    assert "CKV_AWS_53" in {f["check_id"] for f in report["failed"]}  # public ACLs not blocked
-
-
-# --- the topology module equals expand() ---------------------------------------------------------
-@needs_terraform
-@pytest.mark.parametrize("env", ["local", "qa"])
-def test_topology_module_outputs_equal_expand(env: str, tmp_path: Path) -> None:
-    text = (ROOT / "topology.yaml").read_text()
-    outputs = apply_topology(tmp_path, text, env, MODULES / "topology")
-    expected = expand(load(), env).model_dump()
-    problems = diff(outputs, expected)
-    assert not problems, "terraform/modules/topology and expand() differ:\n" + "\n".join(problems)
-    # the proof covers what the brief names: names, routes, sizes, env vars
-    assert outputs["routes"]["POST /auth"]["authorized"] is False
-    assert outputs["services"]["structured_data"]["max_count"] == expected["services"][
-        "structured_data"]["max_count"]  # fmt: skip
-    assert outputs["lambdas"]["jobs"]["environment"]["JOBS_TABLE"] == f"atelier-{env}-jobs"
-
-
-@needs_terraform
-def test_drift_in_the_terraform_expansion_is_reported(tmp_path: Path) -> None:
-    module = tmp_path / "drifted"
-    shutil.copytree(MODULES / "topology", module)
-    main = module / "main.tf"
-    text = main.read_text()
-    assert 'role_name        = "${local.p}${n}-lambda"' in text
-    main.write_text(text.replace('"${local.p}${n}-lambda"', '"${local.p}${n}-fn"'))
-    outputs = apply_topology(tmp_path, (ROOT / "topology.yaml").read_text(), "local", module)
-    problems = diff(outputs, expand(load(), "local").model_dump())
-    assert "lambdas.auth.role_name: terraform='atelier-local-auth-fn' " \
-           "expand()='atelier-local-auth-lambda'" in problems  # fmt: skip
-
-
-@needs_terraform
-def test_a_default_that_differs_between_the_two_is_reported(tmp_path: Path) -> None:
-    # The repository file sets every handler but one; drop the explicit one so that the
-    # defaults of both sides are exercised, then break Terraform's default.
-    text = (ROOT / "topology.yaml").read_text().replace("    handler: handler.authorize\n", "")
-    module = tmp_path / "drifted"
-    shutil.copytree(MODULES / "topology", module)
-    main = module / "main.tf"
-    main.write_text(main.read_text().replace('"handler.handler")', '"main.handler")'))
-    outputs = apply_topology(tmp_path, text, "local", module)
-    problems = diff(outputs, expand(parse(text), "local").model_dump())
-    assert any(
-        p.startswith("lambdas.authorizer.handler: terraform='main.handler'") for p in problems
-    )
-
-
-@needs_terraform
-def test_a_broken_topology_file_fails_both_targets(tmp_path: Path) -> None:
-    text = (ROOT / "topology.yaml").read_text()
-    start, end = text.index("database:\n"), text.index("alarms:\n")
-    broken = text[:start] + text[end:]
-    with pytest.raises(TopologyError, match=r"topology\.yaml: database: Field required"):
-        parse(broken, source="topology.yaml")
-    with pytest.raises(RuntimeError, match="database"):
-        apply_topology(tmp_path, broken, "local", MODULES / "topology")
-
-
-# --- the permissions module grants what the deployer grants -------------------------------------
-def apply_permissions(tmp: Path, exp: Any, kms_key_arn: str) -> dict[str, dict[str, Any]]:
-    """Apply a copy of the provider-free modules/permissions to every role of ``exp``, as
-    modules/stack wires it; role key ("lambda:<n>", "pipeline:<n>") -> its policy document."""
-    roles = {
-        **{f"lambda:{n}": {"log_group": fn.log_group, "in_vpc": fn.in_vpc,
-                           "permissions": fn.permissions.model_dump()}
-           for n, fn in exp.lambdas.items()},
-        **{f"pipeline:{n}": {"log_group": p.log_group, "permissions": p.permissions.model_dump()}
-           for n, p in exp.pipelines.items()},
-    }  # fmt: skip
-    work = tmp / "permissions"
-    shutil.copytree(MODULES / "permissions", work)
-    variables = {"roles": roles, "region": exp.region, "account_id": exp.account_id,
-                 "cluster": exp.cluster, "kms_key_arn": kms_key_arn}  # fmt: skip
-    (work / "terraform.tfvars.json").write_text(json.dumps(variables))
-    tfenv = tf_env(tmp)
-    for args in (["init", "-input=false", "-no-color"],
-                 ["apply", "-auto-approve", "-input=false", "-no-color"]):  # fmt: skip
-        run = tf(args, work, tfenv)
-        assert run.returncode == 0, run.stderr
-    out = tf(["output", "-json", "-no-color", "policies"], work, tfenv)
-    assert out.returncode == 0, out.stderr
-    return {key: json.loads(doc) for key, doc in json.loads(out.stdout).items()}
-
-
-def _by_sid(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {
-        s["Sid"]: {**s, "Action": sorted(s["Action"]), "Resource": sorted(s["Resource"])}
-        for s in doc.get("Statement", [])
-    }
-
-
-@needs_terraform
-@pytest.mark.parametrize("env", ["local", "qa"])
-def test_the_permissions_module_grants_what_the_deployer_grants(env: str, tmp_path: Path) -> None:
-    """Every role's IAM document from modules/permissions equals atelier.deploy.policies' one,
-    statement by statement, but for Terraform's KMS data-key grant (no KMS locally) and a task
-    role's OwnLogs, which the deployer grants on the task's execution role instead."""
-    from atelier.deploy.policies import Arns, execution_policies, lambda_policies, task_policies
-
-    exp = expand(load(), env).model_copy(update={"account_id": "123456789012"})
-    kms = f"arn:aws:kms:{exp.region}:123456789012:key/test"
-    terraform = apply_permissions(tmp_path, exp, kms)
-    arns = Arns(exp.region, "123456789012")
-    deployer = {
-        **{f"lambda:{n}": lambda_policies(exp, fn, arns)["least-privilege"]
-           for n, fn in exp.lambdas.items()},
-        **{f"pipeline:{n}": task_policies(p, arns).get("least-privilege", {})
-           for n, p in exp.pipelines.items()},
-    }  # fmt: skip
-    assert set(terraform) == set(deployer)
-    for key, doc in terraform.items():
-        tf_sids = _by_sid(doc)
-        data_key = tf_sids.pop("DataKey", None)
-        assert data_key is None or data_key["Resource"] == [kms]
-        if key.startswith("pipeline:"):
-            execution = execution_policies(exp.pipelines[key.split(":", 1)[1]], arns)
-            assert tf_sids.pop("OwnLogs") == _by_sid(execution["task-execution"])["OwnLogs"]
-        assert tf_sids == _by_sid(deployer[key]), key
-    # a prefix read of an SSE-KMS bucket needs the data key too (kms:Decrypt through S3)
-    assert _by_sid(terraform["lambda:operations"])["DataKey"]["Resource"] == [kms]
-    jobs = _by_sid(terraform["lambda:jobs"])
-    assert jobs["DescribeOwnTasks"]["Resource"] == [
-        f"arn:aws:ecs:{exp.region}:123456789012:task/{exp.cluster}/*"
-    ]
-    table = f"arn:aws:dynamodb:{exp.region}:123456789012:table/{exp.prefix}jobs"
-    assert jobs["TablesWrite"]["Resource"] == [table, f"{table}/index/*"]  # GET /jobs: the index
-    assert "RunOwnTasks" not in jobs and "PassTaskRoles" not in jobs
 
 
 # --- parity: every deployer kind <-> Terraform resources ----------------------------------------
@@ -647,41 +257,3 @@ def test_every_environment_reference_has_a_terraform_resolver() -> None:
     missing = {ref for ref in refs if ref.split(":", 1)[0] not in resolvable}
     assert not missing, f"modules/stack cannot resolve {sorted(missing)} (ref_values)"
     assert {"secret", "security_group", "service_url", "subnets"} <= resolvable
-
-
-# --- budgets from the cost estimate ---------------------------------------------------------------
-@needs_terraform
-def test_the_budgets_module_takes_the_generated_budget(tmp_path: Path) -> None:
-    """terraform console evaluates the module's limit: budgets.json's entry, else the fallback."""
-    budgets = json.loads((MODULES / "budgets" / "budgets.json").read_text())
-    work = tmp_path / "budgets"
-    shutil.copytree(MODULES / "budgets", work)
-    init = ["terraform", "init", "-backend=false", "-input=false"]
-    if Path("/opt/tf-plugins").is_dir():
-        init.append("-plugin-dir=/opt/tf-plugins")
-    subprocess.run(init, cwd=work, check=True, capture_output=True)
-
-    def limit(env: str) -> str:
-        args = ["-var", f"env={env}", "-var", "name_prefix=x-", "-var", "monthly_budget_usd=600",
-                "-var", "alert_emails=[]", "-var", "alerts_topic_arn=arn:aws:sns:eu-west-3:1:t"]  # fmt: skip
-        out = subprocess.run(["terraform", "console", *args], cwd=work, input="local.limit_usd\n",
-                             capture_output=True, text=True, check=True)  # fmt: skip
-        return out.stdout.strip()
-
-    assert limit("prod") == str(budgets["environments"]["prod"]["budget_usd"])
-    assert limit("nowhere") == "600"  # no generated entry: topology's monthly_budget_usd
-
-
-def test_only_the_local_root_opens_the_frontend_bucket() -> None:
-    """The frontend bucket's public-access settings and its public read policy follow
-    ``enable_cdn`` (checkov skips CKV_AWS_54/56/70 and CKV2_AWS_6 on that ground): no AWS root
-    may turn it off, and the module's default keeps it on."""
-    setting = re.compile(r"^\s*enable_cdn\s*=\s*(\S+)", re.MULTILINE)
-    for env in ("qa", "preprod", "prod"):
-        for path in (TF / "envs" / env).glob("*.tf*"):
-            assert all(v == "true" for v in setting.findall(path.read_text())), path
-    local = setting.findall((TF / "envs" / "local" / "main.tf").read_text())
-    assert local == ["false"], "the local root serves the bucket as the website (no CloudFront)"
-    variables = (TF / "modules" / "frontend" / "variables.tf").read_text()
-    block = variables[variables.index('variable "enable_cdn"') :]
-    assert re.search(r"default\s*=\s*true", block.split("}")[0]), "enable_cdn must default to true"
