@@ -9,6 +9,8 @@ import re
 import tomllib
 from pathlib import Path
 
+import pytest
+
 from atelier_devtools.paths import REPO_ROOT
 
 NOX_SESSION = re.compile(r"\bnox -s ([a-z0-9_]+)")
@@ -75,3 +77,19 @@ def test_the_noxfile_is_linted_and_typed_against_the_nox_ci_pins() -> None:
         if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == "LINTED"
     ]
     assert {"noxfile.py", "noxfiles"} <= set(linted)
+
+
+def test_only_the_fast_tier_runs_on_every_core(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``-m "not slow"`` gets pytest-xdist; the full run keeps one process (its integration tests
+    share the session's runtime); an explicit ``-n`` wins."""
+    monkeypatch.syspath_prepend(str(REPO_ROOT))
+    from noxfiles.testing import _on_every_core
+
+    fast = ["-m", "not slow"]
+    assert _on_every_core(fast) == [*fast, "-n", "auto", "--dist", "loadscope"]
+    assert _on_every_core(["tests/unit", "tests/integration"]) == [
+        "tests/unit",
+        "tests/integration",
+    ]
+    assert _on_every_core([*fast, "-n", "0"]) == [*fast, "-n", "0"]
+    assert _on_every_core(["-m", "slow"]) == ["-m", "slow"]
