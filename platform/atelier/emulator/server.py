@@ -115,6 +115,7 @@ async def _serve(settings: Settings) -> None:
     from atelier.emulator.ministack_compat import kms as kms_compat
 
     kms_compat.apply()  # S3 and Secrets Manager data calls need the CMK's KMS permission
+    kms_compat.refuse_unusable_keys()  # ... and fail when the CMK is disabled
     lambda_python.report_import_errors()
     if settings.lambda_isolated:
         from atelier.emulator.lambda_ import python_runtime
