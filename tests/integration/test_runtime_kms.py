@@ -6,13 +6,14 @@ that allows it; a denial names the KMS action and the key."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from atelier_devtools.runtime import Runtime
+from atelier_devtools.runtime import Runtime, start_runtime
 
 pytestmark = pytest.mark.integration
 ACCOUNT = "000000000000"
@@ -213,3 +214,19 @@ def test_a_disabled_or_deleted_key_refuses_the_data_it_protects(runtime: Runtime
     kms.schedule_key_deletion(KeyId=key["KeyId"], PendingWindowInDays=7)
     code, message = refused(rs3.get_object, Bucket="sse-disabled", Key="seed")
     assert code == "KMS.KMSInvalidStateException" and "pending deletion" in message
+
+
+def test_without_enforcement_a_disabled_key_still_refuses(tmp_path: Path) -> None:
+    # the key's state is not an IAM decision: AWS refuses whoever calls
+    rt = start_runtime(tmp_path / "home", env={"ATELIER_IAM_ENFORCE": "false"})
+    try:
+        assert rt.status()["iam_enforce"] is False
+        kms, s3 = rt.client("kms"), rt.client("s3")
+        key = kms.create_key()["KeyMetadata"]
+        s3.create_bucket(Bucket="open-sse")
+        s3.put_object(Bucket="open-sse", Key="k", Body=b"x", ServerSideEncryption="aws:kms",
+                      SSEKMSKeyId=key["Arn"])  # fmt: skip
+        kms.disable_key(KeyId=key["KeyId"])
+        assert refused(s3.get_object, Bucket="open-sse", Key="k")[0] == "KMS.DisabledException"
+    finally:
+        rt.stop()
