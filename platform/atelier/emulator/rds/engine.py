@@ -36,6 +36,7 @@ from atelier.emulator.rds.pg_setup import (
     Binaries,
     PostgresError,
     RunAs,
+    SetupError,
     ensure_template,
     find_binaries,
     prepare_data_dir,
@@ -53,13 +54,11 @@ PATIENT = frozenset({"creating", "starting"})  # states AWS keeps while the data
 Key = tuple[str, str, str]
 
 
-def restart_delay() -> float:
-    """Seconds a died server stays ``failed`` before the restart attempt."""
+def restart_delay() -> float:  # seconds a died server stays failed before its restart
     return float(os.environ.get("ATELIER_RDS_RESTART_DELAY", "2"))
 
 
-def create_timeout() -> float:
-    """Seconds creation (or a start) may take before the instance is ``failed``."""
+def create_timeout() -> float:  # seconds creation (or a start) may take before it is failed
     return float(os.environ.get("ATELIER_RDS_CREATE_TIMEOUT", "600"))
 
 
@@ -260,11 +259,11 @@ class RdsEngine:
         bridge.publish(m.ref, "failed")
         bridge.add_event(m.ref, reason, "failure")
 
-    def _start_failed(self, m: _Managed, reason: str) -> None:
-        """A start did not succeed: ``failed`` (a restart's), or, while creating/starting,
-        another try under the same status until the deadline, then ``failed`` for good."""
-        if m.state not in PATIENT or m.deadline is None:
-            self._fail(m, reason)
+    def _start_failed(self, m: _Managed, reason: str, *, setup: bool) -> None:
+        """A failed start: failed for good when the machine is not set up for PostgreSQL, tried
+        again while creating/starting until the deadline (then failed for good), else failed."""
+        if setup or m.state not in PATIENT or m.deadline is None:
+            self._fail(m, reason, final=setup)
             return
         if time.monotonic() >= m.deadline:
             verb = "creation" if m.state == "creating" else "start"
@@ -341,7 +340,8 @@ class RdsEngine:
                 server.kill()
             with self._lock:
                 if m.state not in ("deleting", "stopped"):
-                    self._start_failed(m, f"PostgreSQL could not start: {exc}")
+                    setup = isinstance(exc, SetupError)
+                    self._start_failed(m, f"PostgreSQL could not start: {exc}", setup=setup)
             return
         with self._lock:
             if m.state in ("deleting", "stopped"):  # deleted or stopped while starting

@@ -20,7 +20,7 @@ import pytest
 from atelier.config import Settings
 from atelier.emulator.ministack_compat import rds as bridge
 from atelier.emulator.rds import engine as engine_mod
-from atelier.emulator.rds.pg_setup import Binaries, PostgresError, RunAs
+from atelier.emulator.rds.pg_setup import Binaries, PostgresError, RunAs, SetupError
 
 rds = importlib.import_module("ministack.services.rds")
 PASSWORD = "pw-that-must-not-leak"
@@ -28,7 +28,7 @@ PASSWORD = "pw-that-must-not-leak"
 
 class FakeProcess:
     instances: ClassVar[list[FakeProcess]] = []
-    start_errors: ClassVar[list[str]] = []
+    start_errors: ClassVar[list[str | PostgresError]] = []
     # fault injection: seconds the server needs before it answers (a loaded machine); a start
     # that may wait less fails as PostgresProcess.start does, without the test waiting for it
     ready_needs_s: ClassVar[float] = 0.0
@@ -46,7 +46,8 @@ class FakeProcess:
     def start(self, timeout: float = 30.0, abandon: Callable[[], bool] | None = None) -> None:
         self.timeout = timeout
         if FakeProcess.start_errors:
-            raise PostgresError(FakeProcess.start_errors.pop(0))
+            error = FakeProcess.start_errors.pop(0)
+            raise error if isinstance(error, PostgresError) else PostgresError(error)
         if timeout < FakeProcess.ready_needs_s:
             self.stopped = True
             raise PostgresError(f"PostgreSQL did not become ready in {timeout:.0f}s: LOG: slow")
@@ -330,3 +331,16 @@ def test_a_slow_start_after_stop_stays_starting(make_engine: Any) -> None:
     _call("StartDBInstance", DBInstanceIdentifier="db1")
     seen = _statuses_until(engine, "db1", "available")
     assert "failed" not in seen and seen[-1] == "available", seen
+
+
+def test_a_machine_not_set_up_for_postgres_fails_at_once_with_the_fix(make_engine: Any) -> None:
+    # trying again cannot help: failed at once (not 600 s of `creating`), saying what to fix
+    FakeProcess.start_errors = [SetupError("pgserver cannot reach /x: set ATELIER_ROOT_SETUP=1")]
+    engine = make_engine()
+    _create()
+    seen = _statuses_until(engine, "db1", "failed")
+    assert seen[-1] == "failed" and "ATELIER_ROOT_SETUP=1" in str(engine.status()[0]["reason"])
+    time.sleep(0.4)  # no restart either (the restart delay is 0.2 s here)
+    engine.reconcile()
+    assert _call("DescribeDBInstances", DBInstanceIdentifier="db1")["status"] == "failed"
+    assert len(FakeProcess.instances) == 1
