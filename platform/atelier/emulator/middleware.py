@@ -54,7 +54,11 @@ def _header(scope: Scope, name: bytes) -> str:
 
 class AtelierApp:
     def __init__(
-        self, inner: ASGIApp, agent: Agent, version: str, snapshotter: Snapshotter | None = None
+        self,
+        inner: ASGIApp,
+        agent: Agent,
+        version: Callable[[], str],
+        snapshotter: Snapshotter | None = None,
     ) -> None:
         self.inner = inner
         self.agent = agent
@@ -78,6 +82,7 @@ class AtelierApp:
             return
         if path == "/_atelier/status":
             status = await asyncio.to_thread(self.agent.status)
+            status["ministack"] = bridge.loaded()
             if self.snapshotter is not None:
                 status["persistence"] = self.snapshotter.status()
             await self._json(send, 200, status)
@@ -264,7 +269,7 @@ class AtelierApp:
         return {
             "services": {name: "running" for name in bridge.service_names()},
             "edition": "atelier",
-            "version": self.version,
+            "version": self.version(),
             "atelier": {"agent": "running", "executor": self.agent.settings.executor},
         }
 

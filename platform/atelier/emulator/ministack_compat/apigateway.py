@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from atelier.emulator.ministack_compat import post_import
+
 REQUIRED_INTERNALS: dict[str, tuple[str, ...]] = {
     "ministack.services.apigateway_v1": ("_arn_matches",),
 }
@@ -38,3 +40,8 @@ def apply() -> str:
 
     apigateway_v1._arn_matches = arn_matches
     return "authorizer policy resources match any character, as IAM's globs do"
+
+
+def apply_on_import() -> None:
+    """:func:`apply` when MiniStack first imports its API Gateway service (:mod:`.post_import`)."""
+    post_import.when_imported("ministack.services.apigateway_v1", "authorizer globs", apply)

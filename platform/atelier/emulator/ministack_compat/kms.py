@@ -29,6 +29,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from atelier.emulator.kms import data_keys
+from atelier.emulator.ministack_compat import post_import
 
 REQUIRED_INTERNALS: dict[str, tuple[str, ...]] = {
     "ministack.core.iam_actions": (
@@ -255,28 +256,46 @@ def _refusal(service: str, keys: list[tuple[bool, str | None]]) -> tuple[str, st
     return None
 
 
-def refuse_unusable_keys() -> list[str]:
-    """Wrap MiniStack's S3 and Secrets Manager handlers with the key-state check (once)."""
-    import json
+def refuse_unusable_keys() -> None:
+    """Wrap MiniStack's S3 and Secrets Manager handlers with the key-state check, each when
+    MiniStack first imports its module (:mod:`.post_import`)."""
+    post_import.when_imported("ministack.services.s3", "unusable CMK refused", _wrap_s3)
+    post_import.when_imported(
+        "ministack.services.secretsmanager", "unusable CMK refused", _wrap_secrets
+    )
 
-    from ministack.core.responses import error_response_json
-    from ministack.services import s3, secretsmanager
 
-    s3_handle: Callable[..., Any] = s3.handle_request
-    secrets_handle: Callable[..., Any] = secretsmanager.handle_request
-    if getattr(s3_handle, "_atelier", False):
-        return []
+def _wrap_s3() -> None:
+    from ministack.services import s3
 
-    async def s3_handle_request(
+    handle: Callable[..., Any] = s3.handle_request
+    if getattr(handle, "_atelier", False):
+        return
+
+    async def handle_request(
         method: str, path: str, headers: dict[str, Any], body: bytes, query: dict[str, Any],
         *args: Any, **kwargs: Any,
     ) -> Any:  # fmt: skip
         refused = _refusal("s3", _s3_keys(method, path, headers, query))
         if refused is not None:
             return s3._error(refused[0], refused[1], 400, path)
-        return await s3_handle(method, path, headers, body, query, *args, **kwargs)
+        return await handle(method, path, headers, body, query, *args, **kwargs)
 
-    async def secrets_handle_request(
+    handle_request._atelier = True  # type: ignore[attr-defined]
+    s3.handle_request = handle_request
+
+
+def _wrap_secrets() -> None:
+    import json
+
+    from ministack.core.responses import error_response_json
+    from ministack.services import secretsmanager
+
+    handle: Callable[..., Any] = secretsmanager.handle_request
+    if getattr(handle, "_atelier", False):
+        return
+
+    async def handle_request(
         method: str, path: str, headers: dict[str, Any], body: bytes, query: dict[str, Any]
     ) -> Any:
         action = str(headers.get("x-amz-target", "")).rpartition(".")[2]
@@ -288,10 +307,7 @@ def refuse_unusable_keys() -> list[str]:
             refused = _refusal("secretsmanager", _secret_keys(action, data))
             if refused is not None:
                 return error_response_json(refused[0], refused[1], 400)
-        return await secrets_handle(method, path, headers, body, query)
+        return await handle(method, path, headers, body, query)
 
-    s3_handle_request._atelier = True  # type: ignore[attr-defined]
-    secrets_handle_request._atelier = True  # type: ignore[attr-defined]
-    s3.handle_request = s3_handle_request
-    secretsmanager.handle_request = secrets_handle_request
-    return ["s3", "secretsmanager"]
+    handle_request._atelier = True  # type: ignore[attr-defined]
+    secretsmanager.handle_request = handle_request

@@ -37,6 +37,8 @@ import time
 from collections import Counter
 from typing import Any
 
+from atelier.emulator.ministack_compat import post_import
+
 log = logging.getLogger("atelier.lambda")
 
 REQUIRED_INTERNALS: dict[str, tuple[str, ...]] = {
@@ -127,11 +129,14 @@ def _wanted(func: Any, target: int) -> int:
 
 
 def fill_once(target: int) -> int:
-    """Start (one at a time) the workers each Python function lacks; returns how many."""
+    """Start (one at a time) the workers each Python function lacks; returns how many.
+    Nothing until MiniStack has imported its Lambda service (no function exists before)."""
+    started = 0
+    if not _original:  # the gate is installed right after that import
+        return started
     from ministack.core import lambda_runtime as rt
     from ministack.services import lambda_svc
 
-    started = 0
     for func in lambda_svc._functions.all_values():
         config = func.get("config") or {}
         code_zip = func.get("code_zip")
@@ -214,13 +219,20 @@ class Warmer:
 
 
 def apply(target: int) -> Warmer | None:
-    """Install the cold-start gate and start the warmer; ``target`` 0 leaves MiniStack's own
-    worker pool as it is (what the load benchmark compares against) and returns None."""
+    """Start the warmer, and install the cold-start gate when MiniStack first imports its
+    Lambda service (:mod:`.post_import`; at once if it has); ``target`` 0 leaves MiniStack's
+    own worker pool as it is (what the load benchmark compares against) and returns None."""
+    if target <= 0:
+        return None
+    post_import.when_imported(post_import.LAMBDA_SVC, "cold starts gated", install_gate)
+    return Warmer(target).start()
+
+
+def install_gate() -> None:
+    """Module docstring, 2: ``acquire_worker``/``release_worker``/``Worker._spawn`` wrapped."""
     from ministack.core import lambda_runtime as rt
     from ministack.services import lambda_svc
 
-    if target <= 0:
-        return None
     if not _original:
         _original.update(
             acquire=rt.acquire_worker, release=rt.release_worker, spawn=rt.Worker._spawn
@@ -231,4 +243,3 @@ def apply(target: int) -> Warmer | None:
         # lambda_svc imported both by name
         lambda_svc.acquire_worker = gated_acquire
         lambda_svc.release_worker = release
-    return Warmer(target).start()

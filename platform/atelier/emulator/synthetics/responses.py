@@ -12,12 +12,14 @@ import json
 import logging
 import re
 from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote
 
 from atelier.emulator.synthetics import api
 from atelier.emulator.synthetics.models import SyntheticsError, validation
-from atelier.emulator.synthetics.runner import Runner
+
+if TYPE_CHECKING:  # the runner (boto3) loads with the first Synthetics call, not at start
+    from atelier.emulator.synthetics.runner import Runner
 
 log = logging.getLogger("atelier.synthetics")
 Message = MutableMapping[str, Any]
