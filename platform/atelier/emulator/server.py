@@ -128,6 +128,7 @@ def build(settings: Settings) -> Setup:
     from atelier.emulator.ministack_compat import kms as kms_compat
 
     kms_compat.apply()  # S3 and Secrets Manager data calls need the CMK's KMS permission
+    kms_compat.refuse_unusable_keys()  # ... and fail when the CMK is disabled
     log.info("IAM enforcement: %s", "on" if settings.iam_enforce else "off")
     try:
         agent = Agent(settings)
