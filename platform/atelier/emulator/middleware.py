@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from atelier.emulator.agent import Agent
 from atelier.emulator.application_autoscaling import responses as autoscaling
+from atelier.emulator.asgi import ASGIApp, Message, Receive, Scope, Send
 from atelier.emulator.logs import query_definitions
 from atelier.emulator.meter import METER
 from atelier.emulator.meter.http import observe as meter_observe
@@ -23,11 +24,6 @@ if TYPE_CHECKING:
     from atelier.emulator.ministack_compat.persistence import Snapshotter
 
 log = logging.getLogger("atelier.middleware")
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 LOGS_TARGET_PREFIX = "Logs_20140328."
 ECS_TARGET_PREFIX = "AmazonEC2ContainerServiceV20141113."

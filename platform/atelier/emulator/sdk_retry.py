@@ -21,16 +21,11 @@ import logging
 import re
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
-from typing import Any
+
+from atelier.emulator.asgi import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("atelier.sdk_retry")
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 _ATTEMPT = re.compile(r"(?:^|;)\s*attempt=(\d+)")
 MAX_ENTRIES = 2048  # calls remembered (an apply of ~300 resources makes ~1,500)
