@@ -32,8 +32,8 @@ from atelier.deploy.plan import DEPLOY
 from atelier.deploy.steps.app import runs_processes
 from atelier.deploy.teardown import DESTROY
 from atelier.topology import expand, load
-from atelier_devtools.paths import REPO_ROOT
-from atelier_devtools.sandbox import Runtime, plain_ministack, stage_sources
+from atelier_devtools.deployed_api import stack_env
+from atelier_devtools.sandbox import Runtime, plain_ministack
 
 pytestmark = pytest.mark.integration
 # Our own environment (a clone of `local`): the session runtime is shared with other tests that
@@ -66,17 +66,7 @@ def target(
 
 @pytest.fixture(scope="module")
 def env(target: Runtime, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    root = stage_sources(REPO_ROOT, tmp_path_factory.mktemp("repo"), ENV)
-    return {
-        "ATELIER_HOST": target.host,
-        "ATELIER_PORT": str(target.port),
-        "ATELIER_HOME": str(root / ".atelier"),
-        "ATELIER_REPO_ROOT": str(root),
-        "ATELIER_ENV": ENV,
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }
+    return stack_env(target.endpoint_url, tmp_path_factory.mktemp("repo"), ENV)
 
 
 def _cli(command: Any, env: dict[str, str], *args: str) -> str:

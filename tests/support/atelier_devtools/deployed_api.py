@@ -29,17 +29,17 @@ from atelier_devtools.sandbox import stage_sources
 ENV = "apitest"
 
 
-def stack_env(endpoint_url: str, workdir: Path) -> dict[str, str]:
+def stack_env(endpoint_url: str, workdir: Path, env: str = ENV) -> dict[str, str]:
     """The environment the deploy and seed commands run with: a staged copy of the sources in
-    ``workdir``, environment ``ENV``, the runtime at ``endpoint_url``."""
-    root = stage_sources(REPO_ROOT, workdir, ENV)
+    ``workdir``, environment ``env``, the runtime at ``endpoint_url``."""
+    root = stage_sources(REPO_ROOT, workdir, env)
     url = urlparse(endpoint_url)
     return {
         "ATELIER_HOST": url.hostname or "127.0.0.1",
         "ATELIER_PORT": str(url.port),
         "ATELIER_HOME": str(root / ".atelier"),
         "ATELIER_REPO_ROOT": str(root),
-        "ATELIER_ENV": ENV,
+        "ATELIER_ENV": env,
         "AWS_ACCESS_KEY_ID": "test",
         "AWS_SECRET_ACCESS_KEY": "test",
         "AWS_DEFAULT_REGION": "us-east-1",
