@@ -1,14 +1,14 @@
 """Atelier's one task runner: every entry point is a session here.
 
-    nox -s tests      unit + integration tests against a real runtime (the default)
-    nox -s e2e        the laptop run: start, deploy, seed, run the three pipelines, browser test
-    nox -s validate   the PR gate: Great Expectations suites and golden-model tests
-    nox -s gates      the model gate's full mutation matrix (``tests`` runs a subset)
-    nox -s bench      benchmarks (``nox -s bench -- runtime`` for one group)
-    nox -s lint       ruff, ruff format --check, mypy --strict (also the first step of tests)
-    nox -s typecheck  mypy --strict alone
-    nox -s lock       refresh constraints.txt, the lock every session installs from
-    nox -s fresh      the README's commands in a clean clone, HOME and pip cache
+nox -s tests      unit + integration tests against a real runtime (the default)
+nox -s e2e        the laptop run: start, deploy, seed, run the three pipelines, browser test
+nox -s validate   the PR gate: Great Expectations suites and golden-model tests
+nox -s gates      the model gate's full mutation matrix (``tests`` runs a subset)
+nox -s bench      benchmarks (``nox -s bench -- runtime`` for one group)
+nox -s lint       ruff, ruff format --check, mypy --strict (also the first step of tests)
+nox -s typecheck  mypy --strict alone
+nox -s lock       refresh constraints.txt, the lock every session installs from
+nox -s fresh      the README's commands in a clean clone, HOME and pip cache
 """
 
 # ruff: noqa: I001, RUF022 (import order is session order; __all__ follows it)

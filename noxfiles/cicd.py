@@ -47,8 +47,15 @@ def package_lambdas(session: nox.Session) -> None:
     third-party layer) into build/lambdas/: ``nox -s package_lambdas -- <stage>``."""
     stage = _stage(session)
     _install(session)
-    session.run("python", "terraform/bundles.py", "--env", stage, "--deps",
-                "--out", str(NOX_CI_BUILD / "lambdas"))
+    session.run(
+        "python",
+        "terraform/bundles.py",
+        "--env",
+        stage,
+        "--deps",
+        "--out",
+        str(NOX_CI_BUILD / "lambdas"),
+    )
 
 
 @nox.session(python=PYTHON)
@@ -89,17 +96,45 @@ def publish_frontend(session: nox.Session) -> None:
     """Write frontend/dist/config.json from the stage's Terraform outputs (so ``--delete`` never
     removes it), sync frontend/dist/ to s3://<bucket>/ and invalidate the CloudFront distribution."""
     if len(session.posargs) != 3:
-        session.error("usage: nox -s publish_frontend -- <stage> <bucket> <cloudfront distribution id>")
+        session.error(
+            "usage: nox -s publish_frontend -- <stage> <bucket> <cloudfront distribution id>"
+        )
     stage, bucket, distribution = session.posargs
-    session.run("terraform", f"-chdir={ROOT / 'terraform' / 'envs' / stage}", "init",
-                "-input=false", external=True)
-    session.run("python3", "-m", "atelier.deploy.frontend_config", "terraform",
-                str(ROOT / "terraform" / "envs" / stage), external=True,
-                env={"PYTHONPATH": str(ROOT / "platform")})
-    session.run("aws", "s3", "sync", str(ROOT / "frontend" / "dist"), f"s3://{bucket}/", "--delete",
-                external=True)
-    session.run("aws", "cloudfront", "create-invalidation", "--distribution-id", distribution,
-                "--paths", "/*", external=True)
+    session.run(
+        "terraform",
+        f"-chdir={ROOT / 'terraform' / 'envs' / stage}",
+        "init",
+        "-input=false",
+        external=True,
+    )
+    session.run(
+        "python3",
+        "-m",
+        "atelier.deploy.frontend_config",
+        "terraform",
+        str(ROOT / "terraform" / "envs" / stage),
+        external=True,
+        env={"PYTHONPATH": str(ROOT / "platform")},
+    )
+    session.run(
+        "aws",
+        "s3",
+        "sync",
+        str(ROOT / "frontend" / "dist"),
+        f"s3://{bucket}/",
+        "--delete",
+        external=True,
+    )
+    session.run(
+        "aws",
+        "cloudfront",
+        "create-invalidation",
+        "--distribution-id",
+        distribution,
+        "--paths",
+        "/*",
+        external=True,
+    )
 
 
 @nox.session(python=PYTHON)
@@ -116,13 +151,26 @@ def terraform_plan(session: nox.Session) -> None:
     _install(session)
     env_dir = ROOT / "terraform" / "envs" / stage
     # Each pipeline runs the tag of its last build (not every image at this commit's SHA).
-    session.run("python", "-m", "atelier.cicd.artifacts", "image-tags",
-                "--out", str(env_dir / "image_tags.auto.tfvars.json"))
+    session.run(
+        "python",
+        "-m",
+        "atelier.cicd.artifacts",
+        "image-tags",
+        "--out",
+        str(env_dir / "image_tags.auto.tfvars.json"),
+    )
     session.run("python", "-m", "atelier.cicd.lambda_artifacts", "tfvars", artifacts,
                 "--out", str(env_dir / "lambda_artifacts.auto.tfvars.json"))  # fmt: skip
     session.run("terraform", f"-chdir={env_dir}", "init", "-input=false", external=True)
-    session.run("terraform", f"-chdir={env_dir}", "plan", "-input=false", f"-var=image_tag={tag}",
-                "-out=tfplan", external=True)
+    session.run(
+        "terraform",
+        f"-chdir={env_dir}",
+        "plan",
+        "-input=false",
+        f"-var=image_tag={tag}",
+        "-out=tfplan",
+        external=True,
+    )
 
 
 @nox.session(python=False)

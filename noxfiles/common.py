@@ -29,7 +29,7 @@ WORKSPACE = (
     "lambdas/shared",
 )
 # What ruff and mypy check (mypy's own list is [tool.mypy] files in pyproject.toml).
-LINTED = ("platform", "pipelines", "lambdas", "terraform", "tests")
+LINTED = ("platform", "pipelines", "lambdas", "terraform", "tests", "noxfile.py", "noxfiles")
 
 
 def _pip(session: nox.Session, *args: str) -> None:

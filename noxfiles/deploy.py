@@ -42,7 +42,9 @@ def deploy_terraform_local(session: nox.Session) -> None:
     if mirror.is_dir():
         rc = ROOT / ".nox" / "terraformrc"
         rc.parent.mkdir(exist_ok=True)
-        rc.write_text(f'provider_installation {{\n  filesystem_mirror {{ path = "{mirror}" }}\n}}\n')
+        rc.write_text(
+            f'provider_installation {{\n  filesystem_mirror {{ path = "{mirror}" }}\n}}\n'
+        )
         env["TF_CLI_CONFIG_FILE"] = str(rc)
     elif not os.environ.get("ATELIER_TF_PROVIDERS_AVAILABLE"):
         session.skip(
@@ -53,13 +55,19 @@ def deploy_terraform_local(session: nox.Session) -> None:
     _install(session)
     _pip(session, "terraform-local")
     dist = ROOT / "dist"
-    session.run("python", "terraform/bundles.py", "--env", "local", "--deps", "--out", str(dist),
-                env=env)
+    session.run(
+        "python", "terraform/bundles.py", "--env", "local", "--deps", "--out", str(dist), env=env
+    )
     env_dir = ROOT / "terraform" / "envs" / "local"
     session.run("tflocal", f"-chdir={env_dir}", "init", "-input=false", env=env)
     session.run(
-        "tflocal", f"-chdir={env_dir}", "apply", "-auto-approve", "-input=false",
-        f"-var=bundle_dir={dist}", env=env,
+        "tflocal",
+        f"-chdir={env_dir}",
+        "apply",
+        "-auto-approve",
+        "-input=false",
+        f"-var=bundle_dir={dist}",
+        env=env,
     )
 
 

@@ -33,9 +33,19 @@ def tests(session: nox.Session) -> None:
     install = _install_browser_asked(session)
     _static_checks(session)
     args = session.posargs or ["tests/unit", "tests/integration"]
-    session.run("pytest", *args, env=env)
+    session.run("pytest", *_on_every_core(args), env=env)
     if not session.posargs:
         _frontend_tests(session, install)
+
+
+def _on_every_core(args: list[str]) -> list[str]:
+    """The fast tier (``-m "not slow"``) runs on every core: a pytest-xdist worker per CPU, each
+    module on one worker (its module fixtures built once). It starts no runtime; the full run
+    stays in one process, its integration tests sharing the session's runtime. ``-n`` given
+    (``-n 0``: one process) wins."""
+    fast = any("not slow" in arg for arg in args)
+    chosen = any(arg.startswith(("-n", "--numprocesses")) for arg in args)
+    return [*args, "-n", "auto", "--dist", "loadscope"] if fast and not chosen else args
 
 
 @nox.session(python=PYTHON)

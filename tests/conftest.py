@@ -46,6 +46,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.slow)
 
 
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """The fast tier (``-m "not slow"``) does not import tests/integration: every test there is
+    ``slow`` (above), so it would collect them only to deselect them (on each xdist worker)."""
+    if config.getoption("markexpr") == "not slow" and collection_path.is_relative_to(INTEGRATION):
+        return True
+    return None
+
+
 @pytest.fixture(scope="session")
 def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
     """The session's runtime (see the module docstring)."""

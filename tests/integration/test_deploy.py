@@ -32,8 +32,8 @@ from atelier.deploy.plan import DEPLOY
 from atelier.deploy.steps.app import runs_processes
 from atelier.deploy.teardown import DESTROY
 from atelier.topology import expand, load
-from atelier_devtools.paths import REPO_ROOT
-from atelier_devtools.sandbox import Runtime, plain_ministack, stage_sources
+from atelier_devtools.deployed_api import stack_env
+from atelier_devtools.sandbox import Runtime, plain_ministack
 
 pytestmark = pytest.mark.integration
 # Our own environment (a clone of `local`): the session runtime is shared with other tests that
@@ -66,17 +66,7 @@ def target(
 
 @pytest.fixture(scope="module")
 def env(target: Runtime, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    root = stage_sources(REPO_ROOT, tmp_path_factory.mktemp("repo"), ENV)
-    return {
-        "ATELIER_HOST": target.host,
-        "ATELIER_PORT": str(target.port),
-        "ATELIER_HOME": str(root / ".atelier"),
-        "ATELIER_REPO_ROOT": str(root),
-        "ATELIER_ENV": ENV,
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }
+    return stack_env(target.endpoint_url, tmp_path_factory.mktemp("repo"), ENV)
 
 
 def _cli(command: Any, env: dict[str, str], *args: str) -> str:
@@ -130,10 +120,19 @@ def test_from_scratch_every_resource_exists(env: dict[str, str], deployed: dict[
     exp = _expansion(env)
     out = deployed["outputs"]
     s3, ddb = _aws(env, "s3"), _aws(env, "dynamodb")
+    key = _aws(env, "kms").describe_key(KeyId=f"alias/{exp.prefix.removesuffix('-')}")
+    assert key["KeyMetadata"]["KeyState"] == "Enabled"
     for bucket in exp.buckets.values():
         s3.head_bucket(Bucket=bucket.name)
         rules = s3.get_bucket_encryption(Bucket=bucket.name)["ServerSideEncryptionConfiguration"]
-        assert rules["Rules"][0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+        # as terraform/modules applies it: data buckets SSE-KMS with the env's key, website SSE-S3
+        wanted = (
+            {"SSEAlgorithm": "AES256"}
+            if bucket.website
+            else {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key["KeyMetadata"]["Arn"]}
+        )
+        assert rules["Rules"][0]["ApplyServerSideEncryptionByDefault"] == wanted, bucket.name
+        assert rules["Rules"][0].get("BucketKeyEnabled", False) is not bucket.website
     assert s3.get_bucket_versioning(Bucket=exp.buckets["models"].name)["Status"] == "Enabled"
     block = s3.get_public_access_block(Bucket=exp.buckets["inputs"].name)
     assert all(block["PublicAccessBlockConfiguration"].values())
@@ -288,4 +287,6 @@ def test_destroy_removes_everything(env: dict[str, str], deployed: dict[str, Any
     with pytest.raises(_aws(env, "rds").exceptions.DBInstanceNotFoundFault):
         _aws(env, "rds").describe_db_instances(DBInstanceIdentifier=exp.database.identifier)
     assert not (Path(env["ATELIER_HOME"]) / "credentials.json").exists()
+    alias = f"alias/{exp.prefix.removesuffix('-')}"
+    assert alias not in {a["AliasName"] for a in _aws(env, "kms").list_aliases()["Aliases"]}
     assert "nothing to remove" in _cli(destroy, env, "--yes")

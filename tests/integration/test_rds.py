@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -13,6 +15,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from atelier.emulator.rds.pg_setup import find_binaries
 from atelier_devtools.runtime import Runtime, free_port, start_runtime
 
 pytestmark = pytest.mark.integration
@@ -166,3 +169,67 @@ def test_persist_keeps_the_database_across_a_restart(tmp_path: Path) -> None:
             ]
     finally:
         second.stop()
+
+
+# Fault injection: a `postgres` that, the first time it is started as a server, is slow and
+# then gives up (as a start that does not make it under load); every other use is the real one.
+SLOW_FIRST_START = """#!/bin/sh
+case " $* " in
+  *" --single "*|*" --version"*|*" -V "*) ;;
+  *" -D "*)
+    if [ -e "{state}/first" ]; then
+      rm -f "{state}/first"
+      sleep 2
+      echo "FATAL: injected: the server did not come up in time" >&2
+      exit 1
+    fi ;;
+esac
+exec "{real}" "$@"
+"""
+
+
+def _slow_bindir(root: Path) -> Path:
+    """``root`` outside pytest's private temp dir: the server's user must reach it."""
+    real = find_binaries().bindir
+    bindir, state = root / "pgbin", root / "pgstate"
+    bindir.mkdir()
+    state.mkdir()
+    for exe in real.iterdir():
+        if exe.name != "postgres":
+            (bindir / exe.name).symlink_to(exe)
+    wrapper = bindir / "postgres"
+    wrapper.write_text(SLOW_FIRST_START.format(state=state, real=real / "postgres"))
+    (state / "first").touch()
+    for path, mode in ((bindir, 0o755), (wrapper, 0o755), (state, 0o777), (root, 0o755)):
+        path.chmod(mode)  # the server may run as an unprivileged user
+    return bindir
+
+
+def test_a_slow_first_start_keeps_the_instance_creating_until_postgres_answers(
+    tmp_path: Path,
+) -> None:
+    # A Terraform apply fails on `unexpected state 'failed'`: creating must never show it.
+    root = Path(tempfile.mkdtemp(prefix="atelier-slow-pg-"))
+    bindir = _slow_bindir(root)
+    rt = start_runtime(tmp_path / "home", env={"ATELIER_PG_BINDIR": str(bindir)})
+    try:
+        db_id = f"it-{uuid.uuid4().hex[:8]}"
+        _create(rt, db_id)
+        rds = rt.client("rds")
+        seen: list[str] = []
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and (not seen or seen[-1] != "available"):
+            found = rds.describe_db_instances(DBInstanceIdentifier=db_id)["DBInstances"][0]
+            seen.append(found["DBInstanceStatus"])
+            time.sleep(0.05)
+        assert "failed" not in seen, f"creation went through failed: {sorted(set(seen))}"
+        assert seen[-1] == "available", f"still {seen[-1]!r} after 120 s"
+        assert not (root / "pgstate" / "first").exists(), "the fault was not injected"
+        events = rds.describe_events(SourceType="db-instance", SourceIdentifier=db_id)["Events"]
+        messages = [e["Message"] for e in events]
+        assert any("still creating" in m and "injected" in m for m in messages), messages
+        with _connect(found) as conn:
+            assert conn.execute("SELECT current_database()").fetchone() == ("app",)
+    finally:
+        rt.stop()
+        shutil.rmtree(root, ignore_errors=True)

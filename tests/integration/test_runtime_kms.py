@@ -6,13 +6,14 @@ that allows it; a denial names the KMS action and the key."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from atelier_devtools.runtime import Runtime
+from atelier_devtools.runtime import Runtime, start_runtime
 
 pytestmark = pytest.mark.integration
 ACCOUNT = "000000000000"
@@ -164,3 +165,68 @@ def test_the_key_policy_must_allow(runtime: Runtime, cmk: dict[str, str]) -> Non
             KeyId=cmk["id"], PolicyName="default", Policy=key_policy(f"arn:aws:iam::{ACCOUNT}:root")
         )
     assert s3.get_object(Bucket="sse-kms", Key="seed")["Body"].read() == b"seed"
+
+
+def refused(call: Any, **kwargs: Any) -> tuple[str, str]:
+    with pytest.raises(ClientError) as caught:
+        call(**kwargs)
+    error = caught.value.response["Error"]
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    return str(error["Code"]), str(error["Message"])
+
+
+def test_a_disabled_or_deleted_key_refuses_the_data_it_protects(runtime: Runtime) -> None:
+    kms, s3, sm = runtime.client("kms"), runtime.client("s3"), runtime.client("secretsmanager")
+    key = kms.create_key(Policy=key_policy(f"arn:aws:iam::{ACCOUNT}:root"))["KeyMetadata"]
+    sse = {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key["Arn"]}
+    s3.create_bucket(Bucket="sse-disabled")
+    s3.put_bucket_encryption(
+        Bucket="sse-disabled",
+        ServerSideEncryptionConfiguration={"Rules": [{"ApplyServerSideEncryptionByDefault": sse}]},
+    )
+    s3.put_object(Bucket="sse-disabled", Key="seed", Body=b"seed")
+    sm.create_secret(Name="sse-disabled-secret", SecretString="v1", KmsKeyId=key["Arn"])
+    role = session(
+        runtime,
+        "kms-disabled",
+        [DATA, {**DATA, "Sid": "Put", "Action": ["secretsmanager:PutSecretValue"]},
+         data_key(runtime.region, ["s3", "secretsmanager"])],
+    )  # fmt: skip
+    url = runtime.endpoint_url
+    rs3, rsm = role.client("s3", endpoint_url=url), role.client("secretsmanager", endpoint_url=url)
+    kms.disable_key(KeyId=key["KeyId"])
+    try:
+        disabled = ("KMS.DisabledException", f"{key['Arn']} is disabled.")
+        assert refused(rs3.put_object, Bucket="sse-disabled", Key="new", Body=b"x") == disabled
+        assert refused(rs3.get_object, Bucket="sse-disabled", Key="seed") == disabled
+        code, message = refused(rsm.get_secret_value, SecretId="sse-disabled-secret")
+        assert code == "DecryptionFailure" and f"{key['Arn']} is disabled" in message
+        code, message = refused(
+            rsm.put_secret_value, SecretId="sse-disabled-secret", SecretString="v2"
+        )
+        assert code == "EncryptionFailure" and f"{key['Arn']} is disabled" in message
+        # SSE-S3 asked for explicitly needs no KMS key: not refused
+        rs3.put_object(Bucket="sse-disabled", Key="aes", Body=b"y", ServerSideEncryption="AES256")
+    finally:
+        kms.enable_key(KeyId=key["KeyId"])
+    assert rs3.get_object(Bucket="sse-disabled", Key="seed")["Body"].read() == b"seed"
+    assert rsm.get_secret_value(SecretId="sse-disabled-secret")["SecretString"] == "v1"
+    kms.schedule_key_deletion(KeyId=key["KeyId"], PendingWindowInDays=7)
+    code, message = refused(rs3.get_object, Bucket="sse-disabled", Key="seed")
+    assert code == "KMS.KMSInvalidStateException" and "pending deletion" in message
+
+
+def test_without_enforcement_a_disabled_key_still_refuses(tmp_path: Path) -> None:
+    # the key's state is not an IAM decision: AWS refuses whoever calls
+    rt = start_runtime(tmp_path / "home", env={"ATELIER_IAM_ENFORCE": "false"})
+    try:
+        assert rt.status()["iam_enforce"] is False
+        kms, s3 = rt.client("kms"), rt.client("s3")
+        key = kms.create_key()["KeyMetadata"]
+        s3.create_bucket(Bucket="open-sse")
+        s3.put_object(Bucket="open-sse", Key="k", Body=b"x", ServerSideEncryption="aws:kms",
+                      SSEKMSKeyId=key["Arn"])  # fmt: skip
+        kms.disable_key(KeyId=key["KeyId"])
+        assert refused(s3.get_object, Bucket="open-sse", Key="k")[0] == "KMS.DisabledException"
+    finally:
+        rt.stop()

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import ast
 import re
+import tomllib
 from pathlib import Path
+
+import pytest
 
 from atelier_devtools.paths import REPO_ROOT
 
@@ -57,3 +60,36 @@ def test_the_quick_start_installs_the_nox_ci_pins() -> None:
     assert pinned is not None
     assert f"pip install nox=={pinned.group(1)}" in quick
     assert re.search(r"nox -s e2e\b", quick) and re.search(r"nox -s tests\b", quick)
+
+
+def test_the_noxfile_is_linted_and_typed_against_the_nox_ci_pins() -> None:
+    """``nox -s tests`` lints noxfile.py and noxfiles/ (ruff: LINTED; mypy: its files), and mypy
+    reads the types of the very nox .ci/run installs (the lint extra pins it)."""
+    pyproject = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    pinned = re.search(r'NOX_VERSION="([\w.]+)"', (REPO_ROOT / ".ci" / "run").read_text())
+    assert pinned is not None
+    assert f"nox=={pinned.group(1)}" in pyproject["project"]["optional-dependencies"]["lint"]
+    assert {"noxfile.py", "noxfiles"} <= set(pyproject["tool"]["mypy"]["files"])
+    common = ast.parse((REPO_ROOT / "noxfiles" / "common.py").read_text(encoding="utf-8"))
+    (linted,) = [
+        ast.literal_eval(node.value)
+        for node in common.body
+        if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == "LINTED"
+    ]
+    assert {"noxfile.py", "noxfiles"} <= set(linted)
+
+
+def test_only_the_fast_tier_runs_on_every_core(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``-m "not slow"`` gets pytest-xdist; the full run keeps one process (its integration tests
+    share the session's runtime); an explicit ``-n`` wins."""
+    monkeypatch.syspath_prepend(str(REPO_ROOT))
+    from noxfiles.testing import _on_every_core
+
+    fast = ["-m", "not slow"]
+    assert _on_every_core(fast) == [*fast, "-n", "auto", "--dist", "loadscope"]
+    assert _on_every_core(["tests/unit", "tests/integration"]) == [
+        "tests/unit",
+        "tests/integration",
+    ]
+    assert _on_every_core([*fast, "-n", "0"]) == [*fast, "-n", "0"]
+    assert _on_every_core(["-m", "slow"]) == ["-m", "slow"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from atelier.deploy.canary import GOLDEN_IMAGE_KEY, MONITORING_USER, Names
 from atelier.deploy.context import ADMIN_USERNAME, db_subnet_group
 from atelier.deploy.drift import role_name, rule_name
+from atelier.deploy.kms import alias_name
 from atelier.topology import Expansion
 
 
@@ -18,6 +19,7 @@ def resources(exp: Expansion) -> set[tuple[str, str]]:
     out: set[tuple[str, str]] = {("ec2.vpc", net.vpc_name)}
     out |= {("ec2.subnet", name) for name in net.private_subnets}
     out |= {("ec2.security_group", name) for name in net.security_groups.values()}
+    out.add(("kms.key", alias_name(exp.prefix)))
     out |= {("s3.bucket", b.name) for b in exp.buckets.values()}
     out |= {("s3.files", b.name) for b in exp.buckets.values() if b.website}
     out |= {("dynamodb.table", t.name) for t in exp.tables.values()}

@@ -22,7 +22,8 @@ class Step:
 
 DEPLOY: tuple[Step, ...] = (
     Step("network", "VPC, private subnets, security groups", steps.network_step),
-    Step("buckets", "S3 buckets", steps.buckets_step),
+    Step("key", "KMS key", steps.key_step),
+    Step("buckets", "S3 buckets", steps.buckets_step, ("key",)),
     Step("tables", "DynamoDB tables", steps.tables_step),
     Step("secrets", "Secrets Manager secrets", steps.secrets_step),
     Step("logs", "CloudWatch log groups", steps.logs_step),
@@ -30,7 +31,7 @@ DEPLOY: tuple[Step, ...] = (
     Step("repositories", "ECR repositories", steps_compute.repositories_step),
     Step("cluster", "ECS cluster", steps_compute.cluster_step),
     Step("bundles", "lambda bundles", steps.bundles_step),
-    Step("roles", "IAM roles and policies", steps.roles_step),
+    Step("roles", "IAM roles and policies", steps.roles_step, ("key",)),
     Step("layer", "lambda layer", steps.layer_step, ("bundles",)),
     Step("deps_layer", "lambda dependency layer", steps.deps_layer_step, ("bundles",)),
     Step("database", "RDS PostgreSQL", steps_compute.database_step, ("network", "secrets")),

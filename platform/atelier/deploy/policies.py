@@ -35,8 +35,8 @@ VPC_ENI = [
 
 
 class Arns:
-    def __init__(self, region: str, account: str) -> None:
-        self.region, self.account = region, account
+    def __init__(self, region: str, account: str, kms_key: str | None = None) -> None:
+        self.region, self.account, self.kms_key = region, account, kms_key
 
     def table(self, name: str) -> str:
         return f"arn:aws:dynamodb:{self.region}:{self.account}:table/{name}"
@@ -95,7 +95,22 @@ def _data_statements(perms: Permissions, arns: Arns) -> list[Document]:
                 "Secrets",
             )
         )
+    data = (perms.tables_read, perms.tables_write, perms.buckets_read, perms.buckets_write,
+            perms.prefixes_read, perms.prefixes_write, perms.secrets)  # fmt: skip
+    if arns.kms_key and any(data):
+        out.append(_data_key(arns))
     return out
+
+
+def _data_key(arns: Arns) -> Document:
+    """The environment key's data key, through the services that encrypt with it only (as
+    terraform/modules/permissions grants it to every role that touches data)."""
+    grant = statement(["kms:Decrypt", "kms:GenerateDataKey"], [str(arns.kms_key)], "DataKey")
+    services = ("dynamodb", "s3", "secretsmanager")
+    grant["Condition"] = {
+        "StringLike": {"kms:ViaService": [f"{s}.{arns.region}.amazonaws.com" for s in services]}
+    }
+    return grant
 
 
 def _prefix_and_alarm_statements(perms: Permissions) -> list[Document]:

@@ -1,4 +1,9 @@
-"""S3 buckets: encryption, public-access block, versioning, the frontend website and its files."""
+"""S3 buckets: encryption, public-access block, versioning, the frontend website and its files.
+
+Encryption as terraform/modules applies it: the data buckets with the environment's customer key
+(SSE-KMS, bucket key on: terraform/modules/data), the website bucket with SSE-S3 (AES256:
+terraform/modules/frontend).
+"""
 
 from __future__ import annotations
 
@@ -53,11 +58,21 @@ def _public_read_policy(name: str) -> str:
     )
 
 
-def _algorithm(config: dict[str, Any] | None) -> str | None:
-    """The default encryption algorithm (APIs add fields such as ``BucketKeyEnabled``)."""
-    rules = (config or {}).get("Rules") or [{}]
-    algorithm = rules[0].get("ApplyServerSideEncryptionByDefault", {}).get("SSEAlgorithm")
-    return str(algorithm) if algorithm else None
+def encryption(kms_key_arn: str | None) -> dict[str, Any]:
+    """The default encryption: SSE-KMS with ``kms_key_arn`` (bucket key on), else SSE-S3."""
+    if kms_key_arn is None:
+        return ENCRYPTION
+    default = {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": kms_key_arn}
+    return {"Rules": [{"ApplyServerSideEncryptionByDefault": default, "BucketKeyEnabled": True}]}
+
+
+def _encryption_of(config: dict[str, Any] | None) -> tuple[str | None, str | None, bool]:
+    """(algorithm, KMS key, bucket key) of a default encryption (APIs add and omit fields)."""
+    rule = ((config or {}).get("Rules") or [{}])[0]
+    default = rule.get("ApplyServerSideEncryptionByDefault", {})
+    algorithm, key = default.get("SSEAlgorithm"), default.get("KMSMasterKeyID")
+    bucket_key = bool(rule.get("BucketKeyEnabled")) and algorithm == "aws:kms"
+    return (str(algorithm) if algorithm else None, str(key) if key else None, bucket_key)
 
 
 def _current(s3: Any, name: str, call: str, key: str) -> Any:
@@ -77,8 +92,10 @@ def ensure_bucket(
     website: bool = False,
     public_website: bool = False,
     tags: dict[str, str] | None = None,
+    kms_key_arn: str | None = None,
 ) -> Change:
-    """A bucket encrypted at rest with public access blocked (unless it is a public website)."""
+    """A bucket encrypted at rest (with ``kms_key_arn`` if given, else SSE-S3) with public
+    access blocked (unless it is a public website)."""
     s3 = clients("s3")
     fresh = not _exists(s3, name)
     if fresh:
@@ -93,9 +110,10 @@ def ensure_bucket(
                 Bucket=name, Tagging={"TagSet": [{"Key": k, "Value": v} for k, v in tags.items()]}
             )
     fixed: list[str] = []
-    encryption = _current(s3, name, "get_bucket_encryption", "ServerSideEncryptionConfiguration")
-    if fresh or _algorithm(encryption) != "AES256":
-        s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration=ENCRYPTION)
+    wanted = encryption(kms_key_arn)
+    current = _current(s3, name, "get_bucket_encryption", "ServerSideEncryptionConfiguration")
+    if fresh or _encryption_of(current) != _encryption_of(wanted):
+        s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration=wanted)
         fixed.append("encryption")
     wants_block = not (website and public_website)
     block = _current(s3, name, "get_public_access_block", "PublicAccessBlockConfiguration")

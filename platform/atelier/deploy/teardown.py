@@ -19,6 +19,7 @@ from atelier.deploy import (
     ecs,
     elbv2,
     iam,
+    kms,
     lambda_,
     monitoring,
     network,
@@ -128,6 +129,10 @@ def roles(d: Deployment) -> Result:
     return _many([partial(iam.remove_role, d.clients, n) for n in names])
 
 
+def key(d: Deployment) -> Result:
+    return None, [kms.remove_key(d.clients, d.exp.prefix)]
+
+
 def net(d: Deployment) -> Result:
     return None, network.remove_network(d.clients, d.exp.network.vpc_name)
 
@@ -157,6 +162,7 @@ DESTROY: tuple[Step, ...] = (
     Step("data", "buckets, tables, secrets", data, ("database", "functions", "service")),
     Step("observability", "log groups and alert topic", observability, ("alarms", "functions")),
     Step("roles", "IAM roles", roles, ("functions", "compute")),
+    Step("key", "KMS key (deletion scheduled)", key, ("data", "roles")),
     Step(
         "network",
         "VPC, subnets, security groups",

@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from atelier.emulator.agent import Agent
 from atelier.emulator.application_autoscaling import responses as autoscaling
+from atelier.emulator.asgi import ASGIApp, Message, Receive, Scope, Send
 from atelier.emulator.logs import query_definitions
 from atelier.emulator.meter import METER
 from atelier.emulator.meter.http import observe as meter_observe
@@ -23,11 +24,6 @@ if TYPE_CHECKING:
     from atelier.emulator.ministack_compat.persistence import Snapshotter
 
 log = logging.getLogger("atelier.middleware")
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 LOGS_TARGET_PREFIX = "Logs_20140328."
 ECS_TARGET_PREFIX = "AmazonEC2ContainerServiceV20141113."
@@ -54,7 +50,11 @@ def _header(scope: Scope, name: bytes) -> str:
 
 class AtelierApp:
     def __init__(
-        self, inner: ASGIApp, agent: Agent, version: str, snapshotter: Snapshotter | None = None
+        self,
+        inner: ASGIApp,
+        agent: Agent,
+        version: Callable[[], str],
+        snapshotter: Snapshotter | None = None,
     ) -> None:
         self.inner = inner
         self.agent = agent
@@ -78,6 +78,7 @@ class AtelierApp:
             return
         if path == "/_atelier/status":
             status = await asyncio.to_thread(self.agent.status)
+            status["ministack"] = bridge.loaded()
             if self.snapshotter is not None:
                 status["persistence"] = self.snapshotter.status()
             await self._json(send, 200, status)
@@ -264,7 +265,7 @@ class AtelierApp:
         return {
             "services": {name: "running" for name in bridge.service_names()},
             "edition": "atelier",
-            "version": self.version,
+            "version": self.version(),
             "atelier": {"agent": "running", "executor": self.agent.settings.executor},
         }
 

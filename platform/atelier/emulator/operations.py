@@ -11,8 +11,6 @@ import threading
 import time
 from typing import Any
 
-import boto3
-
 from atelier.config import Settings
 from atelier.emulator import clock
 from atelier.emulator.cloudwatch.engine import AlarmEngine, Store
@@ -69,6 +67,8 @@ class Operations:
             keys: dict[str, str] = {}
             if account.isdigit() and len(account) == 12 and account != DEFAULT_ACCOUNT:
                 keys = {"aws_access_key_id": account, "aws_secret_access_key": "test"}
+            import boto3  # on the first rule that runs a task: boto3 is not loaded before the port
+
             ecs = boto3.client(
                 "ecs", endpoint_url=settings.endpoint_url, region_name=region or settings.region,
                 **keys,

@@ -21,16 +21,11 @@ import logging
 import re
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
-from typing import Any
+
+from atelier.emulator.asgi import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("atelier.sdk_retry")
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 _ATTEMPT = re.compile(r"(?:^|;)\s*attempt=(\d+)")
 MAX_ENTRIES = 2048  # calls remembered (an apply of ~300 resources makes ~1,500)
@@ -43,10 +38,16 @@ class _Call:
     done: asyncio.Event = field(default_factory=asyncio.Event)
     messages: list[Message] | None = None  # the 2xx answer, when kept
     at: float = field(default_factory=time.monotonic)
+    action: str = ""  # X-Amz-Target, or the query protocol's Action: for the log
+    took_s: float = 0.0  # how long the first attempt ran
+    send_failed: str = ""  # the error sending its answer raised, if any
 
 
-def _headers(scope: Scope) -> tuple[str, int]:
-    invocation, attempt = "", 1
+_ACTION = re.compile(rb"(?:^|&)Action=([A-Za-z0-9]+)")
+
+
+def _headers(scope: Scope) -> tuple[str, int, str]:
+    invocation, attempt, target = "", 1, ""
     for key, value in scope.get("headers") or []:
         name = bytes(key).lower()
         if name == b"amz-sdk-invocation-id":
@@ -54,7 +55,9 @@ def _headers(scope: Scope) -> tuple[str, int]:
         elif name == b"amz-sdk-request":
             match = _ATTEMPT.search(bytes(value).decode("latin-1"))
             attempt = int(match.group(1)) if match else 1
-    return invocation, attempt
+        elif name == b"x-amz-target":
+            target = bytes(value).decode("latin-1")
+    return invocation, attempt, target
 
 
 class RetryReplay:
@@ -69,7 +72,7 @@ class RetryReplay:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        invocation, attempt = _headers(scope)
+        invocation, attempt, target = _headers(scope)
         if not invocation:
             await self.app(scope, receive, send)
             return
@@ -80,17 +83,26 @@ class RetryReplay:
             if earlier.messages is not None:
                 self.replayed += 1
                 log.warning(
-                    "SDK retry (attempt %d) of %s %s: the first attempt succeeded but its "
-                    "answer was not received; answering with it instead of running it again",
-                    attempt, scope.get("method"), scope.get("path"),
+                    "SDK retry (attempt %d) of %s %s %s: its first attempt succeeded in %.2f s "
+                    "but the client did not get the answer%s; answering with it instead of "
+                    "running it again", attempt, scope.get("method"), scope.get("path"),
+                    earlier.action or "?", earlier.took_s,
+                    f" (sending it: {earlier.send_failed})" if earlier.send_failed else "",
                 )  # fmt: skip
                 for message in earlier.messages:
                     await send(message)
                 return
-        call = _Call()
+        call = _Call(action=target)
         self._remember(key, call)
         kept: list[Message] = []
         size = 0
+
+        async def reading() -> Message:
+            message = await receive()
+            if not call.action and message.get("type") == "http.request":
+                found = _ACTION.search(bytes(message.get("body", b""))[:512])
+                call.action = found.group(1).decode() if found else ""
+            return message
 
         async def recording(message: Message) -> None:
             nonlocal size
@@ -98,14 +110,19 @@ class RetryReplay:
                 size += len(message.get("body", b""))
             if size <= MAX_BODY:
                 kept.append(dict(message))
-            await send(message)
+            try:
+                await send(message)
+            except Exception as exc:
+                call.send_failed = f"{type(exc).__name__}: {exc}"[:200]
+                raise
 
         try:
-            await self.app(scope, receive, recording)
+            await self.app(scope, reading, recording)
         finally:
             status = int(kept[0].get("status", 0)) if kept else 0
             if 200 <= status < 300 and size <= MAX_BODY:
                 call.messages = kept
+            call.took_s = time.monotonic() - call.at
             call.done.set()
 
     def _remember(self, key: tuple[str, str, str], call: _Call) -> None:

@@ -14,10 +14,16 @@ import os
 import signal
 import socket
 import sys
-from importlib.metadata import version
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from atelier.config import Settings
+
+if TYPE_CHECKING:
+    from atelier.emulator.ministack_compat.lambda_warm_ahead import Warmer
 
 log = logging.getLogger("atelier.server")
 EXIT_PORT_TAKEN = 3
@@ -71,10 +77,22 @@ def port_taken(host: str, port: int) -> bool:
     return False
 
 
-async def _serve(settings: Settings) -> None:
-    from hypercorn.asyncio import serve
-    from hypercorn.config import Config
+@dataclass
+class Setup:
+    """What :func:`build` made before the port opens: the ASGI app, and the background parts
+    :meth:`close` stops once the server has stopped."""
 
+    app: Any
+    closers: list[Callable[[], None]]
+
+    def close(self) -> None:
+        for close in self.closers:
+            close()
+
+
+def build(settings: Settings) -> Setup:
+    """Everything the runtime does before its port opens (MiniStack's own service modules load
+    on first use, and Atelier's patches to them then: ``ministack_compat.post_import``)."""
     from atelier.emulator.agent import Agent
     from atelier.emulator.middleware import AtelierApp
     from atelier.emulator.ministack_compat import app as bridge
@@ -83,7 +101,7 @@ async def _serve(settings: Settings) -> None:
     bridge.disable_docker_backends()
     from atelier.emulator.ministack_compat import meter as metering
 
-    log.info("metered: %s", ", ".join(metering.install()))
+    log.info("metered: %s", ", ".join(metering.install_logs()))
     from atelier.emulator.ministack_compat import alb as alb_compat
 
     alb_compat.apply()
@@ -92,26 +110,16 @@ async def _serve(settings: Settings) -> None:
         from atelier.emulator.ministack_compat import persistence
 
         snapshotter = persistence.install(settings.state_dir)
-    if os.environ.get("ATELIER_LAMBDA_TUNING", "1") == "1":
-        from atelier.emulator.ministack_compat import lambda_ as lambda_tuning
-
-        log.info("Lambda worker fixes applied: %s", ", ".join(lambda_tuning.apply()))
-    from atelier.emulator.ministack_compat import lambda_warm
-
-    warmer = lambda_warm.apply(
-        settings.lambda_warm_workers,
-        settings.lambda_cold_start_cap,
-        settings.lambda_warm_max,
-        settings.lambda_warm_window_s,
-    )
+    warmer = _lambda_patches(settings)
     from atelier.emulator.ministack_compat import apigateway as apigateway_compat
+    from atelier.emulator.ministack_compat import post_import
 
-    apigateway_compat.apply()
+    apigateway_compat.apply_on_import()
     from atelier.emulator.ministack_compat import terraform_fidelity, terraform_fidelity_edge
 
-    fixes = [*terraform_fidelity.apply(), *terraform_fidelity_edge.apply()]
-    log.info("Terraform fidelity fixes applied: %s", ", ".join(fixes))
-    from atelier.emulator.ministack_compat import iam_ecs, lambda_python
+    for fidelity in (terraform_fidelity, terraform_fidelity_edge):
+        post_import.each_when_imported(fidelity.FIXES, "terraform fidelity")
+    from atelier.emulator.ministack_compat import iam_ecs
 
     iam_ecs.apply()  # ECS task calls authorized on AWS's resources and ecs:cluster
     from atelier.emulator.ministack_compat import transport
@@ -120,13 +128,7 @@ async def _serve(settings: Settings) -> None:
     from atelier.emulator.ministack_compat import kms as kms_compat
 
     kms_compat.apply()  # S3 and Secrets Manager data calls need the CMK's KMS permission
-    lambda_python.report_import_errors()
-    if settings.lambda_isolated:
-        from atelier.emulator.lambda_ import python_runtime
-
-        python = python_runtime.ensure(settings.home)
-        lambda_python.use_interpreter(str(python))
-        log.info("Python functions run with %s (stdlib + boto3, bundle, layers)", python)
+    kms_compat.refuse_unusable_keys()  # ... and fail when the CMK is disabled
     log.info("IAM enforcement: %s", "on" if settings.iam_enforce else "off")
     try:
         agent = Agent(settings)
@@ -138,11 +140,19 @@ async def _serve(settings: Settings) -> None:
     clock.set_clock(clock.Clock(settings.clock_speed))
     operations = Operations(settings)
     operations.start()
-    atelier_app = AtelierApp(ministack_app, agent, version("ministack"), snapshotter)
+    atelier_app = AtelierApp(ministack_app, agent, bridge.version, snapshotter)
     from atelier.emulator.sdk_retry import RetryReplay
 
     app = RetryReplay(atelier_app)  # an SDK retry of a call whose answer was lost
+    closers = [operations.stop, agent.shutdown]
+    return Setup(app, [warmer.stop, *closers] if warmer is not None else closers)
 
+
+async def _serve(settings: Settings) -> None:
+    from hypercorn.asyncio import serve
+    from hypercorn.config import Config
+
+    setup = build(settings)
     config = Config()
     config.bind = [f"{settings.host}:{settings.port}"]
     config.keep_alive_timeout = settings.keep_alive_s
@@ -155,12 +165,57 @@ async def _serve(settings: Settings) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     try:
-        await serve(app, config, shutdown_trigger=stop.wait)  # type: ignore[arg-type]
+        await serve(setup.app, config, shutdown_trigger=stop.wait)
     finally:
-        if warmer is not None:
-            warmer.stop()
-        operations.stop()
-        agent.shutdown()
+        setup.close()
+
+
+def _lambda_patches(settings: Settings) -> Warmer | None:
+    """Atelier's patches to MiniStack's Lambda service, applied when MiniStack first imports it
+    (the first Lambda call, or persisted functions at start), as plain MiniStack loads it: the
+    port opens without it (``ministack_compat.post_import``). Returns the pre-warmer."""
+    from atelier.emulator.ministack_compat import lambda_python, lambda_warm, post_import
+    from atelier.emulator.ministack_compat import meter as metering
+
+    lambda_svc = post_import.LAMBDA_SVC
+    post_import.when_imported(lambda_svc, "metered", metering.install_lambda)
+    if os.environ.get("ATELIER_LAMBDA_TUNING", "1") == "1":
+        from atelier.emulator.ministack_compat import lambda_ as lambda_tuning
+
+        post_import.when_imported(lambda_svc, "Lambda worker fixes", lambda_tuning.apply)
+    warmer = lambda_warm.apply(
+        settings.lambda_warm_workers,
+        settings.lambda_cold_start_cap,
+        settings.lambda_warm_max,
+        settings.lambda_warm_window_s,
+    )
+    post_import.when_imported(
+        lambda_svc, "import errors as on AWS", lambda_python.report_import_errors
+    )
+    if settings.lambda_isolated:
+        python = _isolated_python(settings.home)
+        post_import.when_imported(
+            lambda_svc, "isolated interpreter", lambda: lambda_python.use_interpreter(python)
+        )
+    return warmer
+
+
+def _isolated_python(home: Path) -> Callable[[], str]:
+    """The isolated interpreter's path, made (``lambda_.python_runtime.ensure``) when the first
+    Python worker starts, not before the port opens; a failure fails that worker loudly."""
+    lock = threading.Lock()
+    made: list[str] = []
+
+    def python() -> str:
+        with lock:
+            if not made:
+                from atelier.emulator.lambda_ import python_runtime
+
+                made.append(str(python_runtime.ensure(home)))
+                log.info("Python functions run with %s (stdlib + boto3, bundle, layers)", made[0])
+            return made[0]
+
+    return python
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -2,8 +2,9 @@
 
 A pure function of the topology and an environment name, JSON-serializable through
 ``Expansion.model_dump()``. ``terraform/modules/topology`` computes the same maps with
-``yamldecode`` and HCL expressions; ``tests/integration/test_terraform.py`` holds the two equal,
-so any change here needs the same change in ``terraform/modules/topology/main.tf``.
+``yamldecode`` and HCL expressions; ``tests/integration/terraform/test_topology_module.py``
+holds the two equal, so any change here needs the same change in
+``terraform/modules/topology/main.tf``.
 
 Values known only once resources exist (secret ARNs, subnet ids, the service URL) are given as
 references in ``environment_refs``; each target resolves them its own way:

@@ -3,9 +3,9 @@
 Each kind of resource the deployer reports (``Change.kind``) has a row: where its names come
 from in the expansion, and the Terraform resources that create the same thing, with the
 expression that names them. Since ``terraform/modules/topology`` outputs exactly ``expand()``
-(tests/integration/test_terraform.py applies it), and the stack passes those outputs straight
-to the modules, a name expression such as ``each.value.name`` over ``var.tables`` gives the
-very names the deployer uses.
+(tests/integration/terraform/test_topology_module.py applies it), and the stack passes those
+outputs straight to the modules, a name expression such as ``each.value.name`` over
+``var.tables`` gives the very names the deployer uses.
 
 Every Terraform resource must appear here: as the counterpart of a deployer kind, as a setting
 of one (``PART_OF``: the deployer sets it inside the same ``ensure_*`` call), or as
@@ -78,6 +78,11 @@ COUNTERPARTS: tuple[Counterpart, ...] = (
         _r("frontend/aws_s3_bucket.this", "bucket", "var.bucket.name", None,
            ("bucket", 'local.t.buckets["frontend"]')),
     ), note="website buckets are the frontend module's, the others the data module's"),
+    Counterpart("kms.key", "alias/atelier-{env}", (), (
+        _r("data/aws_kms_alias.this", "name", 'alias/${trimsuffix(var.name_prefix, "-")}', None,
+           ("name_prefix", "local.t.prefix")),),
+        note="the environment's customer key, by its alias (the prefix without its dash): "
+        "matched by kind"),
     Counterpart("dynamodb.table", "atelier-{env}-{table}", ("tables.*.name",), (
         _r("data/aws_dynamodb_table.this", "name", "each.value.name", "var.tables",
            ("tables", "local.t.tables")),)),
@@ -203,6 +208,7 @@ PART_OF: dict[str, str] = {
     "aws_api_gateway_request_validator": "apigateway.rest_api",
     "aws_api_gateway_gateway_response": "apigateway.rest_api",
     "aws_sns_topic_policy": "sns.topic",
+    "aws_kms_key": "kms.key",
     # the function's code, uploaded where CreateFunction reads it (the deployer sends the same
     # zip inline)
     "aws_s3_object": "lambda.function",
@@ -227,10 +233,6 @@ TERRAFORM_ONLY: dict[str, str] = {
     "runner and the monitor loop call the API",
     "monitoring/aws_iam_role.canary": "the canary's role (see aws_synthetics_canary)",
     "monitoring/aws_cloudwatch_metric_alarm.canary": "alarm on the canary's success rate",
-    "aws_kms_key": "customer-managed key: `atelier deploy` keeps SSE-S3 (AES256); the Terraform "
-    "engine applies the key, SSE-KMS on the data buckets and secrets, and the roles' data-key "
-    "grants, and the runtime requires those grants (ministack_compat/kms.py)",
-    "aws_kms_alias": "alias of the KMS key (see aws_kms_key)",
     "aws_flow_log": "VPC flow logs: no packets cross a VPC locally",
     "network/aws_iam_role.flow": "role of the VPC flow logs",
     "network/aws_cloudwatch_log_group.flow": "log group of the VPC flow logs",

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from atelier.deploy import dynamodb, ecs, iam, lambda_, s3, secrets, users
+from atelier.deploy import dynamodb, ecs, iam, kms, lambda_, s3, secrets, users
 from atelier.deploy.bundle import Bundle, zip_entries
 from atelier.deploy.change import Action
 from atelier.deploy.clients import Clients
@@ -90,6 +90,47 @@ def test_bucket_settings_are_restored_when_they_drift(clients: Clients) -> None:
         "PublicAccessBlockConfiguration"
     ]
     assert block == s3.BLOCK_ALL
+
+
+def test_the_environment_key_is_made_once_and_found_by_its_alias(clients: Clients) -> None:
+    arn, change = kms.ensure_key(clients, "atelier-local-", "123456789012")
+    assert (change.action, change.name) == (Action.CREATED, "alias/atelier-local")
+    again, repeat = kms.ensure_key(clients, "atelier-local-", "123456789012")
+    assert (again, repeat.action) == (arn, Action.UNCHANGED)
+    api = clients("kms")
+    assert api.get_key_rotation_status(KeyId=arn)["KeyRotationEnabled"]
+    policy = json.loads(api.get_key_policy(KeyId=arn, PolicyName="default")["Policy"])
+    assert policy == kms.key_policy("123456789012")
+    # drift: enabled again, as Terraform's is_enabled does
+    api.disable_key(KeyId=api.describe_key(KeyId=arn)["KeyMetadata"]["KeyId"])
+    assert kms.ensure_key(clients, "atelier-local-", "123456789012")[1].detail == "enabled"
+    assert kms.remove_key(clients, "atelier-local-").action is Action.DELETED
+    assert api.describe_key(KeyId=arn)["KeyMetadata"]["KeyState"] == "PendingDeletion"
+    assert kms.remove_key(clients, "atelier-local-").action is Action.ABSENT
+
+
+def test_data_buckets_use_the_key_as_terraform_does_and_a_repeat_changes_nothing(
+    clients: Clients,
+) -> None:
+    arn, _ = kms.ensure_key(clients, "atelier-local-", "123456789012")
+    assert s3.ensure_bucket(clients, "data-b", kms_key_arn=arn).action is Action.CREATED
+    assert s3.ensure_bucket(clients, "data-b", kms_key_arn=arn).action is Action.UNCHANGED
+    rule = clients("s3").get_bucket_encryption(Bucket="data-b")[
+        "ServerSideEncryptionConfiguration"
+    ]["Rules"][0]
+    # terraform/modules/data: sse_algorithm aws:kms, kms_master_key_id the key, bucket key on
+    assert rule["ApplyServerSideEncryptionByDefault"] == {
+        "SSEAlgorithm": "aws:kms", "KMSMasterKeyID": arn}  # fmt: skip
+    assert rule["BucketKeyEnabled"] is True
+    # a bucket left with SSE-S3 by an earlier deploy is moved to the key
+    assert s3.ensure_bucket(clients, "old-b").action is Action.CREATED
+    change = s3.ensure_bucket(clients, "old-b", kms_key_arn=arn)
+    assert (change.action, change.detail) == (Action.UPDATED, "encryption")
+    # the website bucket keeps SSE-S3 (terraform/modules/frontend)
+    s3.ensure_bucket(clients, "site-b", website=True, public_website=True)
+    site = clients("s3").get_bucket_encryption(Bucket="site-b")
+    default = site["ServerSideEncryptionConfiguration"]["Rules"][0]
+    assert default["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
 
 
 def test_site_sync_uploads_only_what_differs_and_removes_the_rest(clients: Clients) -> None:

@@ -35,6 +35,28 @@ def test_auth_lambda_reads_users_and_the_jwt_key_only(exp: Any) -> None:
     assert by_sid["OwnLogs"] == [ARNS.log_group("/aws/lambda/atelier-local-auth")]
 
 
+def test_every_role_that_touches_data_gets_the_keys_data_key_through_the_services(
+    exp: Any,
+) -> None:
+    key = "arn:aws:kms:us-east-1:000000000000:key/k"
+    arns = Arns("us-east-1", "000000000000", key)
+    docs = {n: lambda_policies(exp, fn, arns)["least-privilege"] for n, fn in exp.lambdas.items()}
+    docs |= {f"task:{n}": task_policies(p, arns)["least-privilege"]
+             for n, p in exp.pipelines.items() if task_policies(p, arns)}  # fmt: skip
+    for name, doc in docs.items():
+        by_sid = {s["Sid"]: s for s in doc["Statement"]}
+        touches = {"TablesRead", "TablesWrite", "ObjectsRead", "ObjectsWrite", "PrefixesRead",
+                   "PrefixesWrite", "Secrets"} & set(by_sid)  # fmt: skip
+        assert ("DataKey" in by_sid) == bool(touches), name
+        if touches:
+            grant = by_sid["DataKey"]
+            assert grant["Resource"] == [key]
+            assert grant["Action"] == ["kms:Decrypt", "kms:GenerateDataKey"]
+            assert grant["Condition"]["StringLike"]["kms:ViaService"] == [
+                "dynamodb.us-east-1.amazonaws.com", "s3.us-east-1.amazonaws.com",
+                "secretsmanager.us-east-1.amazonaws.com"]  # fmt: skip
+
+
 def test_a_task_starting_lambda_runs_and_passes_only_its_own_pipeline(exp: Any) -> None:
     doc = lambda_policies(exp, exp.lambdas["non_structured_data_images"], ARNS)["least-privilege"]
     by_sid = _actions(doc)

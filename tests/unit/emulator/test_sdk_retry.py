@@ -121,3 +121,18 @@ def test_a_retry_arriving_while_the_first_attempt_runs_waits_for_its_answer() ->
 
     assert asyncio.run(scenario()) == [200, 200]
     assert inner.runs == 1
+
+
+def test_the_replay_is_logged_naming_the_action(caplog: Any) -> None:
+    app = RetryReplay(CreateOnce())
+    first, retry = _scope("r", "inv-1", 1), _scope("r", "inv-1", 2)
+    for scope in (first, retry):
+        scope["headers"].append((b"x-amz-target", b"Logs_20140328.CreateLogGroup"))
+
+    async def scenario() -> None:
+        await _call(app, first)
+        await _call(app, retry)
+
+    with caplog.at_level("WARNING", logger="atelier.sdk_retry"):
+        asyncio.run(scenario())
+    assert "attempt 2" in caplog.text and "Logs_20140328.CreateLogGroup" in caplog.text

@@ -37,6 +37,11 @@ def test_committed_golden_data_equals_a_fresh_build(builder: str) -> None:
     pd.testing.assert_frame_equal(committed, fresh_roundtrip)
 
 
+# slow: every suite through a file context that writes Data Docs (~10 s at rest). The fast tier
+# keeps the same suites on the same data (test_data_mutations.py::
+# test_the_committed_data_passes_every_suite) and the offline rewrite of the pages
+# (test_external_references_are_removed_and_found).
+@pytest.mark.slow
 def test_reference_data_passes_and_data_docs_work_offline(data_copy: Path, tmp_path: Path) -> None:
     report = tmp_path / "report"
     result = run_suites(load_suites(data_copy / "suites", data_copy), report)
@@ -56,6 +61,10 @@ def test_reference_data_passes_and_data_docs_work_offline(data_copy: Path, tmp_p
     assert all("atelier-offline" in p.read_text(encoding="utf-8") for p in pages)
 
 
+# slow: the whole CLI gate with Data Docs. The fast tier keeps the same corruption against the
+# same suite, naming the same expectation and columns (test_data_mutations.py::
+# test_a_corruption_fails_naming_expectation_and_column[ap-ids-and-labels-blank-half]).
+@pytest.mark.slow
 def test_cli_fails_on_pools_with_blank_ids_and_labels_naming_them(
     data_copy: Path, tmp_path: Path
 ) -> None:

@@ -108,6 +108,10 @@ def test_a_shared_file_change_names_every_model_it_trains(repo: Path) -> None:
     assert {p.model for p in check(repo)} == {"digits_cnn", "al_digits_cnn"}
 
 
+# slow: the CLI runs every data suite and writes Data Docs before it reports lineage. The fast tier
+# keeps the same edit refused by the same check, with the same message
+# (test_new_training_parameters_without_new_validation_data_fail_saying_what_to_update).
+@pytest.mark.slow
 def test_atelier_validate_fails_on_a_training_change_without_new_data(
     repo: Path,
 ) -> None:

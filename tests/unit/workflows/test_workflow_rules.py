@@ -45,7 +45,9 @@ def test_a_pr_to_develop_changing_one_pipeline_builds_only_that_image_in_qa() ->
     assert [(r.workflow, r.environment, r.inputs["pipeline"]) for r in images] == [
         ("image-structured_data.yml", "qa", "structured_data")
     ], sim.summary()
-    assert {"tests", "validate", "e2e"} <= {s for r in sim.runs for s in r.sessions}
+    assert {"tests", "validate", "e2e", "rehearse", "rehearse_terraform"} <= {
+        s for r in sim.runs for s in r.sessions
+    }
 
 
 def test_manual_review_sends_every_prod_job_through_the_approval_environment() -> None:

@@ -13,6 +13,7 @@ from atelier.deploy import (
     bundle,
     dynamodb,
     iam,
+    kms,
     lambda_,
     monitoring,
     network,
@@ -44,9 +45,15 @@ def network_step(d: Deployment) -> Result:
     return result, list(result.changes)
 
 
+def key_step(d: Deployment) -> Result:
+    arn, change = kms.ensure_key(d.clients, d.exp.prefix, d.account, d.tags)
+    return arn, [change]
+
+
 def buckets_step(d: Deployment) -> Result:
     # `atelier deploy` targets the runtime, where no CDN fronts the website bucket: it is served
-    # publicly (IAM is enforced, so an anonymous GET needs the public-read policy)
+    # publicly (IAM is enforced, so an anonymous GET needs the public-read policy); the data
+    # buckets use the environment's key, the website SSE-S3 (as terraform/modules does)
     calls = [
         partial(
             s3.ensure_bucket,
@@ -56,6 +63,7 @@ def buckets_step(d: Deployment) -> Result:
             website=b.website,
             public_website=b.website,
             tags=d.tags,
+            kms_key_arn=None if b.website else d.results["key"],
         )
         for b in d.exp.buckets.values()
     ]
@@ -141,7 +149,7 @@ def bundles_step(d: Deployment) -> Result:
 
 
 def roles_step(d: Deployment) -> Result:
-    arns = Arns(d.region, d.account)
+    arns = Arns(d.region, d.account, d.results["key"])
     lambda_trust, task_trust = "lambda.amazonaws.com", "ecs-tasks.amazonaws.com"
     wanted = [
         (fn.role_name, lambda_trust, lambda_policies(d.exp, fn, arns))

@@ -43,3 +43,30 @@ def customer_key(key_id: str | None) -> bool:
 def via_service(service: str, region: str) -> str:
     """The ``kms:ViaService`` value of a call KMS receives from ``service``."""
     return f"{service}.{region}.amazonaws.com"
+
+
+# KMS key states in which a key cannot be used, and the KMS error each gives.
+UNUSABLE_STATES = {
+    "Disabled": ("DisabledException", "is disabled."),
+    "PendingDeletion": ("KMSInvalidStateException", "is pending deletion."),
+    "PendingImport": ("KMSInvalidStateException", "is pending import."),
+    "Unavailable": ("KMSInvalidStateException", "is unavailable."),
+}
+
+
+def refusal(service: str, writes: bool, key_state: str, key_arn: str) -> tuple[str, str] | None:
+    """The error code and message a ``service`` data call gets when its key is in ``key_state``
+    (None: the key is usable). S3 passes KMS's error on, prefixed ``KMS.``; Secrets Manager
+    answers with its own ``EncryptionFailure``/``DecryptionFailure`` naming the cause."""
+    found = UNUSABLE_STATES.get(key_state)
+    if found is None:
+        return None
+    code, what = found
+    if service == "s3":
+        return f"KMS.{code}", f"{key_arn} {what}"
+    verb = "encrypt" if writes else "decrypt"
+    return (
+        "EncryptionFailure" if writes else "DecryptionFailure",
+        f"Secrets Manager can't {verb} the protected secret text using the provided KMS key: "
+        f"{key_arn} {what}",
+    )

@@ -28,6 +28,8 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from atelier.emulator.ministack_compat import post_import
+
 REQUIRED_INTERNALS: dict[str, tuple[str, ...]] = {
     "ministack.services.apigateway_v1": (
         "_arn_matches",
@@ -115,3 +117,10 @@ def apply() -> str:
     apigateway_v1._authorize_request_v1 = authorize_after_stage_throttle
     apigateway_v1._check_throttle = usage_plan_throttle
     return "authorizer policy resources as IAM's globs; the stage throttle before it"
+
+
+def apply_on_import() -> None:
+    """:func:`apply` when MiniStack first imports its API Gateway service (:mod:`.post_import`)."""
+    post_import.when_imported(
+        "ministack.services.apigateway_v1", "authorizer globs, stage throttle first", apply
+    )

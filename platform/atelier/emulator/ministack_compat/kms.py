@@ -15,6 +15,10 @@ Each check is MiniStack's own evaluation as a KMS call (the caller's identity po
 key policy, which must allow) with ``kms:ViaService`` = ``<service>.<region>.amazonaws.com`` and
 ``kms:CallerAccount``; the AccessDenied then names the KMS action, as AWS's does.
 Keys the runtime does not hold (AWS-managed aliases, unknown ids) are not checked.
+
+With or without enforcement, :func:`refuse_unusable_keys` makes those data calls fail as on AWS
+when their customer key is disabled or pending deletion (S3: ``KMS.DisabledException``; Secrets
+Manager: ``EncryptionFailure``/``DecryptionFailure``), before MiniStack handles them.
 """
 
 from __future__ import annotations
@@ -22,8 +26,10 @@ from __future__ import annotations
 import contextvars
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import unquote
 
 from atelier.emulator.kms import data_keys
+from atelier.emulator.ministack_compat import post_import
 
 REQUIRED_INTERNALS: dict[str, tuple[str, ...]] = {
     "ministack.core.iam_actions": (
@@ -32,10 +38,17 @@ REQUIRED_INTERNALS: dict[str, tuple[str, ...]] = {
         "s3_additional_checks",
     ),
     "ministack.core.iam_evaluator": ("enforce",),
-    "ministack.core.responses": ("get_account_id",),
     "ministack.services.kms": ("_resolve_key",),
-    "ministack.services.s3": ("_bucket_default_sse_headers", "_buckets.get", "_stored_sse_headers"),
-    "ministack.services.secretsmanager": ("_secrets.get",),
+    "ministack.core.responses": ("error_response_json", "get_account_id"),
+    "ministack.services.s3": (
+        "_bucket_default_sse_headers",
+        "_buckets.get",
+        "_error",
+        "_merge_hoisted_amz_headers",
+        "_stored_sse_headers",
+        "handle_request",
+    ),
+    "ministack.services.secretsmanager": ("_resolve", "_secrets.get", "handle_request"),
 }
 KEY_HEADER = "x-amz-server-side-encryption-aws-kms-key-id"
 _denied: contextvars.ContextVar[tuple[str, str] | None] = contextvars.ContextVar(
@@ -164,3 +177,137 @@ def apply() -> bool:
     iam_actions.s3_additional_checks = s3_additional_checks
     iam_actions.access_denied_response = access_denied_response
     return True
+
+
+# --- keys that cannot be used (disabled, pending deletion): with or without enforcement ---------
+
+SSE_HEADER = "x-amz-server-side-encryption"
+SECRET_WRITES_WITH_VALUE = frozenset({"CreateSecret", "PutSecretValue", "UpdateSecret"})
+
+
+def _unusable(key_id: str | None) -> tuple[str, str] | None:
+    """``(KeyState, Arn)`` of the customer key ``key_id`` when it cannot be used, else None."""
+    if not data_keys.customer_key(key_id):
+        return None
+    from ministack.services import kms
+
+    record = kms._resolve_key(key_id)
+    if not record or record.get("KeyState") not in data_keys.UNUSABLE_STATES:
+        return None
+    return str(record["KeyState"]), str(record["Arn"])
+
+
+def _s3_stored_key(bucket: str, name: str) -> str | None:
+    from ministack.services import s3
+
+    record = (s3._buckets.get(bucket) or {}).get("objects", {}).get(name)
+    found = s3._stored_sse_headers(record).get(KEY_HEADER) if record else None
+    return str(found) if found else None
+
+
+def _s3_keys(
+    method: str, path: str, headers: dict[str, Any], query: dict[str, Any]
+) -> list[tuple[bool, str | None]]:
+    """``(writes, key id)`` of each customer key an S3 request uses on AWS: GetObject reads
+    the object's; PutObject, CopyObject and CreateMultipartUpload write with the named or the
+    bucket's default key (a copy also reads its source's)."""
+    from ministack.core import iam_actions
+    from ministack.services import s3
+
+    bucket, _, name = path.lstrip("/").partition("/")
+    action = iam_actions._s3_action(method, path, query) if name else None
+    if method == "GET" and action in ("GetObject", "GetObjectVersion"):
+        return [(False, _s3_stored_key(bucket, name))]
+    writes = action == "PutObject" and "uploadId" not in query and "partNumber" not in query
+    if not writes or (method == "POST" and "uploads" not in query):
+        return []
+    headers = s3._merge_hoisted_amz_headers(headers, query)
+    keys: list[tuple[bool, str | None]] = []
+    source = unquote(str(headers.get("x-amz-copy-source") or "").partition("?")[0]).lstrip("/")
+    if source:
+        src_bucket, _, src_name = source.partition("/")
+        keys.append((False, _s3_stored_key(src_bucket, src_name)))
+    sse = headers.get(SSE_HEADER)
+    if sse and sse != "aws:kms":
+        return keys  # SSE-S3 asked for: no KMS key
+    named = headers.get(KEY_HEADER) or s3._bucket_default_sse_headers(bucket).get(KEY_HEADER)
+    return [*keys, (True, str(named) if named else None)]
+
+
+def _secret_keys(action: str, data: dict[str, Any]) -> list[tuple[bool, str | None]]:
+    from ministack.services import secretsmanager
+
+    _, secret = secretsmanager._resolve(data.get("SecretId") or data.get("Name") or "")
+    if action == "GetSecretValue":
+        return [(False, secret.get("KmsKeyId"))] if secret else []
+    has_value = "SecretString" in data or "SecretBinary" in data
+    if action not in SECRET_WRITES_WITH_VALUE or not has_value:
+        return []
+    if action == "CreateSecret":
+        return [(True, data.get("KmsKeyId"))]
+    return [(True, data.get("KmsKeyId") or (secret or {}).get("KmsKeyId"))]
+
+
+def _refusal(service: str, keys: list[tuple[bool, str | None]]) -> tuple[str, str] | None:
+    for writes, key_id in keys:
+        unusable = _unusable(key_id)
+        if unusable is not None:
+            return data_keys.refusal(service, writes, *unusable)
+    return None
+
+
+def refuse_unusable_keys() -> None:
+    """Wrap MiniStack's S3 and Secrets Manager handlers with the key-state check, each when
+    MiniStack first imports its module (:mod:`.post_import`)."""
+    post_import.when_imported("ministack.services.s3", "unusable CMK refused", _wrap_s3)
+    post_import.when_imported(
+        "ministack.services.secretsmanager", "unusable CMK refused", _wrap_secrets
+    )
+
+
+def _wrap_s3() -> None:
+    from ministack.services import s3
+
+    handle: Callable[..., Any] = s3.handle_request
+    if getattr(handle, "_atelier", False):
+        return
+
+    async def handle_request(
+        method: str, path: str, headers: dict[str, Any], body: bytes, query: dict[str, Any],
+        *args: Any, **kwargs: Any,
+    ) -> Any:  # fmt: skip
+        refused = _refusal("s3", _s3_keys(method, path, headers, query))
+        if refused is not None:
+            return s3._error(refused[0], refused[1], 400, path)
+        return await handle(method, path, headers, body, query, *args, **kwargs)
+
+    handle_request._atelier = True  # type: ignore[attr-defined]
+    s3.handle_request = handle_request
+
+
+def _wrap_secrets() -> None:
+    import json
+
+    from ministack.core.responses import error_response_json
+    from ministack.services import secretsmanager
+
+    handle: Callable[..., Any] = secretsmanager.handle_request
+    if getattr(handle, "_atelier", False):
+        return
+
+    async def handle_request(
+        method: str, path: str, headers: dict[str, Any], body: bytes, query: dict[str, Any]
+    ) -> Any:
+        action = str(headers.get("x-amz-target", "")).rpartition(".")[2]
+        try:
+            data = json.loads(body) if body else {}
+        except ValueError:
+            data = None  # MiniStack answers the bad JSON
+        if isinstance(data, dict):
+            refused = _refusal("secretsmanager", _secret_keys(action, data))
+            if refused is not None:
+                return error_response_json(refused[0], refused[1], 400)
+        return await handle(method, path, headers, body, query)
+
+    handle_request._atelier = True  # type: ignore[attr-defined]
+    secretsmanager.handle_request = handle_request

@@ -15,6 +15,7 @@ Pinned internals (ministack==1.5.33):
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 log = logging.getLogger("atelier.lambda")
@@ -35,8 +36,9 @@ INIT_PREFIX = "Worker init failed: "
 IMPORT_PREFIX = "Unable to import module "
 
 
-def use_interpreter(python: str) -> None:
-    """Python functions' workers run ``python`` instead of the runtime's interpreter."""
+def use_interpreter(python: Callable[[], str]) -> None:
+    """Python functions' workers run ``python()`` (called as each worker starts) instead of the
+    runtime's interpreter."""
     from ministack.core import lambda_runtime
 
     original = lambda_runtime._detect_runtime_binary
@@ -45,7 +47,7 @@ def use_interpreter(python: str) -> None:
 
     def detect(runtime: str) -> tuple[str, str]:
         binary, script = original(runtime)
-        return (python, script) if runtime.startswith("python") else (binary, script)
+        return (python(), script) if runtime.startswith("python") else (binary, script)
 
     detect._atelier = True  # type: ignore[attr-defined]
     detect.__wrapped__ = original  # type: ignore[attr-defined]

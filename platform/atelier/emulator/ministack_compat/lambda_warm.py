@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from atelier.emulator.lambda_.concurrency import ConcurrencyWindow
+from atelier.emulator.ministack_compat import post_import
 
 if TYPE_CHECKING:
     from atelier.emulator.ministack_compat.lambda_warm_ahead import Warmer
@@ -300,15 +301,24 @@ def release(worker: Any) -> None:
 def apply(
     floor: int, cold_start_cap: int = 3, warm_max: int = 16, window_s: float = 300.0
 ) -> Warmer | None:
-    """Install the pool and start the warmer; ``floor`` 0 leaves MiniStack's own worker pool
-    as it is (what the load benchmark compares against) and returns None."""
-    from ministack.core import lambda_runtime as rt
-    from ministack.services import lambda_svc
+    """Start the warmer, and install the pool when MiniStack first imports its Lambda service
+    (:mod:`.post_import`; at once if it has); ``floor`` 0 leaves MiniStack's own worker pool as
+    it is (what the load benchmark compares against) and returns None."""
+    from atelier.emulator.ministack_compat.lambda_warm_ahead import Warmer
 
     if floor <= 0:
         return None
     POOL.floor, POOL.cold_start_cap, POOL.warm_max = floor, max(cold_start_cap, 1), warm_max
     POOL.window = ConcurrencyWindow(window_s)
+    post_import.when_imported(post_import.LAMBDA_SVC, "cold starts gated", install_gate)
+    return Warmer().start()
+
+
+def install_gate() -> None:
+    """Module docstring, 1: ``acquire_worker``/``release_worker`` replaced."""
+    from ministack.core import lambda_runtime as rt
+    from ministack.services import lambda_svc
+
     if not _original:
         _original.update(acquire=rt.acquire_worker, release=rt.release_worker)
         rt.acquire_worker = gated_acquire
@@ -316,6 +326,3 @@ def apply(
         # lambda_svc imported both by name
         lambda_svc.acquire_worker = gated_acquire
         lambda_svc.release_worker = release
-    from atelier.emulator.ministack_compat.lambda_warm_ahead import Warmer
-
-    return Warmer().start()

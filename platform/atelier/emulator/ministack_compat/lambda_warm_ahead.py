@@ -15,7 +15,7 @@ import threading
 import time
 from typing import Any
 
-from atelier.emulator.ministack_compat.lambda_warm import POOL, _start_spawners, alive
+from atelier.emulator.ministack_compat.lambda_warm import POOL, _original, _start_spawners, alive
 
 log = logging.getLogger("atelier.lambda")
 
@@ -36,10 +36,12 @@ def wanted(func: dict[str, Any], key: str) -> int:
 def fill_once() -> int:
     """Set each Python function's warm target, start what it lacks in the background and stop
     idle workers above it; returns how many cold starts began."""
+    started = 0
+    if not _original:  # nothing before MiniStack imports its Lambda service (no function yet)
+        return started
     from ministack.core import lambda_runtime as rt
     from ministack.services import lambda_svc
 
-    started = 0
     seen: set[str] = set()
     for func in lambda_svc._functions.all_values():
         config = func.get("config") or {}

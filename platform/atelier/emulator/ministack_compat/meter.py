@@ -39,8 +39,13 @@ def _wrap(module: ModuleType, attr: str, original: Any, make: Any) -> bool:
 
 
 def install(meter: Meter = METER) -> list[str]:
-    """Wrap the instrumentation points; returns what is metered."""
-    done = []
+    """Wrap both instrumentation points now; returns what is metered."""
+    return [*install_lambda(meter), *install_logs(meter)]
+
+
+def install_lambda(meter: Meter = METER) -> list[str]:
+    """Wrap ``lambda_svc._execute_function_dispatch`` (the runtime calls this when MiniStack
+    first imports its Lambda service: :mod:`.post_import`)."""
 
     def dispatch(original: Any) -> Any:
         def metered(func: dict[str, Any], config: dict[str, Any], *args: Any, **kw: Any) -> Any:
@@ -57,6 +62,17 @@ def install(meter: Meter = METER) -> list[str]:
 
         return metered
 
+    from ministack.services import lambda_svc
+
+    dispatch_fn = getattr(lambda_svc, "_execute_function_dispatch", None)
+    if _wrap(lambda_svc, "_execute_function_dispatch", dispatch_fn, dispatch):
+        return ["lambda invocations"]
+    return []
+
+
+def install_logs(meter: Meter = METER) -> list[str]:
+    """Wrap ``cloudwatch_logs._append_log_events``."""
+
     def append(original: Any) -> Any:
         def metered(stream: Any, events: list[dict[str, Any]]) -> Any:
             size = sum(len(str(e.get("message", "")).encode()) + LOG_EVENT_OVERHEAD for e in events)
@@ -65,15 +81,12 @@ def install(meter: Meter = METER) -> list[str]:
 
         return metered
 
-    from ministack.services import cloudwatch_logs, lambda_svc
+    from ministack.services import cloudwatch_logs
 
-    dispatch_fn = getattr(lambda_svc, "_execute_function_dispatch", None)
-    if _wrap(lambda_svc, "_execute_function_dispatch", dispatch_fn, dispatch):
-        done.append("lambda invocations")
     append_fn = getattr(cloudwatch_logs, "_append_log_events", None)
     if _wrap(cloudwatch_logs, "_append_log_events", append_fn, append):
-        done.append("log bytes")
-    return done
+        return ["log bytes"]
+    return []
 
 
 def alarm_names() -> list[str]:

@@ -1,14 +1,16 @@
 """MiniStack's SNS fan-out, with Atelier's deliveries: HTTP(S) through the retrying
 :class:`~atelier.emulator.sns.delivery.Deliverer` (MiniStack tries once, 5 s), e-mail to the
-local mailbox (MiniStack only logs it)."""
+local mailbox (MiniStack only logs it).
+
+MiniStack's SNS module imports its Lambda service, so both load on the first SNS call, as in
+plain MiniStack: :func:`install` patches them then (:mod:`.post_import`)."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from ministack.services import sns
-
+from atelier.emulator.ministack_compat import post_import
 from atelier.emulator.sns.delivery import Deliverer, policy_of
 
 REQUIRED_INTERNALS: dict[str, tuple[str, ...]] = {
@@ -19,18 +21,26 @@ REQUIRED_INTERNALS: dict[str, tuple[str, ...]] = {
         "_build_envelope",
     ),
 }
-_original_fanout = sns._fanout
+_original: dict[str, Any] = {}
 _deliverer: Deliverer | None = None
 _policies: dict[str, dict[str, Any] | None] = {}
 
 
 def install(deliverer: Deliverer) -> None:
+    """Deliveries through ``deliverer``, from when MiniStack first imports its SNS service."""
     global _deliverer
     _deliverer = deliverer
+    post_import.when_imported(post_import.SNS, "SNS deliveries", _patch)
+
+
+def _patch() -> None:
+    from ministack.services import sns
 
     async def deliver_http(endpoint: str, payload: str) -> None:
-        deliverer.http(endpoint, payload, _policies.get(endpoint))
+        if _deliverer is not None:
+            _deliverer.http(endpoint, payload, _policies.get(endpoint))
 
+    _original.setdefault("fanout", sns._fanout)
     sns._deliver_to_http = deliver_http
     sns._fanout = _fanout
 
@@ -38,6 +48,8 @@ def install(deliverer: Deliverer) -> None:
 def _fanout(
     topic_arn: str, msg_id: str, message: str, subject: str, *args: Any, **kwargs: Any
 ) -> Any:
+    from ministack.services import sns
+
     topic = sns._topic_by_arn_any_scope(topic_arn)
     if topic and _deliverer is not None:
         for sub in topic.get("subscriptions", []):
@@ -55,7 +67,7 @@ def _fanout(
             _deliverer.email(
                 sub.get("endpoint", ""), subject or "AWS Notification Message", body, topic_arn
             )
-    return _original_fanout(topic_arn, msg_id, message, subject, *args, **kwargs)
+    return _original["fanout"](topic_arn, msg_id, message, subject, *args, **kwargs)
 
 
 def _email_text(message: str) -> str:

@@ -20,7 +20,8 @@ as AWS does; none invents behaviour. Found with ``TF_LOG=DEBUG`` on ``terraform/
 - ECR ``DescribeImages`` of a tag that was never pushed answers as if it were not asked for;
   AWS answers ImageNotFoundException.
 
-``apply()`` is called once at runtime start; each fix checks that the code it wraps is there
+The runtime applies each fix (``FIXES``) when MiniStack first imports the module it fixes
+(:mod:`.post_import`), ``apply()`` all at once; each fix checks that the code it wraps is there
 and returns the names of the fixes applied. ``tests/unit/emulator/test_terraform_fidelity.py``
 proves each one through boto3.
 """
@@ -370,21 +371,22 @@ def _ecr() -> None:
     _wrap(ecr, "_describe_images", make)
 
 
-FIXES: dict[str, Callable[[], None]] = {
-    "apigateway mock integration": _apigateway,
-    "rds log exports": _rds,
-    "ecs az rebalancing": _ecs,
-    "cloudwatch alarm fields": _cloudwatch,
-    "ec2 flow log fields": _ec2,
-    "ssm public parameters": _ssm,
-    "ecr image not found": _ecr,
+MS = "ministack.services."
+FIXES: dict[str, tuple[str, Callable[[], None]]] = {
+    "apigateway mock integration": (MS + "apigateway_v1", _apigateway),
+    "rds log exports": (MS + "rds", _rds),
+    "ecs az rebalancing": (MS + "ecs", _ecs),
+    "cloudwatch alarm fields": (MS + "cloudwatch", _cloudwatch),
+    "ec2 flow log fields": (MS + "ec2", _ec2),
+    "ssm public parameters": (MS + "ssm", _ssm),
+    "ecr image not found": (MS + "ecr", _ecr),
 }
 
 
 def apply() -> list[str]:
     """Apply every fix whose MiniStack code is there; the names of those applied."""
     applied = []
-    for name, fix in FIXES.items():
+    for name, (_, fix) in FIXES.items():
         try:
             fix()
         except (AttributeError, ImportError) as exc:  # MiniStack changed: say so, keep serving

@@ -21,7 +21,7 @@ from typing import Any
 from atelier.emulator.ministack_compat.terraform_fidelity import _wrap
 
 # the functions wrapped (cloudfront._build_rhp_config_xml, ec2._parse_lt_data, ec2._lt_data_xml)
-# are checked by _wrap, which fails at start when one is gone
+# are checked by _wrap, which fails (logged, or raised by apply()) when one is gone
 REQUIRED_INTERNALS: dict[str, tuple[str, ...]] = {
     "ministack.services.ec2": ("_p",),
 }
@@ -93,7 +93,13 @@ def _launch_templates() -> None:
     _wrap(ec2, "_lt_data_xml", make_xml)
 
 
+FIXES: dict[str, tuple[str, Callable[[], None]]] = {
+    "cloudfront response headers lists": ("ministack.services.cloudfront", _cloudfront),
+    "launch template EBS KmsKeyId": ("ministack.services.ec2", _launch_templates),
+}
+
+
 def apply() -> list[str]:
-    _cloudfront()
-    _launch_templates()
-    return ["cloudfront response headers lists", "launch template EBS KmsKeyId"]
+    for _, fix in FIXES.values():
+        fix()
+    return list(FIXES)

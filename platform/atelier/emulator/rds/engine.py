@@ -6,6 +6,8 @@ port with its data under ``<home>/rds/<instance-id>/data``, creates the master u
 publishes ``127.0.0.1:<port>`` and the status through MiniStack's records (``ministack_compat/rds.py``):
 
     creating -> available;  died -> failed (+ event with the reason) -> rebooting -> available
+    creating/starting: kept until PostgreSQL answers, a failed try tried again (as on AWS a slow
+    instance never shows failed) until ATELIER_RDS_CREATE_TIMEOUT (600 s), then failed for good
     StopDBInstance -> server stopped (data kept); StartDBInstance -> started again
     DeleteDBInstance -> server stopped, data removed
 
@@ -34,6 +36,7 @@ from atelier.emulator.rds.pg_setup import (
     Binaries,
     PostgresError,
     RunAs,
+    SetupError,
     ensure_template,
     find_binaries,
     prepare_data_dir,
@@ -46,12 +49,17 @@ from atelier.emulator.rds.postgres import PostgresProcess, stop_stale_postmaster
 log = logging.getLogger("atelier.rds")
 
 MAX_RESTARTS = 3
+START_TIMEOUT = 30.0  # a restart after a failure waits this long for the server to answer
+PATIENT = frozenset({"creating", "starting"})  # states AWS keeps while the database comes up
 Key = tuple[str, str, str]
 
 
-def restart_delay() -> float:
-    """Seconds a died server stays ``failed`` before the restart attempt."""
+def restart_delay() -> float:  # seconds a died server stays failed before its restart
     return float(os.environ.get("ATELIER_RDS_RESTART_DELAY", "2"))
+
+
+def create_timeout() -> float:  # seconds creation (or a start) may take before it is failed
+    return float(os.environ.get("ATELIER_RDS_CREATE_TIMEOUT", "600"))
 
 
 def free_port(preferred: int | None = None, wait_s: float = 0.0) -> int:
@@ -96,6 +104,9 @@ class _Managed:
     ready_s: float | None = None
     fresh: bool = True  # a new instance: never reuse a data directory found on disk
     job: threading.Thread | None = None
+    deadline: float | None = None  # monotonic end of the patience of creating/starting
+    attempts: int = 0  # starts tried since creating/starting began
+    what: str = "created"  # said in the event once available
 
     @property
     def data_dir(self) -> Path:
@@ -194,18 +205,15 @@ class RdsEngine:
             # a PostgreSQL left by a crashed runtime holds the port: stop it first, so the
             # instance keeps its endpoint (clients and secrets keep working)
             stop_stale_postmaster(home / "data")
-        managed = _Managed(
-            ref,
-            home,
-            free_port(ref.port, wait_s=5.0) if restored else free_port(),
-            fresh=not restored,
-        )
+        port = free_port(ref.port, wait_s=5.0) if restored else free_port()
+        managed = _Managed(ref, home, port, fresh=not restored, what="restored" if restored
+                           else "created", deadline=time.monotonic() + create_timeout())  # fmt: skip
         self._managed[ref.key] = managed
         bridge.publish(ref, "creating", managed.port)
         if ref.status in bridge.STOPPED_STATUSES:
             managed.state = "stopped"
             return
-        self._run(managed, self._start, "created" if not restored else "restored")
+        self._run(managed, self._start, managed.what)
 
     def _tick(self, m: _Managed, ref: bridge.InstanceRef) -> None:
         if m.busy:
@@ -216,8 +224,12 @@ class RdsEngine:
             m.state, m.retry_at = "stopped", None
             self._run(m, self._stop, "stopped")
         elif m.state == "stopped" and not stopped:
-            m.state, m.restarts = "starting", 0
+            m.state, m.restarts, m.attempts, m.what = "starting", 0, 0, "started"
+            m.deadline = time.monotonic() + create_timeout()
             self._run(m, self._start, "started")
+        elif m.state in PATIENT and m.retry_at is not None and time.time() >= m.retry_at:
+            m.retry_at = None
+            self._run(m, self._start, m.what)
         elif m.state == "available" and m.server is not None and m.server.poll() is not None:
             self._died(m)
         elif m.state == "failed" and m.retry_at is not None and time.time() >= m.retry_at:
@@ -236,9 +248,9 @@ class RdsEngine:
         m.server = None
         self._fail(m, reason)
 
-    def _fail(self, m: _Managed, reason: str) -> None:
-        m.state, m.reason = "failed", reason
-        if m.restarts < MAX_RESTARTS:
+    def _fail(self, m: _Managed, reason: str, *, final: bool = False) -> None:
+        m.state, m.reason, m.deadline = "failed", reason, None
+        if not final and m.restarts < MAX_RESTARTS:
             m.retry_at = time.time() + restart_delay()
             reason += (
                 f"; restarting in {restart_delay():g}s (attempt {m.restarts + 1} of {MAX_RESTARTS})"
@@ -246,6 +258,25 @@ class RdsEngine:
         log.error("RDS: %s failed: %s", m.ref.db_id, reason)
         bridge.publish(m.ref, "failed")
         bridge.add_event(m.ref, reason, "failure")
+
+    def _start_failed(self, m: _Managed, reason: str, *, setup: bool) -> None:
+        """A failed start: failed for good when the machine is not set up for PostgreSQL, tried
+        again while creating/starting until the deadline (then failed for good), else failed."""
+        if setup or m.state not in PATIENT or m.deadline is None:
+            self._fail(m, reason, final=setup)
+            return
+        if time.monotonic() >= m.deadline:
+            verb = "creation" if m.state == "creating" else "start"
+            self._fail(m, f"DB instance {verb} did not complete within {create_timeout():g}s "
+                       f"({m.attempts} attempts): {reason}", final=True)  # fmt: skip
+            return
+        delay = min(restart_delay() * 2 ** (m.attempts - 1), 30.0)
+        m.reason, m.retry_at = reason, time.time() + delay
+        if m.state == "creating" and m.what == "created":
+            m.fresh = True  # a new instance has no data to keep: the next try starts clean
+        note = f"DB instance still {m.state}: {reason}; trying again in {delay:g}s"
+        log.warning("RDS: %s: %s", m.ref.db_id, note)
+        bridge.add_event(m.ref, note, "notification")
 
     def _release(self, m: _Managed, *, remove_data: bool) -> None:
         m.state, m.retry_at = "deleting", None
@@ -272,6 +303,9 @@ class RdsEngine:
     def _start(self, m: _Managed, what: str) -> None:
         started = time.monotonic()
         server: PostgresProcess | None = None
+        with self._lock:
+            m.attempts += 1
+            deadline = m.deadline if m.state in PATIENT else None
         try:
             binaries, user = self._runtime()
             stop_stale_postmaster(m.data_dir)
@@ -284,13 +318,16 @@ class RdsEngine:
                 prepare_data_dir(m.data_dir, template, user)
             force_ssl = bridge.parameter(m.ref, tls.FORCE_SSL) == "1"
             tls_files = tls.ensure(m.home / "tls") if force_ssl else None
+            # creating/starting: wait for the server as long as the deadline allows (under load
+            # it may need far more than a restart's START_TIMEOUT)
+            ready_s = START_TIMEOUT if deadline is None else deadline - time.monotonic()
             for attempt in (1, 2):
                 server = PostgresProcess(
                     binaries, m.data_dir, m.port, m.home / "postgres.log", user,
                     durable=self.settings.persist, tls=tls_files,
                 )  # fmt: skip
                 try:
-                    server.start()
+                    server.start(timeout=max(ready_s, 1.0), abandon=lambda: self._gone(m))
                     break
                 except PostgresError as exc:
                     if attempt == 2 or "could not bind" not in str(exc):
@@ -302,14 +339,15 @@ class RdsEngine:
             if server is not None:
                 server.kill()
             with self._lock:
-                if m.state != "deleting":
-                    self._fail(m, f"PostgreSQL could not start: {exc}")
+                if m.state not in ("deleting", "stopped"):
+                    setup = isinstance(exc, SetupError)
+                    self._start_failed(m, f"PostgreSQL could not start: {exc}", setup=setup)
             return
         with self._lock:
             if m.state in ("deleting", "stopped"):  # deleted or stopped while starting
                 server.stop()
                 return
-            m.server, m.state, m.reason = server, "available", ""
+            m.server, m.state, m.reason, m.deadline = server, "available", "", None
             m.ready_s = round(time.monotonic() - started, 3)
             bridge.publish(m.ref, "available", m.port)
             bridge.add_event(m.ref, f"DB instance {what}: PostgreSQL {self._version()} on "
@@ -318,6 +356,9 @@ class RdsEngine:
                  m.ref.db_id, what, m.port, m.ready_s)  # fmt: skip
         if template is not None:
             refill_spare(template, user)  # the next CreateDBInstance skips the copy
+
+    def _gone(self, m: _Managed) -> bool:  # deleted, stopped or shut down: a start gives up
+        return self._closed or m.state in ("deleting", "stopped")
 
     def _stop(self, m: _Managed, what: str) -> None:
         server, m.server = m.server, None

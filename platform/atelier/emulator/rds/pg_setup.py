@@ -41,6 +41,11 @@ class PostgresError(Exception):
     """PostgreSQL could not be prepared, started or reached; the message says why."""
 
 
+class SetupError(PostgresError):
+    """This machine is not set up to run PostgreSQL (no binaries, no user, a path the server's
+    user cannot reach): trying again cannot help until someone fixes it."""
+
+
 @dataclass(frozen=True)
 class Binaries:
     bindir: Path
@@ -85,7 +90,7 @@ def find_binaries() -> Binaries:
             match = re.search(r"(\d+(?:\.\d+)?)", out.stdout)
             if out.returncode == 0 and match:
                 return Binaries(bindir, match.group(1))
-    raise PostgresError(
+    raise SetupError(
         "no PostgreSQL binaries found (tried: "
         + (", ".join(str(p) for p in tried) or "nothing")
         + "); install the 'pgserver' package or set ATELIER_PG_BINDIR"
@@ -118,7 +123,7 @@ class RunAs:
             return
         names = ", ".join(str(p) for p in closed)
         if not root_setup_allowed():
-            raise PostgresError(
+            raise SetupError(
                 f"PostgreSQL runs as the unprivileged user {self.name}, which cannot reach {path} "
                 f"({names} lack o+x): put ATELIER_HOME under a directory it can reach, or set "
                 f"{ROOT_SETUP}=1 to let Atelier add o+x to them"
@@ -149,7 +154,7 @@ def server_user() -> RunAs:
         entry = pwd.getpwnam(name)
     except KeyError:
         if not root_setup_allowed():
-            raise PostgresError(
+            raise SetupError(
                 f"PostgreSQL does not run as root and the user {name!r} does not exist: create "
                 f"it (useradd --system -M {name}), name another with ATELIER_PG_USER, run as a "
                 f"normal user, or set {ROOT_SETUP}=1 to let Atelier create it"

@@ -15,6 +15,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
@@ -83,8 +84,9 @@ class PostgresProcess:
     def pid(self) -> int | None:
         return self.proc.pid if self.proc else None
 
-    def start(self, timeout: float = 30.0) -> None:
-        """Start the postmaster and wait until it accepts connections."""
+    def start(self, timeout: float = 30.0, abandon: Callable[[], bool] | None = None) -> None:
+        """Start the postmaster and wait until it accepts connections (at most ``timeout``
+        seconds; sooner given up, the server killed, when ``abandon()`` turns true)."""
         self.user.chown_tree(self.socket_dir)
         self.socket_dir.chmod(0o700)
         # again at every start: a tool may have tightened an ancestor meanwhile (pytest resets
@@ -107,7 +109,7 @@ class PostgresProcess:
                 user=self.user.uid, group=self.user.gid,
                 extra_groups=[] if self.user.uid is not None else None,
             )  # fmt: skip
-        self._wait_ready(timeout)
+        self._wait_ready(timeout, abandon or (lambda: False))
         if self.tls is not None:
             try:
                 self.proxy = TlsOnlyProxy(self.port, self.listen_port, self.tls)
@@ -115,10 +117,13 @@ class PostgresProcess:
                 self.kill()
                 raise PostgresError(f"could not bind 127.0.0.1:{self.port}: {exc}") from exc
 
-    def _wait_ready(self, timeout: float) -> None:
+    def _wait_ready(self, timeout: float, abandon: Callable[[], bool]) -> None:
         deadline = time.monotonic() + timeout
         pidfile = self.data_dir / "postmaster.pid"
         while time.monotonic() < deadline:
+            if abandon():
+                self.kill()
+                raise PostgresError("start abandoned (the instance was deleted or stopped)")
             if self.poll() is not None:
                 raise PostgresError(
                     f"PostgreSQL exited during start (code {self.poll()}): {self.log_tail()}"

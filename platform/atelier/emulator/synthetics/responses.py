@@ -11,18 +11,18 @@ import asyncio
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
+from collections.abc import Callable, MutableMapping
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote
 
+from atelier.emulator.asgi import Receive, Send
 from atelier.emulator.synthetics import api
 from atelier.emulator.synthetics.models import SyntheticsError, validation
-from atelier.emulator.synthetics.runner import Runner
+
+if TYPE_CHECKING:  # the runner (boto3) loads with the first Synthetics call, not at start
+    from atelier.emulator.synthetics.runner import Runner
 
 log = logging.getLogger("atelier.synthetics")
-Message = MutableMapping[str, Any]
-Send = Callable[[Message], Awaitable[None]]
-Receive = Callable[[], Awaitable[Message]]
 CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request")
 
 

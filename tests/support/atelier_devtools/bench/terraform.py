@@ -98,6 +98,9 @@ def terraform_tree(rev: str | None) -> Iterator[Path]:
 def on_target(name: str, root: Path) -> dict[str, Any]:
     if name == "atelier":
         home = Path(tempfile.mkdtemp(prefix="atelier-bench-tf-home-"))
+        # as root, PostgreSQL runs as an unprivileged user, which must reach its data under the
+        # home (mkdtemp makes it 0700): open this temp directory only, nothing of the system
+        home.chmod(0o755)
         runtime: Runtime | None = None
         try:
             runtime = start_runtime(home)

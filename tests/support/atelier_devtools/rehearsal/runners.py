@@ -54,6 +54,9 @@ NOT_REPLAYED = {
     "tests": "the PR gate: CI runs it itself (.ci/run); the rehearsal replays the deployment",
     "validate": "the PR gate: CI runs it itself; the rehearsal replays the deployment",
     "e2e": "the PR gate: CI runs it itself (nox -s e2e); the rehearsal replays the deployment",
+    "rehearse": "the PR gate's job that runs this rehearsal: replaying it would recurse",
+    "rehearse_terraform": "the PR gate: its own session (the three Terraform roots applied and "
+    "planned again); the rehearsal replays the deployment",
 }
 #: trained and evaluated in the rehearsal: the served model (the CNN models train for minutes)
 MODELS = ("structured_data",)

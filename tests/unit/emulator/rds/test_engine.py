@@ -20,7 +20,7 @@ import pytest
 from atelier.config import Settings
 from atelier.emulator.ministack_compat import rds as bridge
 from atelier.emulator.rds import engine as engine_mod
-from atelier.emulator.rds.pg_setup import Binaries, PostgresError, RunAs
+from atelier.emulator.rds.pg_setup import Binaries, PostgresError, RunAs, SetupError
 
 rds = importlib.import_module("ministack.services.rds")
 PASSWORD = "pw-that-must-not-leak"
@@ -28,7 +28,10 @@ PASSWORD = "pw-that-must-not-leak"
 
 class FakeProcess:
     instances: ClassVar[list[FakeProcess]] = []
-    start_errors: ClassVar[list[str]] = []
+    start_errors: ClassVar[list[str | PostgresError]] = []
+    # fault injection: seconds the server needs before it answers (a loaded machine); a start
+    # that may wait less fails as PostgresProcess.start does, without the test waiting for it
+    ready_needs_s: ClassVar[float] = 0.0
 
     def __init__(self, binaries: Any, data_dir: Path, port: int, log_path: Path, user: RunAs,
                  *, durable: bool, tls: Any = None) -> None:  # fmt: skip
@@ -37,11 +40,17 @@ class FakeProcess:
         self.stopped = False
         self.bootstrapped: tuple[str, str, str] | None = None
         self.pid = 10_000 + len(FakeProcess.instances)
+        self.timeout: float | None = None
         FakeProcess.instances.append(self)
 
-    def start(self) -> None:
+    def start(self, timeout: float = 30.0, abandon: Callable[[], bool] | None = None) -> None:
+        self.timeout = timeout
         if FakeProcess.start_errors:
-            raise PostgresError(FakeProcess.start_errors.pop(0))
+            error = FakeProcess.start_errors.pop(0)
+            raise error if isinstance(error, PostgresError) else PostgresError(error)
+        if timeout < FakeProcess.ready_needs_s:
+            self.stopped = True
+            raise PostgresError(f"PostgreSQL did not become ready in {timeout:.0f}s: LOG: slow")
 
     def bootstrap(self, username: str, password: str, dbname: str) -> None:
         self.bootstrapped = (username, password, dbname)
@@ -67,7 +76,7 @@ def _prepare(data_dir: Path, template: Path, user: RunAs) -> bool:
 
 @pytest.fixture
 def fake_pg(monkeypatch: pytest.MonkeyPatch) -> type[FakeProcess]:
-    FakeProcess.instances, FakeProcess.start_errors = [], []
+    FakeProcess.instances, FakeProcess.start_errors, FakeProcess.ready_needs_s = [], [], 0.0
     monkeypatch.setattr(engine_mod, "find_binaries", lambda: Binaries(Path("/x"), "16.2"))
     monkeypatch.setattr(engine_mod, "server_user", RunAs)
     monkeypatch.setattr(engine_mod, "ensure_template", lambda b, cache, user: cache / "t")
@@ -165,8 +174,11 @@ def test_a_died_server_shows_failed_with_its_reason_then_restarts(make_engine: A
     assert len(FakeProcess.instances) == 2 and engine.status()[0]["restarts"] == 1
 
 
-def test_a_start_failure_is_a_visible_status_not_an_exception(make_engine: Any) -> None:
-    FakeProcess.start_errors = ["initdb failed: disk full"] * 4
+def test_a_start_failure_is_a_visible_status_not_an_exception(
+    make_engine: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ATELIER_RDS_CREATE_TIMEOUT", "0.3")
+    FakeProcess.start_errors = ["initdb failed: disk full"] * 40
     engine = make_engine()
     _create()
     _until(engine, "db1", "failed")
@@ -250,3 +262,85 @@ def test_with_persist_a_restored_instance_reuses_its_data_and_port(
     assert FakeProcess.instances[-1].port == port and FakeProcess.instances[-1].durable
     events = _call("DescribeEvents", SourceType="db-instance", SourceIdentifier="db1")["body"]
     assert "DB instance restored" in events
+
+
+def _statuses_until(engine: engine_mod.RdsEngine, db_id: str, status: str) -> list[str]:
+    """Every status DescribeDBInstances shows until ``status`` (what a Terraform poll could see)."""
+    seen: list[str] = []
+    deadline = time.monotonic() + 8
+    while time.monotonic() < deadline and (not seen or seen[-1] != status):
+        engine.reconcile()
+        seen.append(_call("DescribeDBInstances", DBInstanceIdentifier=db_id)["status"])
+        time.sleep(0.01)
+    return seen
+
+
+def test_a_slow_postgres_keeps_the_instance_creating_until_it_answers(make_engine: Any) -> None:
+    # the AWS provider treats `failed` as final: a slow start under load must never show it
+    FakeProcess.ready_needs_s = 45.0  # more than a restart's 30 s wait
+    engine = make_engine()
+    _create()
+    seen = _statuses_until(engine, "db1", "available")
+    assert "failed" not in seen, f"a slow creation went through failed: {seen}"
+    assert set(seen) <= {"creating", "available"} and seen[-1] == "available"
+    assert FakeProcess.instances[-1].timeout is not None
+    assert FakeProcess.instances[-1].timeout >= 45.0  # it waited as long as creation may take
+
+
+def test_a_start_that_fails_while_creating_is_tried_again_quietly(make_engine: Any) -> None:
+    FakeProcess.start_errors = ["PostgreSQL exited during start (code 1): FATAL: out of memory"]
+    engine = make_engine()
+    _create()
+    seen = _statuses_until(engine, "db1", "available")
+    assert "failed" not in seen and seen[-1] == "available", seen
+    assert len(FakeProcess.instances) == 2
+    events = _call("DescribeEvents", SourceType="db-instance", SourceIdentifier="db1")["body"]
+    assert "DB instance still creating: PostgreSQL could not start: PostgreSQL exited" in events
+    assert "DB instance created" in events
+
+
+def test_a_creation_that_never_succeeds_fails_for_good_after_the_bound(
+    make_engine: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ATELIER_RDS_CREATE_TIMEOUT", "0.5")
+    FakeProcess.start_errors = ["PostgreSQL exited during start (code 1): FATAL: no space"] * 99
+    engine = make_engine()
+    _create()
+    seen = _statuses_until(engine, "db1", "failed")
+    assert set(seen) == {"creating", "failed"}, seen
+    reason = str(engine.status()[0]["reason"])
+    assert "DB instance creation did not complete within 0.5s" in reason
+    assert "FATAL: no space" in reason
+    events = _call("DescribeEvents", SourceType="db-instance", SourceIdentifier="db1")["body"]
+    assert "DB instance creation did not complete within 0.5s" in events
+    tries = len(FakeProcess.instances)
+    time.sleep(0.5)  # final, as on AWS: no restart
+    engine.reconcile()
+    assert _call("DescribeDBInstances", DBInstanceIdentifier="db1")["status"] == "failed"
+    assert len(FakeProcess.instances) == tries
+
+
+def test_a_slow_start_after_stop_stays_starting(make_engine: Any) -> None:
+    engine = make_engine()
+    _create()
+    _until(engine, "db1", "available")
+    _call("StopDBInstance", DBInstanceIdentifier="db1")
+    _until(engine, "db1", "stopped")
+    FakeProcess.ready_needs_s = 45.0
+    FakeProcess.start_errors = ["PostgreSQL exited during start (code 1): FATAL: busy"]
+    _call("StartDBInstance", DBInstanceIdentifier="db1")
+    seen = _statuses_until(engine, "db1", "available")
+    assert "failed" not in seen and seen[-1] == "available", seen
+
+
+def test_a_machine_not_set_up_for_postgres_fails_at_once_with_the_fix(make_engine: Any) -> None:
+    # trying again cannot help: failed at once (not 600 s of `creating`), saying what to fix
+    FakeProcess.start_errors = [SetupError("pgserver cannot reach /x: set ATELIER_ROOT_SETUP=1")]
+    engine = make_engine()
+    _create()
+    seen = _statuses_until(engine, "db1", "failed")
+    assert seen[-1] == "failed" and "ATELIER_ROOT_SETUP=1" in str(engine.status()[0]["reason"])
+    time.sleep(0.4)  # no restart either (the restart delay is 0.2 s here)
+    engine.reconcile()
+    assert _call("DescribeDBInstances", DBInstanceIdentifier="db1")["status"] == "failed"
+    assert len(FakeProcess.instances) == 1
