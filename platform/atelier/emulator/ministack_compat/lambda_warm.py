@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from atelier.emulator.lambda_.concurrency import ConcurrencyWindow
-from atelier.emulator.ministack_compat import post_import
+from atelier.emulator.ministack_compat import accounts, post_import
 
 if TYPE_CHECKING:
     from atelier.emulator.ministack_compat.lambda_warm_ahead import Warmer
@@ -175,10 +175,13 @@ def _spawn(key: str, worker: Any) -> bool:
     its pool was dropped meanwhile (then start no more)."""
     from ministack.core import lambda_runtime as rt
 
+    arn = str((getattr(worker, "config", None) or {}).get("FunctionArn", ""))
     try:
         with worker._lock:
             if not alive(worker):
-                worker._spawn()
+                # outside any request: the function's own region and account, where MiniStack
+                # looks up its layers (else the default region's, and none are found)
+                accounts.run_as_owner(arn, worker._spawn)
                 worker._cold = False
     except Exception as exc:  # noqa: BLE001 - the queued requests' own path reports it
         log.warning("could not start a worker for %s: %s", key, exc)
