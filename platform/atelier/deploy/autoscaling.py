@@ -27,11 +27,8 @@ def policy_configuration(target_percent: float = CPU_TARGET_PERCENT) -> dict[str
     }
 
 
-def ensure_scaling(
-    clients: Clients, cluster: str, service: str, low: int, high: int
-) -> list[Change]:
-    """The service's scalable target and CPU policy; unchanged when both already match."""
-    aas = clients("application-autoscaling")
+def _scalable_target(aas: Any, cluster: str, service: str) -> tuple[dict[str, str], list[Any]]:
+    """The service's scalable-target identifiers, and the target registered under them (if any)."""
     ids = {
         "ServiceNamespace": "ecs",
         "ScalableDimension": DIMENSION,
@@ -40,6 +37,15 @@ def ensure_scaling(
     found = aas.describe_scalable_targets(
         ServiceNamespace="ecs", ResourceIds=[ids["ResourceId"]], ScalableDimension=DIMENSION
     )["ScalableTargets"]
+    return ids, list(found)
+
+
+def ensure_scaling(
+    clients: Clients, cluster: str, service: str, low: int, high: int
+) -> list[Change]:
+    """The service's scalable target and CPU policy; unchanged when both already match."""
+    aas = clients("application-autoscaling")
+    ids, found = _scalable_target(aas, cluster, service)
     if not found:
         aas.register_scalable_target(**ids, MinCapacity=low, MaxCapacity=high)
         target = created(TARGET_KIND, service, f"{low}..{high} tasks")
@@ -67,14 +73,7 @@ def ensure_scaling(
 def remove_scaling(clients: Clients, cluster: str, service: str) -> Change:
     """Deregister the service's scalable target (its policies go with it)."""
     aas = clients("application-autoscaling")
-    ids = {
-        "ServiceNamespace": "ecs",
-        "ScalableDimension": DIMENSION,
-        "ResourceId": f"service/{cluster}/{service}",
-    }
-    found = aas.describe_scalable_targets(
-        ServiceNamespace="ecs", ResourceIds=[ids["ResourceId"]], ScalableDimension=DIMENSION
-    )["ScalableTargets"]
+    ids, found = _scalable_target(aas, cluster, service)
     if not found:
         return absent(TARGET_KIND, service)
     aas.deregister_scalable_target(**ids)
