@@ -197,6 +197,9 @@ def ensure_template(binaries: Binaries, cache: Path, user: RunAs) -> Path:
         if (template / "PG_VERSION").exists():
             return template
         cache.mkdir(parents=True, exist_ok=True)
+        # the server user runs these binaries: a checkout (and its venv) under a 0700
+        # directory is out of its reach, which would surface as a bare PermissionError
+        user.make_traversable(Path(binaries.exe("initdb")))
         staging = Path(tempfile.mkdtemp(prefix="atelier-initdb-"))
         landing = cache / f".{template.name}-{os.getpid()}"
         user.chown_tree(staging)

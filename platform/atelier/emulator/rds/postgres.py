@@ -92,6 +92,7 @@ class PostgresProcess:
         # again at every start: a tool may have tightened an ancestor meanwhile (pytest resets
         # its base temp directory to 0700 whenever a session starts)
         self.user.make_traversable(self.data_dir)
+        self.user.make_traversable(Path(self.binaries.exe("postgres")))
         argv = [
             self.binaries.exe("postgres"), "-D", str(self.data_dir), "-p", str(self.listen_port),
             "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={self.socket_dir}",

@@ -72,3 +72,24 @@ def test_directories_are_widened_only_when_asked(monkeypatch: pytest.MonkeyPatch
         assert stat.S_IMODE(closed.stat().st_mode) == 0o701
     finally:
         shutil.rmtree(closed)
+
+
+def test_binaries_out_of_the_server_users_reach_are_named_before_initdb_runs(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A checkout under a 0700 directory (a clone in a mkdtemp, /root) holds its venv's
+    PostgreSQL binaries where the server user cannot go: the template step says so, naming the
+    directory, instead of failing on initdb with a bare PermissionError."""
+    closed = Path(tempfile.mkdtemp(prefix="atelier-closed-"))  # 0700, under /tmp (1777)
+    bindir = closed / "venv" / "bin"
+    bindir.mkdir(parents=True)
+    ran: list[list[str]] = []
+    monkeypatch.setattr(pg, "_run", lambda argv, *a, **k: ran.append(argv))
+    monkeypatch.delenv(pg.ROOT_SETUP, raising=False)
+    try:
+        with pytest.raises(pg.PostgresError, match=f"{closed} lack o\\+x"):
+            pg.ensure_template(pg.Binaries(bindir, "16.4"), tmp_path / "cache",
+                               pg.RunAs("pgserver", 999, 999))  # fmt: skip
+        assert ran == [], "initdb ran before the binaries were reachable"
+    finally:
+        shutil.rmtree(closed)
