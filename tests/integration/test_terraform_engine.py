@@ -12,9 +12,7 @@ installed: there a missing one fails.
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,27 +24,13 @@ from atelier.config import Settings
 from atelier.deploy import terraform_engine
 from atelier.deploy.cli import deploy
 from atelier.deploy.context import Deployment
-from atelier.deploy.terraform import provider_mirror
 from atelier_devtools.runtime import Runtime, start_runtime
+from atelier_devtools.terraform_tools import require_terraform
 
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.slow,
 ]
-
-
-def require_terraform() -> None:
-    """Skip with the reason outside CI; fail in CI, which installs Terraform and the mirror."""
-    missing = []
-    if shutil.which("terraform") is None:
-        missing.append("terraform is not on PATH")
-    if provider_mirror() is None and not os.environ.get("ATELIER_TF_PROVIDERS_AVAILABLE"):
-        missing.append("no AWS provider mirror (ATELIER_TF_PLUGIN_DIR or /opt/tf-plugins)")
-    if missing:
-        reason = "; ".join(missing)
-        if os.environ.get("CI"):
-            pytest.fail(f"CI has Terraform and the provider mirror, yet {reason}")
-        pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")
