@@ -8,14 +8,18 @@ are quoted with ``psycopg.sql.Identifier``; values are always bound parameters.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import psycopg
 from psycopg import sql
+from psycopg_pool import ConnectionPool
 
 CONNECT_TIMEOUT = 5
+POOL_MAX_SIZE = 4
 
 
 @dataclass(frozen=True)
@@ -103,24 +107,59 @@ def upsert_features(
 
 
 class PostgresRepository:
-    """One short connection per call: the service sees about one request a minute."""
+    """The service's queries over a small connection pool (psycopg_pool).
 
-    def __init__(self, conninfo: dict[str, Any]) -> None:
+    Each prediction reads its features and records its answer. A new connection per call meant a
+    TLS handshake and a new PostgreSQL backend twice per prediction, most of a prediction's cost
+    under load. The pool opens on first use (a one-off job using ``connect`` never opens it),
+    keeps one connection and grows to ``max_size``. Every connection is checked before it is
+    handed out, so after PostgreSQL restarts the dead ones are replaced without restarting the
+    service. When no connection can be had within the connect timeout the call raises
+    ``PoolTimeout``, an ``OperationalError`` like a refused connect.
+    """
+
+    def __init__(self, conninfo: dict[str, Any], max_size: int = POOL_MAX_SIZE) -> None:
         self._conninfo = conninfo
+        self._pool = ConnectionPool(
+            kwargs=conninfo,
+            min_size=1,
+            max_size=max_size,
+            open=False,
+            check=ConnectionPool.check_connection,
+            timeout=float(conninfo.get("connect_timeout") or CONNECT_TIMEOUT),
+            name="structured_data",
+        )
+        self._opened = False
+        self._opening = threading.Lock()
 
     def connect(self) -> psycopg.Connection[Any]:
+        """A connection of its own, outside the pool (one-off jobs, schema changes)."""
         return psycopg.connect(**self._conninfo)
+
+    @contextmanager
+    def pooled(self) -> Iterator[psycopg.Connection[Any]]:
+        """A pooled connection; its transaction commits on success and rolls back on error."""
+        if not self._opened:
+            with self._opening:
+                if not self._opened:
+                    self._pool.open(wait=False)
+                    self._opened = True
+        with self._pool.connection() as conn:
+            yield conn
+
+    def close(self) -> None:
+        self._pool.close()
 
     def features(self, record_id: str, columns: Sequence[str]) -> dict[str, float] | None:
         query = sql.SQL("SELECT {} FROM features WHERE id = %s").format(
             sql.SQL(", ").join(map(sql.Identifier, columns))
         )
-        with self.connect() as conn:
+        with self.pooled() as conn:
             row = conn.execute(query, (record_id,)).fetchone()
         return None if row is None else dict(zip(columns, row, strict=True))
 
     def record(self, p: Prediction) -> None:
-        with self.connect() as conn:
+        with self.pooled() as conn:
             conn.execute(
                 "INSERT INTO predictions (id, prediction, label, probability, model_version, "
                 "latency_ms, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s)",

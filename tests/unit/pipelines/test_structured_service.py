@@ -203,3 +203,56 @@ def test_database_down_is_503_json(trained: Any) -> None:
     with TestClient(app, raise_server_exceptions=False) as c:
         resp = c.post("/predict", json={"id": "1789"})
     assert resp.status_code == 503 and "unavailable" in resp.json()["message"]
+
+
+def _sessions(info: dict[str, Any]) -> int:
+    """Sessions PostgreSQL has opened on this database so far (its own counter)."""
+    with psycopg.connect(**info) as conn:
+        row = conn.execute(
+            "SELECT sessions FROM pg_stat_database WHERE datname = current_database()"
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def test_predictions_reuse_pooled_connections(postgres: dict[str, Any], trained: Any) -> None:
+    """Twenty predictions read features and record twice each; without the pool that is forty new
+    sessions (a TLS handshake and a backend each), with it at most the pool's size."""
+    from structured_data.app import create_app
+
+    repo = db.PostgresRepository(postgres["info"], max_size=2)
+    app = create_app(repo, Classifier.from_json(trained.model_bytes), "v-test")
+    try:
+        with TestClient(app, raise_server_exceptions=False) as c:
+            c.post("/predict", json={"id": "1789"})  # the pool opens here
+            before = _sessions(postgres["info"])
+            for _ in range(20):
+                assert c.post("/predict", json={"id": "1789"}).status_code == 200
+            opened = _sessions(postgres["info"]) - before - 1  # minus _sessions' own
+    finally:
+        repo.close()
+    assert opened <= 2, f"{opened} new sessions for 20 predictions: connections are not reused"
+
+
+def test_pooled_connections_killed_by_the_server_are_replaced(
+    postgres: dict[str, Any], trained: Any
+) -> None:
+    """PostgreSQL restarting ends every session; the next prediction must still answer, on a new
+    connection, without the service restarting."""
+    from structured_data.app import create_app
+
+    repo = db.PostgresRepository(postgres["info"])
+    app = create_app(repo, Classifier.from_json(trained.model_bytes), "v-test")
+    try:
+        with TestClient(app, raise_server_exceptions=False) as c:
+            assert c.post("/predict", json={"id": "1789"}).status_code == 200
+            with psycopg.connect(**postgres["info"], autocommit=True) as conn:
+                ended = conn.execute(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                    "AND backend_type = 'client backend'"
+                ).fetchone()
+            assert ended and ended[0] >= 1, "the pool held no connection to end"
+            resp = c.post("/predict", json={"id": "1789"})
+    finally:
+        repo.close()
+    assert resp.status_code == 200, resp.text
