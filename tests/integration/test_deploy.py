@@ -240,6 +240,34 @@ def test_the_api_wants_a_token_except_on_auth(
     assert status == 200
 
 
+def test_the_authorizer_answer_is_kept_per_token_and_covers_every_route(
+    env: dict[str, str], deployed: dict[str, Any]
+) -> None:
+    """The TOKEN authorizer keeps its answer for the topology's TTL (the value Terraform sets too,
+    AWS's default 300 s), so one token's cached policy must allow every route, not only the one
+    that was asked first: on AWS a policy naming one method ARN denies the token's next route."""
+    exp = _expansion(env)
+    apig = _aws(env, "apigateway")
+    (api,) = [a for a in apig.get_rest_apis()["items"] if a["name"] == exp.api.name]
+    (authorizer,) = apig.get_authorizers(restApiId=api["id"])["items"]
+    assert authorizer["authorizerResultTtlInSeconds"] == exp.api.authorizer_ttl_seconds == 300
+
+    url = deployed["outputs"]["api_url"]
+    creds = json.loads((Path(env["ATELIER_HOME"]) / "credentials.json").read_text())
+    status, body = _http(
+        "POST", f"{url}/auth", {"username": creds["username"], "password": creds["password"]}
+    )
+    assert status == 200, body
+    token = json.loads(body)["token"]
+    for method, path, payload in (
+        ("POST", "/structured_data", {"id": "1789"}),
+        ("GET", "/jobs", None),
+        ("POST", "/structured_data", {"id": "1789"}),
+    ):
+        status, body = _http(method, f"{url}{path}", payload, token=token)
+        assert status not in (401, 403), f"{method} {path} with a cached answer: {status} {body!r}"
+
+
 def test_a_second_deploy_changes_nothing(env: dict[str, str], deployed: dict[str, Any]) -> None:
     output = _cli(deploy, env)
     assert "no changes" in output

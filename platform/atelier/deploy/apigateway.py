@@ -30,6 +30,7 @@ class StageSettings:
     rate_limit: int
     burst_limit: int
     access_log_arn: str
+    authorizer_ttl_seconds: int = 300
 
 
 ACCESS_LOG_FORMAT = json.dumps(
@@ -179,13 +180,15 @@ class _Reconciler:
         self.edits.append(f"OPTIONS {path}")
 
 
-def _ensure_authorizer(apig: Any, api_id: str, name: str, uri: str, edits: list[str]) -> str:
+def _ensure_authorizer(
+    apig: Any, api_id: str, name: str, uri: str, ttl_seconds: int, edits: list[str]
+) -> str:
     wanted = {
         "name": name,
         "type": "TOKEN",
         "authorizerUri": uri,
         "identitySource": "method.request.header.Authorization",
-        "authorizerResultTtlInSeconds": 0,
+        "authorizerResultTtlInSeconds": ttl_seconds,
     }
     for auth in apig.get_authorizers(restApiId=api_id)["items"]:
         if auth["name"] != name:
@@ -272,7 +275,9 @@ def ensure_api(
         )
     rec = _Reconciler(clients, api_id)
     uri = invocation_uri(clients.region, authorizer_arn)
-    authorizer_id = _ensure_authorizer(apig, api_id, f"{name}-authorizer", uri, rec.edits)
+    authorizer_id = _ensure_authorizer(
+        apig, api_id, f"{name}-authorizer", uri, settings.authorizer_ttl_seconds, rec.edits
+    )
     verbs: dict[str, list[str]] = {}
     for route in sorted(routes, key=lambda r: (r.path, r.method)):
         rec.route(route, authorizer_id)

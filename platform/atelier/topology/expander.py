@@ -214,6 +214,7 @@ def expand(top: Topology, env: str) -> Expansion:
             authorizer_name=f"{p}{authorizer}",
             authorizer_lambda=authorizer,
             identity_source="method.request.header.Authorization",
+            authorizer_ttl_seconds=top.api.authorizer_ttl_seconds,
             rate_limit=sizes.api_rate_limit,
             burst_limit=sizes.api_burst_limit,
             cors_origins=list(top.api.cors_origins),

@@ -139,6 +139,7 @@ class Api(Out):
     authorizer_name: str
     authorizer_lambda: str
     identity_source: str
+    authorizer_ttl_seconds: int
     rate_limit: int
     burst_limit: int
     cors_origins: list[str]

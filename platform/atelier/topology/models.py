@@ -116,6 +116,13 @@ class Api(Strict):
     jwt_issuer: str = "atelier"
     jwt_audience: str = "atelier-api"
     cors_origins: list[str] = Field(default_factory=lambda: ["*"])
+    authorizer_ttl_seconds: int = Field(
+        default=300,
+        ge=0,
+        le=3600,
+        description="how long API Gateway keeps the TOKEN authorizer's answer per token "
+        "(AWS's default, 300; 0 invokes the authorizer on every request)",
+    )
 
 
 class Secret(Strict):

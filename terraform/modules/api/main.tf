@@ -54,7 +54,7 @@ resource "aws_api_gateway_authorizer" "token" {
   type                             = "TOKEN"
   identity_source                  = var.api.identity_source
   authorizer_uri                   = aws_lambda_function.this[var.api.authorizer_lambda].invoke_arn
-  authorizer_result_ttl_in_seconds = 300
+  authorizer_result_ttl_in_seconds = var.api.authorizer_ttl_seconds
 }
 
 resource "aws_api_gateway_request_validator" "params" {

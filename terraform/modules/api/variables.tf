@@ -1,15 +1,16 @@
 variable "api" {
   description = "The topology module's api output: name, stage, TOKEN authorizer, throttling, CORS, log group."
   type = object({
-    name              = string
-    stage             = string
-    authorizer_name   = string
-    authorizer_lambda = string
-    identity_source   = string
-    rate_limit        = number
-    burst_limit       = number
-    cors_origins      = list(string)
-    log_group         = string
+    name                   = string
+    stage                  = string
+    authorizer_name        = string
+    authorizer_lambda      = string
+    identity_source        = string
+    authorizer_ttl_seconds = number
+    rate_limit             = number
+    burst_limit            = number
+    cors_origins           = list(string)
+    log_group              = string
   })
 }
 

@@ -10,7 +10,10 @@ locals {
   p     = "${local.t.project}-${var.env}-"
 
   api_settings = merge(
-    { stage = "v1", jwt_issuer = "atelier", jwt_audience = "atelier-api", cors_origins = ["*"] },
+    {
+      stage                  = "v1", jwt_issuer = "atelier", jwt_audience = "atelier-api", cors_origins = ["*"],
+      authorizer_ttl_seconds = 300
+    },
     try(local.t.api, {}),
   )
 
@@ -151,15 +154,16 @@ locals {
   }
 
   api = {
-    name              = "${local.p}api"
-    stage             = local.api_settings.stage
-    authorizer_name   = "${local.p}${local.authorizer}"
-    authorizer_lambda = local.authorizer
-    identity_source   = "method.request.header.Authorization"
-    rate_limit        = try(local.sizes.api_rate_limit, 10)
-    burst_limit       = try(local.sizes.api_burst_limit, 20)
-    cors_origins      = local.api_settings.cors_origins
-    log_group         = "/aws/apigateway/${local.p}api"
+    name                   = "${local.p}api"
+    stage                  = local.api_settings.stage
+    authorizer_name        = "${local.p}${local.authorizer}"
+    authorizer_lambda      = local.authorizer
+    identity_source        = "method.request.header.Authorization"
+    authorizer_ttl_seconds = local.api_settings.authorizer_ttl_seconds
+    rate_limit             = try(local.sizes.api_rate_limit, 10)
+    burst_limit            = try(local.sizes.api_burst_limit, 20)
+    cors_origins           = local.api_settings.cors_origins
+    log_group              = "/aws/apigateway/${local.p}api"
   }
 
   database = {

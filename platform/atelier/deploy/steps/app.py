@@ -61,6 +61,7 @@ def api_step(d: Deployment) -> Result:
             rate_limit=d.exp.api.rate_limit,
             burst_limit=d.exp.api.burst_limit,
             access_log_arn=f"arn:aws:logs:{d.region}:{d.account}:log-group:{d.exp.api.log_group}",
+            authorizer_ttl_seconds=d.exp.api.authorizer_ttl_seconds,
         ),
         d.tags,
     )
