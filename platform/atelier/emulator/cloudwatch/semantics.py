@@ -45,19 +45,19 @@ ALARM, OK, INSUFFICIENT = "ALARM", "OK", "INSUFFICIENT_DATA"
 
 
 class Point(NamedTuple):
-    """One published value (seen ``count`` times) or a statistic set (``stats``). A named tuple:
+    """One published value (seen ``times`` times) or a statistic set (``stats``). A named tuple:
     an evaluation under load builds thousands, and a frozen dataclass costs several times more
     to construct."""
 
     timestamp: float
     value: float
-    count: float = 1.0
+    times: float = 1.0  # how many times the value was published (CloudWatch's Counts)
     stats: tuple[float, float, float, float] | None = None  # SampleCount, Sum, Minimum, Maximum
 
     def parts(self) -> tuple[float, float, float, float]:
         if self.stats is not None:
             return self.stats
-        return self.count, self.value * self.count, self.value, self.value
+        return self.times, self.value * self.times, self.value, self.value
 
 
 @dataclass(frozen=True)
@@ -137,7 +137,7 @@ def statistic_of(points: list[Point], statistic: str) -> float | None:
         raise ValueError(f"unknown statistic {statistic!r}")
     if any(p.stats is not None for p in points):
         return None
-    return _percentile([(p.value, p.count) for p in points], float(statistic[1:]))
+    return _percentile([(p.value, p.times) for p in points], float(statistic[1:]))
 
 
 def _percentile(samples: list[tuple[float, float]], pct: float) -> float:
