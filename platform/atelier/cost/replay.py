@@ -245,6 +245,42 @@ def paused_schedules(endpoint: str, prefix: str, region: str) -> Iterator[list[s
             events.enable_rule(Name=name)
 
 
+@contextmanager
+def uncached_authorizer(endpoint: str, api_id: str | None, region: str) -> Iterator[list[str]]:
+    """No authorizer result cache during the replay; restored after. API Gateway keeps a TOKEN
+    authorizer's answer for its TTL in real time (300 s here), and the replay sends hours of
+    requests in seconds: one authorizer call would answer them all, where AWS makes one per
+    caller per 5 minutes. The replayed profile counts its requests per month (no hourly rate,
+    so no per-hour cap), and its estimate then bills one authorizer call per authorized request:
+    what the runtime does with the cache off."""
+    if api_id is None:
+        yield []
+        return
+    apig = runtime_client("apigateway", endpoint, region)
+    kept = {
+        a["id"]: int(a.get("authorizerResultTtlInSeconds") or 0)
+        for a in apig.get_authorizers(restApiId=api_id).get("items", [])
+    }
+
+    def set_ttl(authorizer_id: str, ttl: int) -> None:
+        apig.update_authorizer(
+            restApiId=api_id,
+            authorizerId=authorizer_id,
+            patchOperations=[
+                {"op": "replace", "path": "/authorizerResultTtlInSeconds", "value": str(ttl)}
+            ],
+        )
+
+    changed = [a for a, ttl in kept.items() if ttl]
+    for authorizer_id in changed:
+        set_ttl(authorizer_id, 0)
+    try:
+        yield changed
+    finally:
+        for authorizer_id in changed:
+            set_ttl(authorizer_id, kept[authorizer_id])
+
+
 def _api_id(api_url: str) -> str | None:
     """The REST API id in the deployment's ``api_url`` (any of the runtime's address forms)."""
     parts = urlsplit(api_url)
@@ -276,7 +312,10 @@ def run(
             billed[f"{prefix}{runs}"] = s.spec.task_minutes * 60
     api_id = _api_id(driver.api.base_url)
     scope = metered.Scope(prefix, api_id)
-    with paused_schedules(endpoint, prefix, region) as paused:
+    with (
+        paused_schedules(endpoint, prefix, region) as paused,
+        uncached_authorizer(endpoint, api_id, region) as uncached,
+    ):
         # jobs or invocations started before the replay would be metered in it: let them finish
         if not _wait_quiet(endpoint, scope, set(billed), JOBS_WAIT_SECONDS):
             raise CostError("jobs started before the replay are still running; try again later")
@@ -312,6 +351,10 @@ def run(
         f"metered: the {prefix}* deployment only; paused during the replay: "
         + (", ".join(paused) or "no schedule"),
         "fixed infrastructure (NAT, ALB, RDS, KMS, ...) priced from topology in both",
+        "the authorizer's result cache: off during the replay (it runs on real time; the "
+        "replay compresses hours into seconds)"
+        if uncached
+        else "no authorizer cache to pause",
     ] + ([] if finished else ["some tasks were still running when the meter was read"])
     return result
 

@@ -32,3 +32,12 @@ def test_a_replayed_half_hour_of_prod_is_metered_as_estimated(
     assert any(f"atelier-{ENV}-canary" in note for note in result.notes), result.notes
     rule = runtime.client("events").describe_rule(Name=f"atelier-{ENV}-canary-every-minute")
     assert rule["State"] == "ENABLED"
+    # the authorizer's result cache (real time) was off for the compressed replay, then restored
+    assert any("result cache: off during the replay" in note for note in result.notes)
+    apig = runtime.client("apigateway")
+    (api,) = [a for a in apig.get_rest_apis()["items"] if a["name"] == f"atelier-{ENV}-api"]
+    ttls = {
+        a["authorizerResultTtlInSeconds"]
+        for a in apig.get_authorizers(restApiId=api["id"])["items"]
+    }
+    assert ttls == {300}, ttls
