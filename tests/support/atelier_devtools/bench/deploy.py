@@ -118,6 +118,9 @@ def with_terraform(endpoint: str, run_terraform: bool) -> dict[str, Any]:
 
 def on_atelier() -> dict[str, Any]:
     home = Path(tempfile.mkdtemp(prefix="atelier-bench-deploy-"))
+    # as root, PostgreSQL runs as an unprivileged user, which must reach its data under the
+    # home (mkdtemp makes it 0700): open this temp directory only, as the Terraform bench does
+    home.chmod(0o755)
     try:
         runtime = start_runtime(home)
         try:
