@@ -116,13 +116,8 @@ class Api(Strict):
     jwt_issuer: str = "atelier"
     jwt_audience: str = "atelier-api"
     cors_origins: list[str] = Field(default_factory=lambda: ["*"])
-    authorizer_ttl_seconds: int = Field(
-        default=300,
-        ge=0,
-        le=3600,
-        description="how long API Gateway keeps the TOKEN authorizer's answer per token "
-        "(AWS's default, 300; 0 invokes the authorizer on every request)",
-    )
+    # how long API Gateway keeps the TOKEN authorizer's answer per token (AWS's default; 0: never)
+    authorizer_ttl_seconds: int = Field(default=300, ge=0, le=3600)
 
 
 class Secret(Strict):
