@@ -8,7 +8,6 @@ are quoted with ``psycopg.sql.Identifier``; values are always bound parameters.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -129,8 +128,6 @@ class PostgresRepository:
             timeout=float(conninfo.get("connect_timeout") or CONNECT_TIMEOUT),
             name="structured_data",
         )
-        self._opened = False
-        self._opening = threading.Lock()
 
     def connect(self) -> psycopg.Connection[Any]:
         """A connection of its own, outside the pool (one-off jobs, schema changes)."""
@@ -138,12 +135,9 @@ class PostgresRepository:
 
     @contextmanager
     def pooled(self) -> Iterator[psycopg.Connection[Any]]:
-        """A pooled connection; its transaction commits on success and rolls back on error."""
-        if not self._opened:
-            with self._opening:
-                if not self._opened:
-                    self._pool.open(wait=False)
-                    self._opened = True
+        """A pooled connection; its transaction commits on success and rolls back on error.
+        The pool opens on the first call (``open`` is idempotent and takes the pool's lock)."""
+        self._pool.open(wait=False)
         with self._pool.connection() as conn:
             yield conn
 

@@ -30,7 +30,7 @@ class StageSettings:
     rate_limit: int
     burst_limit: int
     access_log_arn: str
-    authorizer_ttl_seconds: int = 300
+    authorizer_ttl_seconds: int
 
 
 ACCESS_LOG_FORMAT = json.dumps(

@@ -11,7 +11,10 @@ locals {
 
   api_settings = merge(
     {
-      stage                  = "v1", jwt_issuer = "atelier", jwt_audience = "atelier-api", cors_origins = ["*"],
+      stage                  = "v1"
+      jwt_issuer             = "atelier"
+      jwt_audience           = "atelier-api"
+      cors_origins           = ["*"]
       authorizer_ttl_seconds = 300
     },
     try(local.t.api, {}),
