@@ -89,6 +89,15 @@ def _aws(env: dict[str, str], service: str) -> Any:
     )
 
 
+def _login(api: str, creds: dict[str, Any]) -> str:
+    """A token from ``POST /auth`` with the deploy's credentials."""
+    status, body = _http(
+        "POST", f"{api}/auth", {"username": creds["username"], "password": creds["password"]}
+    )
+    assert status == 200, body
+    return str(json.loads(body)["token"])
+
+
 def _http(method: str, url: str, body: Any = None, token: str = "") -> tuple[int, bytes]:
     data = None if body is None else json.dumps(body).encode()
     req = urllib.request.Request(url, data=data, method=method)
@@ -227,11 +236,7 @@ def test_the_api_wants_a_token_except_on_auth(
     assert stat.S_IMODE(creds_path.stat().st_mode) == 0o600
     creds = json.loads(creds_path.read_text())
     assert creds["password"] in deployed["output"]  # shown once, in the first deploy's output
-    status, body = _http(
-        "POST", f"{api}/auth", {"username": creds["username"], "password": creds["password"]}
-    )
-    assert status == 200, body
-    token = json.loads(body)["token"]
+    token = _login(api, creds)
 
     status, body = _http("POST", f"{api}/structured_data", {"id": "1789"}, token=token)
     assert status not in (401, 403), body  # the authorizer accepted the token auth signed
@@ -253,12 +258,7 @@ def test_the_authorizer_answer_is_kept_per_token_and_covers_every_route(
     assert authorizer["authorizerResultTtlInSeconds"] == exp.api.authorizer_ttl_seconds == 300
 
     url = deployed["outputs"]["api_url"]
-    creds = json.loads((Path(env["ATELIER_HOME"]) / "credentials.json").read_text())
-    status, body = _http(
-        "POST", f"{url}/auth", {"username": creds["username"], "password": creds["password"]}
-    )
-    assert status == 200, body
-    token = json.loads(body)["token"]
+    token = _login(url, json.loads((Path(env["ATELIER_HOME"]) / "credentials.json").read_text()))
     for method, path, payload in (
         ("POST", "/structured_data", {"id": "1789"}),
         ("GET", "/jobs", None),

@@ -8,7 +8,11 @@ a boto3 client factory, the agent's status and ``stop()``.
 from __future__ import annotations
 
 import json
+import shutil
 import socket
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -108,6 +112,23 @@ def start_runtime(
         region=settings.region,
         settings=settings,
     )
+
+
+@contextmanager
+def temporary_runtime(prefix: str) -> Iterator[Runtime]:
+    """A runtime in a fresh temporary home, stopped and removed on exit. As root, PostgreSQL runs
+    as an unprivileged user, which must reach its data under the home (``mkdtemp`` makes it
+    0700): this temporary directory only is opened (0755), nothing of the system."""
+    home = Path(tempfile.mkdtemp(prefix=prefix))
+    home.chmod(0o755)
+    runtime: Runtime | None = None
+    try:
+        runtime = start_runtime(home)
+        yield runtime
+    finally:
+        if runtime is not None:
+            runtime.stop()
+        shutil.rmtree(home, ignore_errors=True)
 
 
 LAMBDA_INVOCATION_URI = (

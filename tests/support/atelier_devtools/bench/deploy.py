@@ -26,7 +26,7 @@ from atelier_devtools.bench.report import (
     write_section,
 )
 from atelier_devtools.bench.targets import Target
-from atelier_devtools.runtime import start_runtime
+from atelier_devtools.runtime import temporary_runtime
 
 NAMES = ("atelier", "ministack", "moto")
 # what each step of atelier_devtools.bench.deploy_measure.measure yields, in order
@@ -117,18 +117,8 @@ def with_terraform(endpoint: str, run_terraform: bool) -> dict[str, Any]:
 
 
 def on_atelier() -> dict[str, Any]:
-    home = Path(tempfile.mkdtemp(prefix="atelier-bench-deploy-"))
-    # as root, PostgreSQL runs as an unprivileged user, which must reach its data under the
-    # home (mkdtemp makes it 0700): open this temp directory only, as the Terraform bench does
-    home.chmod(0o755)
-    try:
-        runtime = start_runtime(home)
-        try:
-            return with_terraform(runtime.endpoint_url, True)
-        finally:
-            runtime.stop()
-    finally:
-        shutil.rmtree(home, ignore_errors=True)
+    with temporary_runtime("atelier-bench-deploy-") as runtime:
+        return with_terraform(runtime.endpoint_url, True)
 
 
 def on_alternative(name: str) -> dict[str, Any]:

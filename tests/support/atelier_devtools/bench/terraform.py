@@ -35,7 +35,7 @@ from atelier_devtools.bench.report import (
 )
 from atelier_devtools.bench.targets import Target
 from atelier_devtools.paths import REPO_ROOT
-from atelier_devtools.runtime import Runtime, start_runtime
+from atelier_devtools.runtime import temporary_runtime
 
 TARGETS_S = {"apply_s": 60.0, "plan_s": 10.0}
 SLOWEST = 6  # resource types listed per run, longest create first
@@ -97,18 +97,8 @@ def terraform_tree(rev: str | None) -> Iterator[Path]:
 
 def on_target(name: str, root: Path) -> dict[str, Any]:
     if name == "atelier":
-        home = Path(tempfile.mkdtemp(prefix="atelier-bench-tf-home-"))
-        # as root, PostgreSQL runs as an unprivileged user, which must reach its data under the
-        # home (mkdtemp makes it 0700): open this temp directory only, nothing of the system
-        home.chmod(0o755)
-        runtime: Runtime | None = None
-        try:
-            runtime = start_runtime(home)
+        with temporary_runtime("atelier-bench-tf-home-") as runtime:
             return measure(runtime.endpoint_url, root)
-        finally:
-            if runtime is not None:
-                runtime.stop()
-            shutil.rmtree(home, ignore_errors=True)
     target = Target(name)
     try:
         target.start()
