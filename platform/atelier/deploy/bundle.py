@@ -8,8 +8,10 @@ SHA-256) to decide whether a function's code changed.
 from __future__ import annotations
 
 import base64
+import compileall
 import hashlib
 import io
+import py_compile
 import subprocess
 import sys
 import tempfile
@@ -18,6 +20,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+
+from atelier.topology.expander import LAMBDA_RUNTIME
 
 FIXED_DATE = (1980, 1, 1, 0, 0, 0)
 FILE_MODE = 0o100644  # regular file, rw-r--r--
@@ -36,16 +40,19 @@ class Bundle:
         return base64.b64encode(hashlib.sha256(self.data).digest()).decode()
 
 
-def source_files(root: Path) -> list[Path]:
-    """Files under ``root`` that belong in a bundle, sorted by their relative path."""
+def source_files(root: Path, bytecode: bool = False) -> list[Path]:
+    """Files under ``root`` that belong in a bundle, sorted by their relative path; compiled
+    files (``__pycache__/*.pyc``) only with ``bytecode``."""
     if not root.is_dir():
         raise FileNotFoundError(f"bundle source {root} is not a directory")
+    excluded_dirs = EXCLUDED_DIRS - {"__pycache__"} if bytecode else EXCLUDED_DIRS
+    excluded = tuple(s for s in EXCLUDED_SUFFIXES if not (bytecode and s == ".pyc"))
     files = []
     for path in root.rglob("*"):
         rel = path.relative_to(root)
-        if any(part in EXCLUDED_DIRS or part.endswith(".egg-info") for part in rel.parts):
+        if any(part in excluded_dirs or part.endswith(".egg-info") for part in rel.parts):
             continue
-        if path.is_file() and not path.name.endswith(EXCLUDED_SUFFIXES):
+        if path.is_file() and not path.name.endswith(excluded):
             files.append(path)
     return sorted(files, key=lambda p: p.relative_to(root).as_posix())
 
@@ -72,16 +79,17 @@ LAYER_SOURCES = (
 )
 
 
-def _entries(root: Path, prefix: str) -> list[tuple[str, bytes]]:
+def _entries(root: Path, prefix: str, bytecode: bool = False) -> list[tuple[str, bytes]]:
     return [
         (prefix + path.relative_to(root).as_posix(), path.read_bytes())
-        for path in source_files(root)
+        for path in source_files(root, bytecode)
     ]
 
 
-def build_dir(name: str, root: Path, prefix: str = "") -> Bundle:
-    """Bundle a directory, each file stored under ``prefix`` + its path relative to ``root``."""
-    entries = _entries(root, prefix)
+def build_dir(name: str, root: Path, prefix: str = "", bytecode: bool = False) -> Bundle:
+    """Bundle a directory, each file stored under ``prefix`` + its path relative to ``root``
+    (compiled files too with ``bytecode``)."""
+    entries = _entries(root, prefix, bytecode)
     if not entries:
         raise ValueError(f"bundle {name}: {root} holds no files")
     return Bundle(name=name, data=zip_entries(entries))
@@ -112,16 +120,40 @@ def build_layer(repo_root: Path) -> Bundle:
 # (python3.11, x86_64, wheels only), as ``python/<package>`` in a zip. boto3 and its
 # dependencies are not in it: AWS's runtime has them (and so does the local one).
 DEPS_REQUIREMENTS = "lambdas/shared/requirements.txt"
+LAYER_PYTHON = tuple(int(n) for n in LAMBDA_RUNTIME.removeprefix("python").split("."))
 PIP_PLATFORM = (
-    "--platform", "manylinux2014_x86_64", "--python-version", "3.11",
+    "--platform", "manylinux2014_x86_64", "--python-version", LAMBDA_RUNTIME.removeprefix("python"),
     "--implementation", "cp", "--only-binary=:all:",
 )  # fmt: skip
 
 
+def layer_bytecode() -> bool:
+    """Whether this interpreter compiles the layer's bytecode: only one of the functions' own
+    version (CPython 3.11), whose ``cpython-311.pyc`` files their runtime reads."""
+    return sys.implementation.name == "cpython" and sys.version_info[:2] == LAYER_PYTHON
+
+
 def deps_layer_key(repo_root: Path) -> str:
-    """What the layer depends on: the requirements file and pip's target platform."""
+    """What the layer depends on: the requirements file, pip's target platform and whether it
+    holds compiled bytecode."""
     text = (repo_root / DEPS_REQUIREMENTS).read_bytes()
-    return hashlib.sha256(text + " ".join(PIP_PLATFORM).encode()).hexdigest()[:16]
+    compiled = f" bytecode={sys.implementation.cache_tag}" if layer_bytecode() else ""
+    return hashlib.sha256(text + (" ".join(PIP_PLATFORM) + compiled).encode()).hexdigest()[:16]
+
+
+def compile_bytecode(root: Path) -> None:
+    """Compile every module under ``root`` into ``__pycache__`` as unchecked-hash ``.pyc``.
+
+    A function's cold start then loads bytecode instead of compiling each module of the layer
+    (pydantic, powertools: 0.9 s -> 0.5 s of CPU per cold start here). Unchecked: Lambda's code
+    is read-only and a zip does not keep the files' times, so timestamp-checked bytecode would
+    be judged stale and compiled again. A module that does not compile keeps its source only.
+    """
+    compileall.compile_dir(
+        root,
+        quiet=2,
+        invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
+    )
 
 
 def build_deps_layer(repo_root: Path, cache_dir: Path | None = None) -> Bundle:
@@ -142,7 +174,9 @@ def build_deps_layer(repo_root: Path, cache_dir: Path | None = None) -> Bundle:
             raise RuntimeError(
                 f"bundle deps-layer: pip could not install {DEPS_REQUIREMENTS}: {' / '.join(tail)}"
             )
-        layer = build_dir("deps-layer", Path(tmp), prefix="python/")
+        if layer_bytecode():
+            compile_bytecode(Path(tmp))
+        layer = build_dir("deps-layer", Path(tmp), prefix="python/", bytecode=layer_bytecode())
     if cached is not None:
         cached.parent.mkdir(parents=True, exist_ok=True)
         partial = cached.with_suffix(".part")

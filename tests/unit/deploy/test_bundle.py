@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import sys
 import time
 import zipfile
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from atelier.deploy import bundle
+from atelier_devtools.paths import REPO_ROOT
 
 
 def _write(root: Path, files: dict[str, str]) -> Path:
@@ -134,3 +136,46 @@ def test_missing_or_empty_sources_are_clear_errors(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     with pytest.raises(ValueError, match="holds no files"):
         bundle.build_dir("fn", tmp_path / "empty")
+
+
+def test_layer_bytecode_is_unchecked_so_an_extraction_with_new_times_still_uses_it(
+    tmp_path: Path,
+) -> None:
+    """Lambda's code is read-only and a zip keeps no file times: timestamp-checked bytecode
+    would be compiled again at every cold start; unchecked-hash bytecode is used as shipped."""
+    import importlib.util
+
+    src = tmp_path / "src"
+    (src / "pkg").mkdir(parents=True)
+    (src / "pkg" / "__init__.py").write_text("VALUE = 1\n")
+    bundle.compile_bytecode(src)
+    pyc = src / "pkg" / "__pycache__" / f"__init__.{sys.implementation.cache_tag}.pyc"
+    flags = int.from_bytes(pyc.read_bytes()[4:8], "little")
+    assert flags == 0b01, f"PEP 552 flags {flags:#b}: want hash-based, unchecked"
+    assert pyc.read_bytes()[:4] == importlib.util.MAGIC_NUMBER
+    names = zipfile.ZipFile(io.BytesIO(bundle.build_dir("l", src, bytecode=True).data)).namelist()
+    assert f"pkg/__pycache__/__init__.{sys.implementation.cache_tag}.pyc" in names
+    plain = zipfile.ZipFile(io.BytesIO(bundle.build_dir("l", src).data)).namelist()
+    assert plain == ["pkg/__init__.py"], "bytecode enters only the bundles that ask for it"
+
+
+def test_the_deps_layer_key_says_whether_it_holds_bytecode(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A cached layer built without bytecode is not reused once bytecode is wanted (or back)."""
+    keys = set()
+    for compiled in (True, False):
+        monkeypatch.setattr(bundle, "layer_bytecode", lambda compiled=compiled: compiled)
+        keys.add(bundle.deps_layer_key(REPO_ROOT))
+    assert len(keys) == 2
+
+
+def test_only_the_functions_own_python_compiles_the_layer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``cpython-311.pyc`` is read by python3.11 only: another interpreter ships sources alone."""
+    assert bundle.LAYER_PYTHON == (3, 11)
+    monkeypatch.setattr(sys, "version_info", (3, 12, 0, "final", 0))
+    assert not bundle.layer_bytecode()
+    monkeypatch.setattr(sys, "version_info", (3, 11, 9, "final", 0))
+    assert bundle.layer_bytecode() == (sys.implementation.name == "cpython")
