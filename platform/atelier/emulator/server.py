@@ -174,7 +174,12 @@ def _lambda_patches(settings: Settings) -> Warmer | None:
     """Atelier's patches to MiniStack's Lambda service, applied when MiniStack first imports it
     (the first Lambda call, or persisted functions at start), as plain MiniStack loads it: the
     port opens without it (``ministack_compat.post_import``). Returns the pre-warmer."""
-    from atelier.emulator.ministack_compat import lambda_python, lambda_warm, post_import
+    from atelier.emulator.ministack_compat import (
+        lambda_layers,
+        lambda_python,
+        lambda_warm,
+        post_import,
+    )
     from atelier.emulator.ministack_compat import meter as metering
 
     lambda_svc = post_import.LAMBDA_SVC
@@ -191,6 +196,10 @@ def _lambda_patches(settings: Settings) -> Warmer | None:
     )
     post_import.when_imported(
         lambda_svc, "import errors as on AWS", lambda_python.report_import_errors
+    )
+    layers = settings.home / "lambda-layers"
+    post_import.when_imported(
+        lambda_svc, "layers extracted once", lambda: lambda_layers.apply(layers)
     )
     if settings.lambda_isolated:
         python = _isolated_python(settings.home)

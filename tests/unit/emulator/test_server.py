@@ -92,6 +92,7 @@ def test_the_port_opens_without_the_lambda_service_and_its_first_import_patches_
         "Lambda worker fixes",
         "cold starts gated",
         "import errors as on AWS",
+        "layers extracted once",
         "isolated interpreter",
     ]
     assert result["applied"]["ministack.services.sns"] == ["SNS deliveries"]
