@@ -18,7 +18,10 @@ the pool then grew too slowly when concurrency rose. Now, in MiniStack's worker 
    last lambda_warm_window_s seconds capped at lambda_warm_max)`` live workers, started in the
    background (a worker that died is started again); idle workers above that, unused for the
    window, are stopped. AWS avoids the first request's cold start with provisioned
-   concurrency; its cold starts do not share two cores.
+   concurrency; its cold starts do not share two cores. Here the starts for the target alone
+   (no request waits for them) run one per two cores at most, machine-wide: after a deploy,
+   ~20 workers started at once kept both cores busy for ~10 s and a repeat deploy right after
+   took 5-6 s instead of 2.
 
 Pinned internals (ministack==1.5.33): ``lambda_runtime.acquire_worker(func_name, config,
 code_zip, qualifier, max_concurrency)`` leases a worker from ``_workers[key]`` under ``_lock``
@@ -34,6 +37,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import os
 import threading
 import time
 from collections import Counter, deque
@@ -85,6 +89,9 @@ class Pool:
     cold_starts: Counter[str] = field(default_factory=Counter)
     cold_starts_at_once: Counter[str] = field(default_factory=Counter)
     failed_at: dict[str, float] = field(default_factory=dict)
+    # starts for the warm target alone (no request waits for them), machine-wide
+    ahead_cap: int = field(default_factory=lambda: max(1, (os.cpu_count() or 2) // 2))
+    ahead_spawning: int = 0
 
 
 @dataclass
@@ -134,6 +141,8 @@ def _reserve(key: str) -> Any:
         return None
     if not queued and time.monotonic() - POOL.failed_at.get(key, -RETRY_FAILED_S) < RETRY_FAILED_S:
         return None  # its last start failed: warm again later, start now only when asked
+    if not queued and POOL.ahead_spawning >= POOL.ahead_cap:
+        return None  # warming ahead uses half the cores at most: the rest is the user's
     worker = next((w for w in pool if not w.in_use and not alive(w)), None)
     if worker is None:
         name, config, code_zip = POOL.source[key]
@@ -141,6 +150,8 @@ def _reserve(key: str) -> Any:
         pool.append(worker)
     worker.in_use = True
     worker._atelier_key = key
+    worker._atelier_ahead = not queued
+    POOL.ahead_spawning += not queued
     POOL.spawning[key] += 1
     POOL.cold_starts_at_once[key] = max(POOL.cold_starts_at_once[key], POOL.spawning[key])
     return worker
@@ -186,7 +197,7 @@ def _spawn(key: str, worker: Any) -> bool:
     except Exception as exc:  # noqa: BLE001 - the queued requests' own path reports it
         log.warning("could not start a worker for %s: %s", key, exc)
         with rt._lock:
-            POOL.spawning[key] -= 1
+            _spawned(key, worker)
             POOL.failed_at[key] = time.monotonic()
             pool = rt._workers.get(key, [])
             if worker in pool:
@@ -197,7 +208,7 @@ def _spawn(key: str, worker: Any) -> bool:
         rt.kill_workers([worker])
         return False
     with rt._lock:
-        POOL.spawning[key] -= 1
+        _spawned(key, worker)
         POOL.cold_starts[key] += 1
         orphan = worker not in rt._workers.get(key, [])
     if orphan:  # code changed or function deleted while it started: the pool went without it
@@ -205,6 +216,13 @@ def _spawn(key: str, worker: Any) -> bool:
         return False
     _hand_over(key, worker)
     return True
+
+
+def _spawned(key: str, worker: Any) -> None:
+    """A start :func:`_reserve` counted is over (call under ``_lock``)."""
+    POOL.spawning[key] -= 1
+    POOL.ahead_spawning -= getattr(worker, "_atelier_ahead", False)
+    worker._atelier_ahead = False
 
 
 def gated_acquire(
