@@ -167,6 +167,23 @@ def test_main_wires_secret_model_and_database(
     assert not _watchers(), "the watcher outlived the app (it would poll S3 after shutdown)"
 
 
+def test_main_without_a_model_exits_before_the_heavy_imports(
+    aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A task restarted with back-off while the stage has no model pays a boto3 call, not the
+    import of scikit-learn and FastAPI (~1.5 s of CPU each time)."""
+    import sys
+
+    from ml_common.errors import ModelNotFound
+    from structured_data import main
+
+    monkeypatch.setenv("DB_SECRET_ARN", "arn:aws:secretsmanager:us-east-1:000000000000:secret:db")
+    for heavy in ("structured_data.app", "structured_data.serving", "sklearn", "fastapi"):
+        monkeypatch.setitem(sys.modules, heavy, None)  # importing one now is an ImportError
+    with pytest.raises(ModelNotFound, match="no 'prod' version"):
+        main.build_app()
+
+
 def _watchers() -> list[Any]:
     import threading
 
