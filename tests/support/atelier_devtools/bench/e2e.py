@@ -68,6 +68,7 @@ COLD_ENV = {"ATELIER_MODEL_CACHE": "off", "ATELIER_E2E_FRESH_FRONTEND": "1"}
 
 def run_e2e(argv: list[str], extra_env: dict[str, str]) -> Run:
     home = Path(tempfile.mkdtemp(prefix="atelier-bench-e2e-"))
+    home.chmod(0o755)  # as root, PostgreSQL's unprivileged user must reach its data in it
     env = {**os.environ, **extra_env, "ATELIER_HOME": str(home), "ATELIER_PORT": str(free_port())}
     started_at, started = time.time(), time.perf_counter()
     try:
