@@ -65,6 +65,7 @@ def test_the_lambda_service_loads_on_the_first_lambda_call_with_every_patch(
             "Lambda worker fixes",
             "cold starts gated",
             "import errors as on AWS",
+            "layers extracted once",
             "isolated interpreter",
         ]
         assert _meter(rt.endpoint_url)["lambda"]["startup-fn"]["invocations"] == 1
