@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from collections.abc import Iterator
 from typing import Any
@@ -58,3 +59,40 @@ def test_a_queued_request_gets_its_start_whatever_the_warming_does(pool: Pool) -
     asked = reserve("fn-b")
     assert asked is not None, "a waiting request's cold start was held back by the warming"
     assert pool.ahead_spawning == 1 and pool.spawning["fn-b"] == 1
+
+
+class _Running:
+    def poll(self) -> None:
+        return None
+
+
+class _BusyWorker:
+    """A live worker serving a request (what ``alive`` and the pool look at)."""
+
+    in_use = True
+    last_used = 0.0
+    _proc = _Running()
+
+
+def test_a_request_waits_a_moment_for_a_busy_worker_before_it_starts_one(
+    pool: Pool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With live workers, a queued request starts a worker only after QUEUE_GRACE_S: a busy
+    worker is usually free sooner, and a cold start takes CPU from the busy ones."""
+    from ministack.core import lambda_runtime as rt
+
+    pool.target["fn-a"] = 1  # the warm target is met by the busy worker
+    with rt._lock:
+        rt._workers["fn-a"] = [_BusyWorker()]
+    now = [100.0]
+    monkeypatch.setattr(time, "monotonic", lambda: now[0])
+    pool.waiters["fn-a"] = deque([Waiter(since=now[0])])
+    assert reserve("fn-a") is None, "a cold start began for a request that had just queued"
+    now[0] += lambda_warm.QUEUE_GRACE_S
+    assert reserve("fn-a") is not None, "a request waiting past the grace got no worker started"
+
+
+def test_with_no_live_worker_a_queued_request_starts_one_at_once(pool: Pool) -> None:
+    pool.target["fn-a"] = 0
+    pool.waiters["fn-a"] = deque([Waiter()])
+    assert reserve("fn-a") is not None
