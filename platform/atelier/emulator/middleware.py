@@ -55,8 +55,10 @@ class AtelierApp:
         agent: Agent,
         version: Callable[[], str],
         snapshotter: Snapshotter | None = None,
+        on_request: Callable[[], None] = lambda: None,
     ) -> None:
         self.inner = inner
+        self.on_request = on_request
         self.agent = agent
         self.version = version
         self.synthetics: SyntheticsApp | None = None
@@ -72,6 +74,7 @@ class AtelierApp:
         if scope["type"] != "http":
             await self.inner(scope, receive, send)
             return
+        self.on_request()
         path = scope.get("path", "")
         if path in HEALTH_PATHS:
             await self._json(send, 200, self._health())

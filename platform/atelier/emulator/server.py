@@ -140,11 +140,14 @@ def build(settings: Settings) -> Setup:
     clock.set_clock(clock.Clock(settings.clock_speed))
     operations = Operations(settings)
     operations.start()
-    atelier_app = AtelierApp(ministack_app, agent, bridge.version, snapshotter)
+    from atelier.emulator.collector import IdleCollector
+
+    collector = IdleCollector().start()  # full garbage collections while no request waits
+    atelier_app = AtelierApp(ministack_app, agent, bridge.version, snapshotter, collector.touch)
     from atelier.emulator.sdk_retry import RetryReplay
 
     app = RetryReplay(atelier_app)  # an SDK retry of a call whose answer was lost
-    closers = [operations.stop, agent.shutdown]
+    closers = [collector.stop, operations.stop, agent.shutdown]
     return Setup(app, [warmer.stop, *closers] if warmer is not None else closers)
 
 
