@@ -1,7 +1,9 @@
 """``python -m atelier_devtools.bench load``: the deployed, seeded runtime under locust load.
 
-A private runtime is started, the topology deployed and seeded, then locust (headless, one
-process) drives, one scenario at a time:
+A private runtime is started, the topology deployed and seeded; once the runtime's process
+tree is idle again (:func:`settle`: the Lambda workers started ahead after the deploy, the
+service loading the seeded model), locust (headless, one process) drives, one scenario at a
+time:
 
 Clients are independent (Poisson arrivals, see ``locustfile``):
 
@@ -78,6 +80,34 @@ def _stack(rt: Runtime, work: Path) -> tuple[dict[str, Any], dict[str, str]]:
     return outputs, creds
 
 
+def settle(pid: int, idle_cores: float = 0.15, quiet_s: int = 3, limit_s: int = 90) -> float:
+    """Wait until the process ``pid`` and its children use under ``idle_cores`` of CPU for
+    ``quiet_s`` seconds in a row (at most ``limit_s``); returns the seconds waited. The load
+    then measures the deployed stack, not the deploy's and the seed's work still running."""
+    import psutil
+
+    started, quiet = time.monotonic(), 0
+
+    def cpu() -> float:
+        total = 0.0
+        root = psutil.Process(pid)
+        for proc in [root, *root.children(recursive=True)]:
+            try:
+                times = proc.cpu_times()
+            except psutil.Error:
+                continue
+            total += times.user + times.system
+        return total
+
+    before = cpu()
+    while quiet < quiet_s and time.monotonic() - started < limit_s:
+        time.sleep(1.0)
+        now = cpu()
+        quiet = quiet + 1 if now - before < idle_cores else 0
+        before = now
+    return time.monotonic() - started
+
+
 def _post(url: str, body: dict[str, Any], token: str = "") -> dict[str, Any]:
     req = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST")
     req.add_header("Content-Type", "application/json")
@@ -141,6 +171,7 @@ def _plain_pool(work: Path) -> Result:
     try:
         (work / "plain").mkdir()
         outputs, creds = _stack(rt, work / "plain")
+        settle(rt.pid)  # the same start as the runtime's pool gets
         api = outputs["api_url"]
         env = {"LOAD_TOKEN": _token(api, creds), "LOAD_SCENARIO": "structured"}
         return _locust("structured via API, MiniStack's worker pool", api, 40, 1.0, 60, env, work)
@@ -161,6 +192,7 @@ def main(argv: list[str], write: bool = True) -> int:
         rt = start_runtime(work / "home")
         try:
             outputs, creds = _stack(rt, work)
+            print(f"runtime idle after {settle(rt.pid):.0f} s", flush=True)
             api, alb = outputs["api_url"], outputs["alb_url"]
             token = _token(api, creds)
             env = {"LOAD_TOKEN": token}
