@@ -3,14 +3,14 @@ their bundle and their layers, not the runtime's own site-packages."""
 
 from __future__ import annotations
 
-import io
 import json
 import uuid
-import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from atelier.deploy.bundle import zip_entries
 
 pytestmark = pytest.mark.integration
 
@@ -23,11 +23,7 @@ def handler(event, context):
 
 
 def zipped(files: dict[str, str]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        for name, text in files.items():
-            zf.writestr(name, text)
-    return buf.getvalue()
+    return zip_entries((name, text.encode()) for name, text in files.items())
 
 
 @pytest.fixture(scope="module")

@@ -11,17 +11,16 @@ default region: the worker fails to import what the layer carries ("No module na
 
 from __future__ import annotations
 
-import io
 import json
 import time
 import uuid
-import zipfile
 from typing import Any
 
 import boto3
 import psutil
 import pytest
 
+from atelier.deploy.bundle import zip_entries
 from atelier_devtools.runtime import Runtime
 
 pytestmark = pytest.mark.integration
@@ -31,11 +30,7 @@ HANDLER = "import layer_only\n\ndef handler(event, context):\n    return layer_o
 
 
 def _zip(files: dict[str, str]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        for path, text in files.items():
-            zf.writestr(path, text)
-    return buf.getvalue()
+    return zip_entries((name, text.encode()) for name, text in files.items())
 
 
 def _client(runtime: Runtime, service: str) -> Any:

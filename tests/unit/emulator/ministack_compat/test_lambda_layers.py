@@ -1,21 +1,16 @@
 from __future__ import annotations
 
-import io
-import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
+from atelier.deploy.bundle import zip_entries
 from atelier.emulator.ministack_compat.lambda_layers import LayerCache
 
 
 def zipped(files: dict[str, str]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        for name, text in files.items():
-            zf.writestr(name, text)
-    return buf.getvalue()
+    return zip_entries((name, text.encode()) for name, text in files.items())
 
 
 def test_one_content_is_extracted_once_whoever_asks(tmp_path: Path) -> None:
