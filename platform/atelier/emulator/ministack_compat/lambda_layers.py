@@ -22,14 +22,14 @@ from the function's ``Environment`` too (it is not in ``lambda_runtime``'s reser
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import shutil
 import tempfile
 import threading
-import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from atelier.emulator.lambda_.archive import extract_within
 
 if TYPE_CHECKING:
     from ministack.core.lambda_runtime import Worker
@@ -68,24 +68,13 @@ class LayerCache:
             self.root.mkdir(parents=True, exist_ok=True)
             staging = Path(tempfile.mkdtemp(dir=self.root, prefix=".extracting-"))
             try:
-                _extract(data, staging)
+                extract_within(data, staging)
                 staging.rename(target)
             except BaseException:
                 shutil.rmtree(staging, ignore_errors=True)
                 raise
             self.extractions += 1
             return target
-
-
-def _extract(data: bytes, folder: Path) -> None:
-    """Extract a zip into ``folder``; an entry that would land outside it is an error."""
-    base = os.path.realpath(folder)
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        for member in archive.namelist():
-            resolved = os.path.realpath(os.path.join(base, member))
-            if resolved != base and not resolved.startswith(base + os.sep):
-                raise RuntimeError(f"Zip entry escapes target dir: {member}")
-        archive.extractall(base)
 
 
 def apply(root: Path) -> LayerCache:

@@ -10,15 +10,15 @@ fails with a timeout.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import subprocess
 import sys
 import time
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from atelier.emulator.lambda_.archive import extract_within
 
 BOOTSTRAP = Path(__file__).with_name("bootstrap.py")
 PASSTHROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SSL_CERT_FILE")
@@ -36,12 +36,7 @@ def unpack(zip_bytes: bytes, dest: Path) -> Path:
     """The zip extracted once per code version; its ``python/`` directory, or its root."""
     if not (dest / ".complete").exists():
         dest.mkdir(parents=True, exist_ok=True)
-        with zipfile.ZipFile(io.BytesIO(zip_bytes)) as archive:
-            for member in archive.namelist():
-                target = (dest / member).resolve()
-                if not str(target).startswith(str(dest.resolve())):
-                    raise ValueError(f"zip member outside the code directory: {member}")
-            archive.extractall(dest)
+        extract_within(zip_bytes, dest)
         (dest / ".complete").write_text("ok")
     return dest / "python" if (dest / "python").is_dir() else dest
 
