@@ -120,9 +120,10 @@ def build_layer(repo_root: Path) -> Bundle:
 # (python3.11, x86_64, wheels only), as ``python/<package>`` in a zip. boto3 and its
 # dependencies are not in it: AWS's runtime has them (and so does the local one).
 DEPS_REQUIREMENTS = "lambdas/shared/requirements.txt"
-LAYER_PYTHON = tuple(int(n) for n in LAMBDA_RUNTIME.removeprefix("python").split("."))
+LAYER_PYTHON_VERSION = LAMBDA_RUNTIME.removeprefix("python")  # "3.11"
+LAYER_PYTHON = tuple(int(n) for n in LAYER_PYTHON_VERSION.split("."))
 PIP_PLATFORM = (
-    "--platform", "manylinux2014_x86_64", "--python-version", LAMBDA_RUNTIME.removeprefix("python"),
+    "--platform", "manylinux2014_x86_64", "--python-version", LAYER_PYTHON_VERSION,
     "--implementation", "cp", "--only-binary=:all:",
 )  # fmt: skip
 
