@@ -22,7 +22,6 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Callable
@@ -44,12 +43,14 @@ from atelier.emulator.rds.pg_setup import (
     server_user,
     template_cache,
 )
+from atelier.emulator.rds.ports import PortHold
 from atelier.emulator.rds.postgres import PostgresProcess, stop_stale_postmaster
 
 log = logging.getLogger("atelier.rds")
 
 MAX_RESTARTS = 3
 START_TIMEOUT = 30.0  # a restart after a failure waits this long for the server to answer
+PORT_WAIT_S = 5.0  # a restored instance waits this long for its old port before it moves
 PATIENT = frozenset({"creating", "starting"})  # states AWS keeps while the database comes up
 Key = tuple[str, str, str]
 
@@ -62,40 +63,13 @@ def create_timeout() -> float:  # seconds creation (or a start) may take before 
     return float(os.environ.get("ATELIER_RDS_CREATE_TIMEOUT", "600"))
 
 
-def free_port(preferred: int | None = None, wait_s: float = 0.0) -> int:
-    """``preferred`` when it is free on 127.0.0.1 (within ``wait_s``), else a port the OS picks."""
-    deadline = time.monotonic() + wait_s
-    while preferred and time.monotonic() < deadline and not _bindable(preferred):
-        time.sleep(0.1)
-    for port in ([preferred] if preferred else []) + [0]:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return int(sock.getsockname()[1])
-    raise OSError("no free port on 127.0.0.1")
-
-
-def _bindable(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        # as PostgreSQL binds: a closed connection's TIME_WAIT does not hold the port
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
 @dataclass
 class _Managed:
     """The engine's view of one instance. ``state`` is what the API shows."""
 
     ref: bridge.InstanceRef
     home: Path
-    port: int
+    hold: PortHold  # the endpoint's port, kept while the instance lives (see ports.py)
     state: str = "creating"
     reason: str = ""
     server: PostgresProcess | None = None
@@ -111,6 +85,10 @@ class _Managed:
     @property
     def data_dir(self) -> Path:
         return self.home / "data"
+
+    @property
+    def port(self) -> int:
+        return self.hold.port
 
     @property
     def busy(self) -> bool:
@@ -205,8 +183,12 @@ class RdsEngine:
             # a PostgreSQL left by a crashed runtime holds the port: stop it first, so the
             # instance keeps its endpoint (clients and secrets keep working)
             stop_stale_postmaster(home / "data")
-        port = free_port(ref.port, wait_s=5.0) if restored else free_port()
-        managed = _Managed(ref, home, port, fresh=not restored, what="restored" if restored
+        hold = PortHold(ref.port, wait_s=PORT_WAIT_S) if restored else PortHold()
+        if hold.missed is not None:
+            note = f"DB instance endpoint moved to port {hold.port}: {hold.missed}"
+            log.warning("RDS: %s: %s", ref.db_id, note)
+            bridge.add_event(ref, note, "notification")
+        managed = _Managed(ref, home, hold, fresh=not restored, what="restored" if restored
                            else "created", deadline=time.monotonic() + create_timeout())  # fmt: skip
         self._managed[ref.key] = managed
         bridge.publish(ref, "creating", managed.port)
@@ -280,7 +262,15 @@ class RdsEngine:
 
     def _release(self, m: _Managed, *, remove_data: bool) -> None:
         m.state, m.retry_at = "deleting", None
-        self._run(m, self._remove if remove_data else self._stop, "deleted")
+        work = self._remove if remove_data else self._stop
+
+        def release(m: _Managed, what: str) -> None:
+            try:
+                work(m, what)
+            finally:
+                m.hold.close()  # the server is gone: the port goes back to the machine
+
+        self._run(m, release, "deleted")
 
     # -- jobs (one thread each; jobs on one data directory run in order) ----------------------
 
@@ -332,7 +322,9 @@ class RdsEngine:
                 except PostgresError as exc:
                     if attempt == 2 or "could not bind" not in str(exc):
                         raise
-                    m.port = free_port()  # the port was taken meanwhile: take another
+                    # taken by a listener that was there first: take another
+                    old, m.hold = m.hold, PortHold()
+                    old.close()
             assert server is not None
             server.bootstrap(m.ref.master_username, m.ref.master_password, m.ref.db_name)
         except Exception as exc:  # noqa: BLE001 (any failure becomes a visible status)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import importlib
 import json
 import logging
+import os
+import socket
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -21,6 +23,7 @@ from atelier.config import Settings
 from atelier.emulator.ministack_compat import rds as bridge
 from atelier.emulator.rds import engine as engine_mod
 from atelier.emulator.rds.pg_setup import Binaries, PostgresError, RunAs, SetupError
+from atelier_devtools.runtime import free_port
 
 rds = importlib.import_module("ministack.services.rds")
 PASSWORD = "pw-that-must-not-leak"
@@ -196,6 +199,55 @@ def test_a_port_taken_meanwhile_moves_the_instance_to_another(make_engine: Any) 
     assert _call("DescribeDBInstances", DBInstanceIdentifier="db1")["port"] != first
 
 
+def _stranger_binds(port: int) -> bool:
+    """Whether another program's plain bind (as any bind(0) or connect would) gets ``port``."""
+    with socket.socket() as stranger:
+        try:
+            stranger.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def test_a_died_server_keeps_its_port_while_it_is_down(make_engine: Any) -> None:
+    engine = make_engine()
+    port = int(_create()["port"])
+    _until(engine, "db1", "available")
+    FakeProcess.instances[-1].exit_code = -9
+    engine.reconcile()
+    assert engine.status()[0]["status"] == "failed"
+    assert not _stranger_binds(port), "another program could take the port of a failed instance"
+    _until(engine, "db1", "available")
+    assert FakeProcess.instances[-1].port == port
+    assert _call("DescribeDBInstances", DBInstanceIdentifier="db1")["port"] == str(port)
+    _call("DeleteDBInstance", DBInstanceIdentifier="db1", SkipFinalSnapshot="true")
+    deadline = time.monotonic() + 5
+    while engine.status() or not _stranger_binds(port):  # deleted: the port is the machine's
+        assert time.monotonic() < deadline, "a deleted instance kept its port"
+        engine.reconcile()
+        time.sleep(0.02)
+
+
+def test_a_restored_instance_whose_port_is_taken_moves_and_says_who_has_it(
+    make_engine: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(engine_mod, "PORT_WAIT_S", 0.3)
+    _create()
+    ref = bridge.postgres_instances()[0]
+    with socket.create_server(("127.0.0.1", 0)) as squatter:
+        port = squatter.getsockname()[1]
+        bridge.publish(ref, "creating", port)
+        engine = make_engine(persist=True)
+        (data := engine.root / "db1" / "data").mkdir(parents=True)
+        (data / "PG_VERSION").write_text("16")
+        _until(engine, "db1", "available")
+    moved = int(_call("DescribeDBInstances", DBInstanceIdentifier="db1")["port"])
+    assert moved != port and FakeProcess.instances[-1].port == moved
+    events = _call("DescribeEvents", SourceType="db-instance", SourceIdentifier="db1")["body"]
+    assert f"endpoint moved to port {moved}: 127.0.0.1:{port} is taken" in events
+    assert f"pid {os.getpid()} (" in events and "LISTEN" in events
+
+
 def test_delete_stops_the_server_and_removes_its_data(make_engine: Any, tmp_path: Path) -> None:
     engine = make_engine()
     _create()
@@ -250,7 +302,7 @@ def test_with_persist_a_restored_instance_reuses_its_data_and_port(
 ) -> None:
     _create()  # a record restored from MiniStack's state, before the engine exists
     ref = bridge.postgres_instances()[0]
-    port = engine_mod.free_port()
+    port = free_port()
     bridge.publish(ref, "creating", port)
     data = tmp_path / "home" / "rds" / "db1" / "data"
     data.mkdir(parents=True)

@@ -11,7 +11,8 @@ import pytest
 
 from atelier.emulator.rds import pg_setup as pg
 from atelier.emulator.rds import postgres
-from atelier.emulator.rds.engine import free_port
+from atelier.emulator.rds.ports import PortHold
+from atelier_devtools.runtime import free_port
 
 pytestmark = pytest.mark.slow  # a real PostgreSQL per test
 
@@ -100,6 +101,41 @@ def test_restart_keeps_data_and_applies_a_new_password(
             assert conn.execute("SELECT v FROM t").fetchone() == (42,)
     finally:
         again.stop()
+
+
+def test_postgres_takes_its_held_port_and_no_stranger_can(
+    tmp_path: Path, setup: tuple[pg.Binaries, pg.RunAs, Path]
+) -> None:
+    # what keeps an endpoint between two servers (ports.py): the kernel lets PostgreSQL, which
+    # binds with SO_REUSEADDR and listens, take a port the runtime holds; a plain bind (and so any
+    # bind(0) or outgoing connection) is refused it, with or without a server on it
+    binaries, user, template = setup
+    pg.prepare_data_dir(tmp_path / "data", template, user)
+    hold = PortHold()
+
+    def stranger_binds() -> bool:
+        with socket.socket() as stranger:
+            try:
+                stranger.bind(("127.0.0.1", hold.port))
+            except OSError:
+                return False
+            return True
+
+    try:
+        assert not stranger_binds()
+        for _ in range(2):  # a first server, then its replacement, on the same port
+            proc = postgres.PostgresProcess(
+                binaries, tmp_path / "data", hold.port, tmp_path / "pg.log", user, durable=False
+            )
+            proc.start(timeout=20)
+            proc.bootstrap("master", "pw-1", "app")
+            with _tcp(hold.port, "pw-1") as conn:
+                assert conn.execute("SELECT 1").fetchone() == (1,)
+            proc.stop()
+            assert not stranger_binds(), "the port was free between two servers"
+    finally:
+        hold.close()
+    assert stranger_binds()
 
 
 def test_a_postmaster_left_by_an_earlier_runtime_is_stopped(
