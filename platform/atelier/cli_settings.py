@@ -10,17 +10,17 @@ from typing import Concatenate, ParamSpec, TypeVar
 
 import click
 
-from atelier.config import RepoNotFoundError, Settings
+from atelier.config import RepoNotFoundError, Settings, SettingsError
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 
 def load_settings() -> Settings:
-    """``Settings()``, with a missing checkout as a one-line command error."""
+    """``Settings()``, with a missing checkout or a wrong value as a one-line command error."""
     try:
         return Settings()
-    except RepoNotFoundError as exc:
+    except (RepoNotFoundError, SettingsError) as exc:
         raise click.ClickException(str(exc)) from None
 
 

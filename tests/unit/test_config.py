@@ -3,6 +3,7 @@ where the package is installed), and no code that changes the process environmen
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import subprocess
@@ -13,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from atelier import config
-from atelier.config import RepoNotFoundError, Settings, find_repo_root
+from atelier.config import RepoNotFoundError, Settings, SettingsError, find_repo_root
 from atelier_devtools.paths import REPO_ROOT
 
 
@@ -119,3 +120,69 @@ def test_the_environment_check_names_a_write(tmp_path: Path) -> None:
     assert env_writes(tmp_path) == [
         'platform/atelier/registry/cli.py:2: os.environ["AWS_ENDPOINT_URL"] = "http://127.0.0.1:4566"'
     ]
+
+
+def test_each_field_is_read_from_its_variable_and_overrides_win(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("ATELIER_HOME", str(tmp_path / "h"))
+    monkeypatch.setenv("ATELIER_PORT", "4999")
+    monkeypatch.setenv("ATELIER_PERSIST", "TRUE")
+    monkeypatch.setenv("ATELIER_CLOCK_SPEED", "60")
+    monkeypatch.setenv("ATELIER_EXECUTOR", "docker")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-3")
+    settings = Settings(port=5001)
+    assert settings.home == tmp_path / "h" and isinstance(settings.home, Path)
+    assert (settings.port, settings.persist, settings.clock_speed) == (5001, True, 60.0)
+    assert (settings.executor, settings.region) == ("docker", "eu-west-3")
+    assert settings.endpoint_url == "http://127.0.0.1:5001"
+    assert dataclasses.replace(settings, persist=False).persist is False
+
+
+def test_home_follows_the_checkout_given(tmp_path: Path, no_override: None) -> None:
+    assert Settings(repo_root=tmp_path).home == tmp_path / ".atelier"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "says"),
+    [
+        ("ATELIER_PORT", "0", "ATELIER_PORT='0' (port): Expected `int` >= 1"),
+        ("ATELIER_PORT", "http", "ATELIER_PORT='http' (port): Expected `int`"),
+        ("ATELIER_EXECUTOR", "k8s", "ATELIER_EXECUTOR='k8s' (executor): Invalid enum value 'k8s'"),
+        ("ATELIER_PERSIST", "maybe", "ATELIER_PERSIST='maybe' (persist): Expected `bool`"),
+        ("ATELIER_CLOCK_SPEED", "0", "ATELIER_CLOCK_SPEED='0' (clock_speed): Expected `float` > 0"),
+        ("ATELIER_LAMBDA_WARM_MAX", "999", "(lambda_warm_max): Expected `int` <= 256"),
+    ],
+)
+def test_a_wrong_value_names_its_variable(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, says: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SettingsError) as err:
+        Settings()
+    assert says in str(err.value)
+
+
+def test_an_unknown_setting_is_refused() -> None:
+    with pytest.raises(TypeError, match="unknown settings: prot"):
+        Settings(prot=1)  # type: ignore[call-arg]
+
+
+def test_the_runtime_refuses_a_wrong_setting_in_one_line(tmp_path: Path) -> None:
+    env = {**os.environ, "ATELIER_PORT": "99999", "ATELIER_HOME": str(tmp_path)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "atelier.emulator.server"],
+        env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 4 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip() == ("error: ATELIER_PORT='99999' (port): Expected `int` <= 65535")
+
+
+def test_a_command_with_a_wrong_setting_says_so_in_one_line() -> None:
+    env = {**os.environ, "ATELIER_GPU": "cuda"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "atelier.cli", "emulator", "status"],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip() == "Error: ATELIER_GPU='cuda' (gpu): Invalid enum value 'cuda'"

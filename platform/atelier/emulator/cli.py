@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from pathlib import Path
@@ -16,12 +17,12 @@ from atelier.emulator import launcher
 
 def _settings(port: int | None, persist: bool | None = None) -> Settings:
     base = current_settings()
-    updates: dict[str, object] = {}
+    updates: dict[str, Any] = {}
     if port:
         updates["port"] = port
     if persist:
         updates["persist"] = True
-    return base.model_copy(update=updates) if updates else base
+    return dataclasses.replace(base, **updates) if updates else base
 
 
 @click.group()

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from atelier.config import Settings
+from atelier.config import RepoNotFoundError, Settings, SettingsError
 
 if TYPE_CHECKING:
     from atelier.emulator.ministack_compat.lambda_warm_ahead import Warmer
@@ -257,7 +257,11 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    settings = settings_from_args(args)
+    try:
+        settings = settings_from_args(args)
+    except (RepoNotFoundError, SettingsError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_STARTUP
     logging.basicConfig(
         level=os.environ.get("ATELIER_LOG_LEVEL", "INFO"),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
