@@ -7,13 +7,17 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from atelier.config import Settings
 from atelier.emulator.ecs.executor import Executor
 from atelier.emulator.ecs.gpu import detect
-from atelier.emulator.ecs.services import ServiceSupervisor
-from atelier.emulator.ecs.tasks import EcsTaskExecutor
+from atelier.emulator.ministack_compat import post_import
+from atelier.emulator.persistence.orphans import PidRecords
+
+if TYPE_CHECKING:
+    from atelier.emulator.ecs.services import ServiceSupervisor
+    from atelier.emulator.ecs.tasks import EcsTaskExecutor
 
 log = logging.getLogger("atelier.agent")
 TICK_S = 0.2
@@ -62,6 +66,12 @@ class _Loop:
         self.wake = threading.Event()
         self.stopped = threading.Event()
         self.thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        with self._lock:
+            if self.thread.ident is None and not self.stopped.is_set():
+                self.thread.start()
 
     def _run(self) -> None:
         if self.initial_delay:
@@ -83,13 +93,22 @@ class _Loop:
 
 
 class Agent:
-    """Cheap to build: GPU detection runs on first use (cached) and the RDS engine (psycopg,
-    pgserver) loads in its background loop, so the runtime is healthy before either is ready."""
+    """Cheap to build: GPU detection runs on first use (cached), the RDS engine (psycopg,
+    pgserver) loads in its background loop, and the ECS side (tasks, services and the MiniStack
+    ECS and ELBv2 modules they read) when MiniStack loads its ECS service (its first call, or
+    persisted state at start), as plain MiniStack loads a service on first use: the runtime is
+    healthy before any of them is ready. The executor is made at once: a wrong
+    ``ATELIER_EXECUTOR`` fails the start."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.ecs = EcsTaskExecutor(settings, make_executor(settings), lambda: detect(settings.gpu))
-        self.services = ServiceSupervisor(health=self.ecs.backoff.describe)
+        self._executor = make_executor(settings)
+        # processes of tasks a crashed runtime left behind die before this one serves, whether
+        # or not ECS is used this time
+        PidRecords(settings.home).reap()
+        self._ecs: EcsTaskExecutor | None = None
+        self._services: ServiceSupervisor | None = None
+        self._ecs_lock = threading.Lock()
         self.rds: Reconciler | None = None
         self._rds_loaded = False
         self._rds_lock = threading.Lock()
@@ -101,9 +120,39 @@ class Agent:
         # (the middleware calls ensure_rds first). With --persist: at start (see start()).
         self._rds = _Loop("atelier-rds", self._rds_step, TICK_S, initial_delay=RDS_LOAD_DELAY_S)
         self._shutdown_done = False
+        # only noted here: the hook may run inside an import of the modules _load_ecs imports
+        self._ecs_loaded_by_ministack = False
+        self._started = False
+        post_import.when_imported(post_import.ECS, "compute agent", self._ministack_has_ecs)
+
+    def _ministack_has_ecs(self) -> None:
+        self._ecs_loaded_by_ministack = True
+        if self._started:  # the loop's thread starts with ECS: nothing to run before
+            self._compute.start()
+
+    def _load_ecs(self) -> tuple[EcsTaskExecutor, ServiceSupervisor]:
+        with self._ecs_lock:
+            if self._ecs is None or self._services is None:
+                from atelier.emulator.ecs.services import ServiceSupervisor
+                from atelier.emulator.ecs.tasks import EcsTaskExecutor
+
+                settings = self.settings
+                self._ecs = EcsTaskExecutor(settings, self._executor, lambda: detect(settings.gpu))
+                self._services = ServiceSupervisor(health=self._ecs.backoff.describe)
+            return self._ecs, self._services
+
+    @property
+    def ecs(self) -> EcsTaskExecutor:
+        return self._load_ecs()[0]
+
+    @property
+    def services(self) -> ServiceSupervisor:
+        return self._load_ecs()[1]
 
     def _compute_step(self) -> None:
         # the loop and the middleware (after an ECS call) both run this: one at a time
+        if self._ecs is None and not self._ecs_loaded_by_ministack:
+            return  # MiniStack has no ECS service loaded: nothing can run
         with self._compute_lock:
             self.ecs.reconcile()
             self.services.reconcile()
@@ -129,8 +178,10 @@ class Agent:
             except Exception:
                 log.exception("adopting restored RDS instances failed; the RDS loop retries")
             self._rds.initial_delay = 0.0
-        self._compute.thread.start()
-        self._rds.thread.start()
+        self._started = True
+        if self._ecs_loaded_by_ministack:
+            self._compute.start()
+        self._rds.start()
 
     def reconcile_ecs_now(self) -> None:
         """Called right after an ECS mutation, before the API answers."""
@@ -148,7 +199,8 @@ class Agent:
         self._shutdown_done = True
         self._compute.stop()
         self._rds.stop()  # joins the loop, so a half-loaded engine is complete here
-        self.ecs.shutdown()
+        if self._ecs is not None:
+            self._ecs.shutdown()
         if self.rds is not None:
             try:
                 self.rds.shutdown()
@@ -171,8 +223,8 @@ class Agent:
             "lambda_isolated": self.settings.lambda_isolated,
             "uptime_s": round(time.time() - self.started_at, 1),
             "gpu": detect(self.settings.gpu).as_dict(),
-            "tasks": self.ecs.status(),
-            "services": self.services.status(),
+            "tasks": self._ecs.status() if self._ecs is not None else [],
+            "services": self._services.status() if self._services is not None else [],
             "rds": rds,
             "rds_engine": "loading" if not self._rds_loaded else self.rds is not None,
         }

@@ -9,19 +9,18 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from atelier.emulator.agent import Agent
-from atelier.emulator.application_autoscaling import responses as autoscaling
-from atelier.emulator.asgi import ASGIApp, Message, Receive, Scope, Send
+from atelier.emulator.application_autoscaling import TARGET_PREFIX as AUTOSCALING_TARGET_PREFIX
+from atelier.emulator.asgi import ASGIApp, Message, Receive, Scope, Send, signed_service
 from atelier.emulator.logs import query_definitions
 from atelier.emulator.meter import METER
 from atelier.emulator.meter.http import observe as meter_observe
 from atelier.emulator.ministack_compat import app as bridge
-from atelier.emulator.s3 import website
-from atelier.emulator.synthetics.responses import SyntheticsApp, signed_service
 
 if TYPE_CHECKING:
     from atelier.emulator.application_autoscaling.backend import Backend as AutoscalingBackend
     from atelier.emulator.application_autoscaling.scaler import Scaler
     from atelier.emulator.ministack_compat.persistence import Snapshotter
+    from atelier.emulator.synthetics.responses import SyntheticsApp
 
 log = logging.getLogger("atelier.middleware")
 
@@ -95,8 +94,9 @@ class AtelierApp:
             await self._synthetics()(scope, receive, send, signed[0], signed[1])
             return
         target = _header(scope, b"x-amz-target")
-        if target.startswith(autoscaling.TARGET_PREFIX) and signed is not None:
-            await self._autoscaling(receive, send, target[len(autoscaling.TARGET_PREFIX) :], signed)
+        if target.startswith(AUTOSCALING_TARGET_PREFIX) and signed is not None:
+            action = target[len(AUTOSCALING_TARGET_PREFIX) :]
+            await self._autoscaling(receive, send, action, signed)
             return
         if target.startswith(LOGS_TARGET_PREFIX) and signed is not None:
             action = target[len(LOGS_TARGET_PREFIX) :]
@@ -114,6 +114,8 @@ class AtelierApp:
             return
         host = _header(scope, b"host")
         if ".s3-website" in host:
+            from atelier.emulator.s3 import website
+
             scope = website.rewrite(dict(scope), host)
         await self.inner(scope, receive, send)
 
@@ -147,6 +149,7 @@ class AtelierApp:
         self, receive: Receive, send: Send, action: str, signed: tuple[str, str, str]
     ) -> None:
         """Application Auto Scaling, which MiniStack lacks (emulator/application_autoscaling)."""
+        from atelier.emulator.application_autoscaling import responses as autoscaling
         from atelier.emulator.ministack_compat.accounts import account_of
 
         if self.autoscaling is None:
@@ -196,6 +199,7 @@ class AtelierApp:
         """MiniStack has no Synthetics API: the runtime serves it (created on first use)."""
         if self.synthetics is None:
             from atelier.emulator.ministack_compat.accounts import account_of
+            from atelier.emulator.synthetics.responses import SyntheticsApp
             from atelier.emulator.synthetics.runner import Runner
 
             settings = self.agent.settings

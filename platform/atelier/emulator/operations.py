@@ -2,6 +2,11 @@
 
 One daemon thread wakes when logs or metrics arrive (at most every ``MIN_GAP_S``) and otherwise
 once per ``TICK_S`` (real seconds), so an idle runtime with a hundred alarms costs almost nothing.
+
+The alarm engine attaches when MiniStack loads its CloudWatch service (its first call, persisted
+state at start, or the first metric a filter publishes), the metric filters when it loads
+CloudWatch Logs, and the SNS deliverer (its threads) when it loads SNS, as plain MiniStack loads a
+service on first use: the runtime's port opens without them.
 """
 
 from __future__ import annotations
@@ -9,13 +14,16 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from atelier.config import Settings
 from atelier.emulator import clock
-from atelier.emulator.cloudwatch.engine import AlarmEngine, Store
-from atelier.emulator.logs.filters import FilterPump, Output
-from atelier.emulator.sns.delivery import Deliverer
+from atelier.emulator.ministack_compat import post_import
+
+if TYPE_CHECKING:
+    from atelier.emulator.cloudwatch.engine import AlarmEngine
+    from atelier.emulator.logs.filters import FilterPump, Output
+    from atelier.emulator.sns.delivery import Deliverer
 
 DEFAULT_ACCOUNT = "000000000000"  # MiniStack's account for the well-known test keys
 log = logging.getLogger("atelier.operations")
@@ -32,34 +40,59 @@ def mailbox_path(settings: Settings) -> Any:
 
 class Operations:
     def __init__(self, settings: Settings) -> None:
-        from atelier.emulator.ministack_compat import cloudwatch as cw
-        from atelier.emulator.ministack_compat import events, logs, sns
+        from atelier.emulator.ministack_compat import events
 
         clk = clock.get_clock()
-        self.engine = AlarmEngine(Store(cw.alarms, cw.points, cw.transition), clk.now)
+        # each part once MiniStack loads the service it serves (module doc)
+        self.engine: AlarmEngine | None = None
+        self.pump: FilterPump | None = None
+        self.deliverer: Deliverer | None = None
+        self.wake = threading.Event()
+        self.stopped = threading.Event()
         speed = clk.speed
 
         def stamp(ts: float) -> float:
             return ts if speed == 1.0 else clk.now()
 
         def publish(scope: tuple[str, str], dp: Output) -> None:
+            from atelier.emulator.ministack_compat import cloudwatch as cw
+
             cw.put_point(
                 scope, dp.namespace, dp.metric, dp.dimensions, dp.value, dp.timestamp, dp.unit
             )
-            self.engine.poke()
-
-        self.pump = FilterPump(logs.filters_for, publish, stamp)
-        self.deliverer = Deliverer(mailbox_path(settings), clk.now, clk.real_seconds)
-        self.wake = threading.Event()
-        self.stopped = threading.Event()
+            self._poke()
 
         def on_change() -> None:
-            self.engine.poke()
+            self._poke()
             self.wake.set()
 
+        def attach_alarms() -> None:
+            from atelier.emulator.cloudwatch.engine import AlarmEngine, Store
+            from atelier.emulator.ministack_compat import cloudwatch as cw
+
+            cw.install(on_change)
+            self.engine = AlarmEngine(Store(cw.alarms, cw.points, cw.transition), clk.now)
+            self._run_if_needed()
+
         def on_events(scope: tuple[str, str], group: str, events_: list[dict[str, Any]]) -> None:
-            self.pump.offer(scope, group, events_)
-            self.wake.set()
+            if self.pump is not None:
+                self.pump.offer(scope, group, events_)
+                self.wake.set()
+
+        def attach_filters() -> None:
+            from atelier.emulator.logs.filters import FilterPump
+            from atelier.emulator.ministack_compat import logs
+
+            self.pump = FilterPump(logs.filters_for, publish, stamp)
+            logs.install(on_events)
+            self._run_if_needed()
+
+        def attach_deliveries() -> None:
+            from atelier.emulator.ministack_compat import sns
+            from atelier.emulator.sns.delivery import Deliverer
+
+            self.deliverer = Deliverer(mailbox_path(settings), clk.now, clk.real_seconds)
+            sns.install(self.deliverer)
 
         def run_task(account: str, region: str, **args: Any) -> Any:
             """RunTask in the rule's account (on the runtime a 12-digit access key is that
@@ -75,21 +108,43 @@ class Operations:
             )  # fmt: skip
             return ecs.run_task(**args)
 
-        cw.install(on_change)
-        logs.install(on_events)
-        sns.install(self.deliverer)
+        compat = "atelier.emulator.ministack_compat."
+        post_import.when_imported(
+            post_import.CLOUDWATCH, "alarms evaluated", attach_alarms, via=compat + "cloudwatch"
+        )
+        post_import.when_imported(
+            post_import.LOGS, "metric filters", attach_filters, via=compat + "logs"
+        )
+        post_import.when_imported(post_import.SNS, "SNS deliveries", attach_deliveries)
         events.install(run_task)
         self.thread = threading.Thread(target=self._run, name="atelier-operations", daemon=True)
+        self._may_run = False
+        self._thread_lock = threading.Lock()
 
     def start(self) -> None:
-        self.thread.start()
+        """Let the loop run: its thread starts now if a part is attached, else with the first."""
+        self._may_run = True
+        self._run_if_needed()
+
+    def _run_if_needed(self) -> None:
+        with self._thread_lock:
+            attached = self.engine is not None or self.pump is not None
+            never_started = self.thread.ident is None and not self.stopped.is_set()
+            if self._may_run and attached and never_started:
+                self.thread.start()
+
+    def _poke(self) -> None:
+        if self.engine is not None:
+            self.engine.poke()
 
     def _run(self) -> None:
         while not self.stopped.is_set():
             started = time.monotonic()
             try:
-                self.pump.step()
-                self.engine.step()
+                if self.pump is not None:
+                    self.pump.step()
+                if self.engine is not None:
+                    self.engine.step()
             except Exception:
                 log.exception("operations step failed")
             self.wake.wait(TICK_S)
@@ -100,6 +155,7 @@ class Operations:
     def stop(self) -> None:
         self.stopped.set()
         self.wake.set()
-        self.deliverer.stop()
+        if self.deliverer is not None:
+            self.deliverer.stop()
         if self.thread.is_alive():
             self.thread.join(timeout=5)

@@ -99,12 +99,14 @@ def build(settings: Settings) -> Setup:
 
     ministack_app = bridge.asgi_app()  # imports MiniStack (after configure_environment)
     bridge.disable_docker_backends()
-    from atelier.emulator.ministack_compat import meter as metering
-
-    log.info("metered: %s", ", ".join(metering.install_logs()))
     from atelier.emulator.ministack_compat import alb as alb_compat
+    from atelier.emulator.ministack_compat import meter as metering
+    from atelier.emulator.ministack_compat import post_import
 
-    alb_compat.apply()
+    post_import.when_imported(post_import.LOGS, "metered", metering.install_logs)
+    post_import.when_imported(
+        "ministack.services.alb", "a refused target out of rotation", alb_compat.apply
+    )
     snapshotter = None
     if settings.persist:
         from atelier.emulator.ministack_compat import persistence
@@ -112,7 +114,6 @@ def build(settings: Settings) -> Setup:
         snapshotter = persistence.install(settings.state_dir)
     warmer = _lambda_patches(settings)
     from atelier.emulator.ministack_compat import apigateway as apigateway_compat
-    from atelier.emulator.ministack_compat import post_import
 
     apigateway_compat.apply_on_import()
     from atelier.emulator.ministack_compat import terraform_fidelity, terraform_fidelity_edge

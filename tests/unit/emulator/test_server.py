@@ -1,7 +1,7 @@
-"""The runtime's set-up before its port opens (``server.build``) leaves MiniStack's Lambda and
-SNS services unimported, as plain MiniStack does, and every Atelier patch to them is in place
-once they are imported. Each case runs in a fresh interpreter: this process has MiniStack's
-modules loaded already."""
+"""The runtime's set-up before its port opens (``server.build``) leaves MiniStack's Lambda, SNS,
+CloudWatch, CloudWatch Logs, ECS and ELBv2 services unimported, as plain MiniStack does (and pydantic too), and every
+Atelier patch to them is in place once they are imported. Each case runs in a fresh
+interpreter: this process has MiniStack's modules loaded already."""
 
 from __future__ import annotations
 
@@ -25,14 +25,25 @@ if sys.argv[1] == "without-hook":  # broken on purpose: patches registered nowhe
 settings = Settings(home=sys.argv[2], port=1)
 server.configure_environment(settings)
 setup = server.build(settings)
-LAZY = ("ministack.services.lambda_svc", "ministack.core.lambda_runtime", "ministack.services.sns")
+LAZY = ("ministack.services.lambda_svc", "ministack.core.lambda_runtime", "ministack.services.sns",
+        "ministack.services.cloudwatch", "ministack.services.cloudwatch_logs",
+        "ministack.services.ecs", "ministack.services.alb", "pydantic")
 before = [name for name in LAZY if name in sys.modules]
 import ministack.services.sns  # what an SNS call does first; it imports the Lambda service
+import ministack.services.cloudwatch  # what the first CloudWatch call does
+import ministack.services.ecs  # ... and the first ECS call (it loads Logs and ELBv2 too)
 
 from ministack.core import lambda_runtime as rt
 from ministack.services import lambda_svc, sns
 from atelier.emulator.ministack_compat import lambda_, lambda_python, lambda_warm
 from atelier.emulator.ministack_compat import sns as sns_compat
+from atelier.emulator.ministack_compat import cloudwatch as cw_compat
+from atelier.emulator.ministack_compat import alb as alb_compat
+from atelier.emulator.ministack_compat import logs as logs_compat
+from ministack.services import alb, cloudwatch, cloudwatch_logs
+
+agent = setup.app.app.agent
+agent.reconcile_ecs_now()  # what the middleware does after an ECS call
 
 checks = {
     "meter": getattr(lambda_svc._execute_function_dispatch, "_atelier_meter", False),
@@ -44,6 +55,11 @@ checks = {
     and "report_import_errors" in lambda_svc._execute_function_warm.__qualname__,
     "isolated interpreter": getattr(rt._detect_runtime_binary, "_atelier", False),
     "sns deliveries": sns._fanout is sns_compat._fanout,
+    "alarms evaluated": cloudwatch._put_metric_alarm is cw_compat._checked_put_alarm,
+    "compute agent": agent._ecs is not None,
+    "metric filters": cloudwatch_logs._put_metric_filter is logs_compat._checked_put_filter,
+    "log bytes metered": getattr(cloudwatch_logs._append_log_events, "_atelier_meter", False),
+    "refused target out of rotation": getattr(alb._proxy_http_target, "_atelier", False),
 }
 print(json.dumps({
     "before": before,
@@ -53,12 +69,17 @@ print(json.dumps({
 setup.close()
 """
 PATCHES = [
+    "alarms evaluated",
     "cold-start gate",
+    "compute agent",
     "import errors",
     "isolated interpreter",
     "lazy botocore",
+    "log bytes metered",
     "log drain",
     "meter",
+    "metric filters",
+    "refused target out of rotation",
     "sns deliveries",
 ]
 
@@ -96,6 +117,8 @@ def test_the_port_opens_without_the_lambda_service_and_its_first_import_patches_
         "isolated interpreter",
     ]
     assert result["applied"]["ministack.services.sns"] == ["SNS deliveries"]
+    assert "alarms evaluated" in result["applied"]["ministack.services.cloudwatch"]
+    assert "compute agent" in result["applied"]["ministack.services.ecs"]
 
 
 @pytest.mark.slow

@@ -7,4 +7,9 @@ service's ``desiredCount`` between the target's min and max and follows each tar
 policy's metric (:mod:`.target_tracking`), measured on the service's task processes
 (:mod:`.cpu`) or read from CloudWatch for a customized metric. What is simplified against AWS
 is listed in docs/architecture.md ("Application Auto Scaling").
+
+The package itself holds only what the runtime's middleware routes on, so that routing does not
+load the API before its first call.
 """
+
+TARGET_PREFIX = "AnyScaleFrontendService."

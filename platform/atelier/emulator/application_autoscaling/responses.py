@@ -7,11 +7,12 @@ import json
 import logging
 from typing import Any
 
+from atelier.emulator import application_autoscaling
 from atelier.emulator.application_autoscaling.backend import Backend
 from atelier.emulator.application_autoscaling.models import ApiError
 
 log = logging.getLogger("atelier.application_autoscaling")
-TARGET_PREFIX = "AnyScaleFrontendService."
+TARGET_PREFIX = application_autoscaling.TARGET_PREFIX
 SIGNING_NAME = "application-autoscaling"
 WITH_ACCOUNT = frozenset({"RegisterScalableTarget", "PutScalingPolicy"})
 ACTIONS = frozenset(

@@ -341,7 +341,7 @@ def release(worker: Any) -> None:
 def apply(
     floor: int, cold_start_cap: int = 3, warm_max: int = 16, window_s: float = 300.0
 ) -> Warmer | None:
-    """Start the warmer, and install the pool when MiniStack first imports its Lambda service
+    """Install the pool, and start the warmer, when MiniStack first imports its Lambda service
     (:mod:`.post_import`; at once if it has); ``floor`` 0 leaves MiniStack's own worker pool as
     it is (what the load benchmark compares against) and returns None."""
     from atelier.emulator.ministack_compat.lambda_warm_ahead import Warmer
@@ -350,8 +350,14 @@ def apply(
         return None
     POOL.floor, POOL.cold_start_cap, POOL.warm_max = floor, max(cold_start_cap, 1), warm_max
     POOL.window = ConcurrencyWindow(window_s)
-    post_import.when_imported(post_import.LAMBDA_SVC, "cold starts gated", install_gate)
-    return Warmer().start()
+    warmer = Warmer()  # its thread starts with the pool: nothing to warm before
+
+    def gate_and_warm() -> None:
+        install_gate()
+        warmer.start()
+
+    post_import.when_imported(post_import.LAMBDA_SVC, "cold starts gated", gate_and_warm)
+    return warmer
 
 
 def install_gate() -> None:

@@ -119,7 +119,8 @@ class Warmer:
         self._thread = threading.Thread(target=self._run, name="atelier-lambda-warm", daemon=True)
 
     def start(self) -> Warmer:
-        self._thread.start()
+        if self._thread.ident is None and not self._stop.is_set():
+            self._thread.start()
         return self
 
     def stop(self) -> None:

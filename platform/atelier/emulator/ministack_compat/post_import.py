@@ -14,6 +14,7 @@ internal is missing. :func:`applied` says which patches ran, for tests and ``sta
 
 from __future__ import annotations
 
+import importlib
 import logging
 import threading
 from collections.abc import Callable, Mapping
@@ -25,14 +26,23 @@ log = logging.getLogger("atelier.compat")
 REQUIRED_INTERNALS: dict[str, tuple[str, ...]] = {}
 LAMBDA_SVC = "ministack.services.lambda_svc"
 SNS = "ministack.services.sns"
+CLOUDWATCH = "ministack.services.cloudwatch"
+ECS = "ministack.services.ecs"
+LOGS = "ministack.services.cloudwatch_logs"
 
 _lock = threading.Lock()
 _applied: dict[str, list[str]] = {}
 
 
-def when_imported(module: str, name: str, patch: Callable[[], object]) -> None:
+def when_imported(
+    module: str, name: str, patch: Callable[[], object], via: str | None = None
+) -> None:
     """Run ``patch()`` once ``module`` is imported (now, if it already is); ``name`` says what
-    it fixes, in the log and in :func:`applied`."""
+    it fixes, in the log and in :func:`applied`.
+
+    ``via``: the Atelier module the patch uses, which imports ``module`` at its top. Loading
+    ``module`` loads ``via``, and the patch runs once ``via`` is complete: when ``via`` is what
+    imported ``module``, a patch run right after ``module`` would find ``via`` half made."""
 
     def hook(_module: ModuleType) -> None:
         try:
@@ -47,7 +57,16 @@ def when_imported(module: str, name: str, patch: Callable[[], object]) -> None:
         else:
             log.info("%s: %s", module, name)
 
-    wrapt.register_post_import_hook(hook, module)
+    if via is None:
+        wrapt.register_post_import_hook(hook, module)
+        return
+    wrapt.register_post_import_hook(lambda _module: load(via), module)
+    wrapt.register_post_import_hook(hook, via)
+
+
+def load(module: str) -> ModuleType:
+    """Import ``module`` (its hooks run first, as for any importer)."""
+    return importlib.import_module(module)
 
 
 def each_when_imported(patches: Mapping[str, tuple[str, Callable[[], object]]], what: str) -> None:

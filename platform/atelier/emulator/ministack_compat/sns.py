@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from atelier.emulator.ministack_compat import post_import
 from atelier.emulator.sns.delivery import Deliverer, policy_of
 
 REQUIRED_INTERNALS: dict[str, tuple[str, ...]] = {
@@ -27,13 +26,10 @@ _policies: dict[str, dict[str, Any] | None] = {}
 
 
 def install(deliverer: Deliverer) -> None:
-    """Deliveries through ``deliverer``, from when MiniStack first imports its SNS service."""
+    """Deliveries through ``deliverer`` (called once MiniStack has imported its SNS service:
+    ``post_import``, by the operations loop)."""
     global _deliverer
     _deliverer = deliverer
-    post_import.when_imported(post_import.SNS, "SNS deliveries", _patch)
-
-
-def _patch() -> None:
     from ministack.services import sns
 
     async def deliver_http(endpoint: str, payload: str) -> None:

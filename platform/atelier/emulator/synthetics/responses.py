@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import re
 from collections.abc import Callable, MutableMapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote
@@ -23,13 +22,6 @@ if TYPE_CHECKING:  # the runner (boto3) loads with the first Synthetics call, no
     from atelier.emulator.synthetics.runner import Runner
 
 log = logging.getLogger("atelier.synthetics")
-CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request")
-
-
-def signed_service(authorization: str) -> tuple[str, str, str] | None:
-    """(access key, region, service) from a SigV4 ``Authorization`` header, or None."""
-    match = CREDENTIAL.search(authorization)
-    return (match.group(1), match.group(2), match.group(3)) if match else None
 
 
 class SyntheticsApp:

@@ -97,3 +97,36 @@ def test_a_failing_patch_is_logged_and_the_import_still_works(
         assert importlib.import_module(svc).VALUE == "original"
     assert f"{svc}: broken patch not applied" in caplog.text
     assert svc not in post_import.applied()
+
+
+# an Atelier module that imports the patched module at its top, then defines the patch
+COMPAT = "from {package} import svc\n\ndef install() -> None:\n    svc.VALUE = 'patched'\n"
+
+
+@pytest.mark.parametrize("first", ["svc", "compat"])
+def test_a_patch_via_its_compat_module_runs_once_that_module_is_complete(
+    package: str, tmp_path: Path, first: str
+) -> None:
+    """Whichever is imported first: MiniStack's module (its first call) or the compat module
+    that imports it at its top (the case where a patch run right after ``svc`` would find the
+    compat module half made: ``test_..._without_via`` below)."""
+    (tmp_path / package / "compat.py").write_text(COMPAT.format(package=package))
+    svc, compat = f"{package}.svc", f"{package}.compat"
+    post_import.when_imported(
+        svc, "via compat", lambda: importlib.import_module(compat).install(), via=compat
+    )
+    importlib.import_module(f"{package}.{first}")
+    assert importlib.import_module(svc).VALUE == "patched"
+    assert post_import.applied()[svc] == ["via compat"]
+
+
+def test_a_patch_through_a_half_made_compat_module_fails_without_via(
+    package: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / package / "compat.py").write_text(COMPAT.format(package=package))
+    svc, compat = f"{package}.svc", f"{package}.compat"
+    post_import.when_imported(svc, "direct", lambda: importlib.import_module(compat).install())
+    with caplog.at_level(logging.ERROR, logger="atelier.compat"):
+        importlib.import_module(compat)
+    assert importlib.import_module(svc).VALUE == "original"
+    assert "partially initialized module" in caplog.text

@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
+from atelier.emulator.asgi import signed_service
 from atelier.emulator.synthetics.models import SyntheticsError, rate_seconds
-from atelier.emulator.synthetics.responses import SyntheticsApp, signed_service
+from atelier.emulator.synthetics.responses import SyntheticsApp
 from atelier.emulator.synthetics.runner import Runner
 
 ACCOUNT, REGION = "111111111111", "eu-west-3"
