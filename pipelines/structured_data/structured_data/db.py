@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -36,6 +37,10 @@ class Repository(Protocol):
     def features(self, record_id: str, columns: Sequence[str]) -> dict[str, float] | None: ...
 
     def record(self, prediction: Prediction) -> None: ...
+
+    def unit(self) -> AbstractContextManager[object]:
+        """The calls made inside share one connection (one request's queries)."""
+        ...
 
 
 def conninfo_from_secret(secret: dict[str, Any]) -> dict[str, Any]:
@@ -108,19 +113,25 @@ def upsert_features(
 class PostgresRepository:
     """The service's queries over a small connection pool (psycopg_pool).
 
-    Each prediction reads its features and records its answer. A new connection per call meant a
-    TLS handshake and a new PostgreSQL backend twice per prediction, most of a prediction's cost
-    under load. The pool opens on first use (a one-off job using ``connect`` never opens it),
-    keeps one connection and grows to ``max_size``. Every connection is checked before it is
-    handed out, so after PostgreSQL restarts the dead ones are replaced without restarting the
-    service. When no connection can be had within the connect timeout the call raises
-    ``PoolTimeout``, an ``OperationalError`` like a refused connect.
+    Each prediction reads its features and records its answer, on one connection (:meth:`unit`),
+    in autocommit mode: a check, the read and the insert are its three round trips. A new
+    connection per call meant a TLS handshake and a new PostgreSQL backend twice per prediction,
+    most of a prediction's cost under load; a checkout per query and a COMMIT after each doubled
+    the round trips (docs/benchmarks.md, "Load"). The pool opens on first use (a one-off job
+    using ``connect`` never opens it), keeps one connection and grows to ``max_size``. Every
+    connection is checked before it is handed out, so after PostgreSQL restarts the dead ones are
+    replaced without restarting the service. When no connection can be had within the connect
+    timeout the call raises ``PoolTimeout``, an ``OperationalError`` like a refused connect.
     """
 
     def __init__(self, conninfo: dict[str, Any], max_size: int = POOL_MAX_SIZE) -> None:
         self._conninfo = conninfo
+        self._current: ContextVar[psycopg.Connection[Any] | None] = ContextVar(
+            "structured_data_connection", default=None
+        )
         self._pool = ConnectionPool(
-            kwargs=conninfo,
+            # each query is one statement: autocommit spares a COMMIT round trip per use
+            kwargs={**conninfo, "autocommit": True},
             min_size=1,
             max_size=max_size,
             open=False,
@@ -135,11 +146,24 @@ class PostgresRepository:
 
     @contextmanager
     def pooled(self) -> Iterator[psycopg.Connection[Any]]:
-        """A pooled connection; its transaction commits on success and rolls back on error.
-        The pool opens on the first call (``open`` is idempotent and takes the pool's lock)."""
+        """A pooled connection in autocommit mode (each statement is its own transaction), the
+        unit's own if one is open. The pool opens on the first call (``open`` is idempotent and
+        takes the pool's lock)."""
+        current = self._current.get()
+        if current is not None:
+            yield current
+            return
         self._pool.open(wait=False)
         with self._pool.connection() as conn:
-            yield conn
+            token = self._current.set(conn)
+            try:
+                yield conn
+            finally:
+                self._current.reset(token)
+
+    def unit(self) -> AbstractContextManager[object]:
+        """One checkout (and one check) for all the calls made inside, as for one prediction."""
+        return self.pooled()
 
     def close(self) -> None:
         self._pool.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Sequence
 from typing import Any
@@ -32,6 +33,9 @@ class MemoryRepo:
 
     def record(self, prediction: Prediction) -> None:
         self.recorded.append(prediction)
+
+    def unit(self) -> contextlib.nullcontext[None]:
+        return contextlib.nullcontext()
 
 
 @pytest.fixture(scope="module")

@@ -250,6 +250,31 @@ def test_predictions_reuse_pooled_connections(postgres: dict[str, Any], trained:
     assert opened <= 2, f"{opened} new sessions for 20 predictions: connections are not reused"
 
 
+def test_a_prediction_is_one_checkout_without_a_commit_round_trip(
+    postgres: dict[str, Any], trained: Any
+) -> None:
+    """Three round trips per prediction (the pool's check, the read, the insert): the read and
+    the insert share the request's connection, in autocommit. With a pool of one connection,
+    a second checkout inside the request would wait out the pool timeout (PoolTimeout: 503)."""
+    from structured_data.app import create_app
+
+    repo = db.PostgresRepository({**postgres["info"], "connect_timeout": 1}, max_size=1)
+    app = create_app(repo, Classifier.from_json(trained.model_bytes), "v-test")
+    statements: list[str] = []
+    try:
+        with TestClient(app, raise_server_exceptions=False) as c:
+            assert c.post("/predict", json={"id": "1789"}).status_code == 200
+            with repo.pooled() as conn:
+                assert conn.autocommit
+                statements.append(conn.info.transaction_status.name)
+            with repo.unit(), repo.pooled() as a, repo.pooled() as b:
+                assert a is b  # nested uses share the unit's connection
+            assert c.post("/predict", json={"id": "1789"}).status_code == 200
+    finally:
+        repo.close()
+    assert statements == ["IDLE"]  # no transaction left open: nothing to COMMIT
+
+
 def test_pooled_connections_killed_by_the_server_are_replaced(
     postgres: dict[str, Any], trained: Any
 ) -> None:
