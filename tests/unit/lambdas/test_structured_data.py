@@ -39,6 +39,7 @@ Reply = Callable[[dict[str, Any]], tuple[int, bytes, float]]
 class FakeService:
     def __init__(self) -> None:
         self.requests: list[tuple[str, dict[str, Any]]] = []
+        self.peers: set[tuple[str, int]] = set()  # client connections, by address
         self.reply: Reply = lambda body: (
             200,
             json.dumps({**PREDICTION, "id": body["id"]}).encode(),
@@ -47,7 +48,10 @@ class FakeService:
         service = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as the ALB and the service
+
             def do_POST(self) -> None:
+                service.peers.add(self.client_address)
                 length = int(self.headers.get("Content-Length", 0))
                 body = json.loads(self.rfile.read(length))
                 service.requests.append((self.path, body))
@@ -113,6 +117,13 @@ def test_service_errors_are_mapped(
     assert_error(answer, api_status, code)
     if status == 404:
         assert answer.body["message"] == "no record with id '999'"
+
+
+def test_a_warm_worker_keeps_its_connection_to_the_alb(service: FakeService) -> None:
+    for _ in range(5):
+        assert predict().status == 200
+    assert len(service.requests) == 5
+    assert len(service.peers) == 1, f"{len(service.peers)} connections for 5 predictions"
 
 
 def test_service_answer_that_is_not_json_is_502(service: FakeService) -> None:
