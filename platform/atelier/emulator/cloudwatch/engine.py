@@ -34,8 +34,10 @@ Scope = tuple[str, str]
 FRESH_GAP_S = 1.0  # clock seconds between two evaluations of one alarm caused by new data
 # ... and after a step, no evaluation for new data until this many times what the step's
 # evaluations cost (real time) has passed: alarms over busy metrics then take a bounded share
-# of the runtime (under 5 %), however much data they read
-FRESH_COST_FACTOR = 20.0
+# of the runtime (under 2 %), however much data they read. At 20 (5 %) a profile at 100 req/s
+# still put 8 % of the runtime's interpreter time in alarm evaluations (docs/benchmarks.md,
+# "Load"); new data is then seen within a few seconds instead of one (AWS: a minute)
+FRESH_COST_FACTOR = 60.0
 _counts = {"evaluations": 0, "transitions": 0, "alarms": 0}
 _lock = threading.Lock()
 
