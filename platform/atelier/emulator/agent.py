@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import logging
 import threading
@@ -10,12 +11,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from atelier.config import Settings
-from atelier.emulator.ecs.executor import Executor
-from atelier.emulator.ecs.gpu import detect
 from atelier.emulator.ministack_compat import post_import
 from atelier.emulator.persistence.orphans import PidRecords
 
 if TYPE_CHECKING:
+    from atelier.emulator.ecs.executor import Executor
     from atelier.emulator.ecs.services import ServiceSupervisor
     from atelier.emulator.ecs.tasks import EcsTaskExecutor
 
@@ -102,7 +102,9 @@ class Agent:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._executor = make_executor(settings)
+        # the Docker executor is checked at once (a wrong setup fails the start); the process
+        # executor is made with the ECS side
+        self._executor = make_executor(settings) if settings.executor == "docker" else None
         # processes of tasks a crashed runtime left behind die before this one serves, whether
         # or not ECS is used this time
         PidRecords(settings.home).reap()
@@ -133,11 +135,13 @@ class Agent:
     def _load_ecs(self) -> tuple[EcsTaskExecutor, ServiceSupervisor]:
         with self._ecs_lock:
             if self._ecs is None or self._services is None:
+                from atelier.emulator.ecs.gpu import detect
                 from atelier.emulator.ecs.services import ServiceSupervisor
                 from atelier.emulator.ecs.tasks import EcsTaskExecutor
 
                 settings = self.settings
-                self._ecs = EcsTaskExecutor(settings, self._executor, lambda: detect(settings.gpu))
+                executor = self._executor or make_executor(settings)
+                self._ecs = EcsTaskExecutor(settings, executor, lambda: detect(settings.gpu))
                 self._services = ServiceSupervisor(health=self._ecs.backoff.describe)
             return self._ecs, self._services
 
@@ -178,10 +182,18 @@ class Agent:
             except Exception:
                 log.exception("adopting restored RDS instances failed; the RDS loop retries")
             self._rds.initial_delay = 0.0
+            self._rds.start()
+        else:
+            # the loop's thread itself starts after the runtime has answered its first health
+            # checks (or with the first RDS call: wake_rds)
+            self._rds.initial_delay = 0.0
+            try:
+                asyncio.get_running_loop().call_later(RDS_LOAD_DELAY_S, self._rds.start)
+            except RuntimeError:  # no event loop (a caller outside the server): now
+                self._rds.start()
         self._started = True
         if self._ecs_loaded_by_ministack:
             self._compute.start()
-        self._rds.start()
 
     def reconcile_ecs_now(self) -> None:
         """Called right after an ECS mutation, before the API answers."""
@@ -191,6 +203,7 @@ class Agent:
             log.exception("immediate ECS reconcile failed; the loop will retry")
 
     def wake_rds(self) -> None:
+        self._rds.start()  # started already, or started now for this call
         self._rds.wake.set()
 
     def shutdown(self) -> None:
@@ -208,6 +221,8 @@ class Agent:
                 log.exception("RDS engine shutdown failed")
 
     def status(self) -> dict[str, Any]:
+        from atelier.emulator.ecs.gpu import detect
+
         rds: list[dict[str, Any]] = []
         if self.rds is not None:
             try:
