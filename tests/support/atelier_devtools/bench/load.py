@@ -12,9 +12,10 @@ Clients are independent (Poisson arrivals, see ``locustfile``):
    ALB (no API Gateway, no Lambda), so the API's overhead is visible;
 2. ``GET /jobs/{id}`` polled by 50 clients (0.8 req/s each);
 3. a burst above the local limit (100 req/s against 50): only 429s may fail;
-4. the stage limit raised to 1,000 req/s: 100 clients at 1 req/s each for 100 s (10,000
-   requests offered), then the throughput the structured path sustains: 8 clients, each
-   sending its next request when the answer arrives, for 100 s;
+4. the stage limit raised to 1,000 req/s: 100 clients at 1 req/s each (100 req/s offered)
+   until 10,000 requests are answered, then the throughput the structured path sustains over
+   10,000 requests: 8 clients, each sending its next request when the answer arrives (all
+   clients start at once in both);
 5. a burst of image jobs, each followed to its terminal state (``job_burst``; ``--no-jobs``
    skips it; ``--jobs-only`` runs it alone);
 6. scenario 1 again on a second runtime with MiniStack's own Lambda worker pool
@@ -122,15 +123,19 @@ def _locust(
     name: str, host: str, users: int, user_rps: float, seconds: int, env: dict[str, str],
     work: Path, requests: int | None = None,
 ) -> Result:  # fmt: skip
+    """``seconds`` of load, ramping up over the first tenth; with ``requests``, every client
+    at once and until that many are answered (``seconds`` is then only a bound)."""
     prefix = work / name
+    spawn_rate = users if requests else max(users // 10, 1)
     argv = [
         sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "--only-summary",
-        "-u", str(users), "-r", str(max(users // 10, 1)), "--host", host, "--csv", str(prefix),
+        "-u", str(users), "-r", str(spawn_rate), "--host", host, "--csv", str(prefix),
         "--run-time", f"{seconds}s", "--stop-timeout", "30", "--loglevel", "ERROR",
     ]  # fmt: skip
-    if requests:  # locust has no request budget: pace users x rate for requests / rate s
-        argv[argv.index("--run-time") + 1] = f"{round(requests / (users * user_rps))}s"
     run_env = {**os.environ, **env, "LOAD_USER_RPS": str(user_rps)}
+    if requests:
+        run_env["LOAD_REQUESTS"] = str(requests)
+        run_env["LOAD_SUMMARY"] = f"{prefix}_summary.json"
     done = subprocess.run(argv, env=run_env, check=False, capture_output=True, text=True,
                           timeout=seconds + 120)  # fmt: skip
     with open(f"{prefix}_stats.csv") as fh:
@@ -142,8 +147,17 @@ def _locust(
     if failures_csv.exists():
         with failures_csv.open() as fh:
             kinds = "; ".join(f"{r['Occurrences']}x {r['Error'][:90]}" for r in csv.DictReader(fh))
+    count, failed, rps = (
+        int(row["Request Count"]),
+        int(row["Failure Count"]),
+        float(row["Requests/s"]),
+    )
+    if requests:  # what the locust process counted itself (locustfile's module doc)
+        summary = json.loads(Path(f"{prefix}_summary.json").read_text())
+        count, failed = summary["answered"], summary["failed"]
+        rps = count / summary["seconds"]
     return Result(
-        name, int(row["Request Count"]), int(row["Failure Count"]), float(row["Requests/s"]),
+        name, count, failed, rps,
         float(row["50%"]), float(row["99%"]), float(row["Max Response Time"]), kinds,
     )  # fmt: skip
 
@@ -210,10 +224,13 @@ def main(argv: list[str], write: bool = True) -> int:
                                        {**env, "LOAD_SCENARIO": "structured"}, work))  # fmt: skip
                 _raise_limits(rt, outputs, 1000, 2000)
                 time.sleep(1.0)
-                results.append(_locust("limits raised: 100 req/s, 10,000 requests", api, 100, 1.0, 100,
-                                       {**env, "LOAD_SCENARIO": "structured"}, work, requests=10_000))  # fmt: skip
-                results.append(_locust("limits raised: sustained, 8 closed-loop clients, 100 s", api,
-                                       8, 0.0, 100, {**env, "LOAD_SCENARIO": "structured"}, work))  # fmt: skip
+                results.append(_locust("limits raised: 100 req/s offered, 10,000 requests", api, 100,
+                                       1.0, 300, {**env, "LOAD_SCENARIO": "structured"}, work,
+                                       requests=10_000))  # fmt: skip
+                results.append(_locust("limits raised: sustained, 8 closed-loop clients, 10,000 "
+                                       "requests", api, 8, 0.0, 300,
+                                       {**env, "LOAD_SCENARIO": "structured"}, work,
+                                       requests=10_000))  # fmt: skip
             if "--no-jobs" not in argv:
                 link = f"s3://{outputs['buckets']['inputs']}/images/composite-0.png"
                 burst = job_burst.run(api, token, link)  # the token lives an hour

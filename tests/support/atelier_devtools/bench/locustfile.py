@@ -10,17 +10,23 @@ A fixed pace (``constant_throughput``) made users spawned together send in lock-
 every user in the same instant each second: a 40 req/s run was then a 40-request burst every
 second, and its p50 (260 ms) measured the waves, not the platform (24 ms for the same rate with
 Poisson arrivals). LOAD_USER_RPS=0 sends the next request as soon as the answer arrives (a
-closed loop: the throughput the platform sustains). FastHttpUser keeps the load generator's own
-CPU low; it shares the cores with what it measures.
+closed loop: the throughput the platform sustains). LOAD_REQUESTS=N ends the run once N
+requests have been answered (locust itself only has a time limit), and LOAD_SUMMARY names a
+JSON file for what this process counted itself: requests answered and failed, and the seconds
+from the first request sent to the last answer (locust's CSV, written once a second, can miss
+the last second when the run ends at once). FastHttpUser keeps the load
+generator's own CPU low; it shares the cores with what it measures.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import time
 
 from locust import FastHttpUser, task
+from locust.exception import StopUser
 
 SCENARIO = os.environ.get("LOAD_SCENARIO", "structured")
 TOKEN = os.environ.get("LOAD_TOKEN", "")
@@ -29,6 +35,17 @@ RECORD = os.environ.get("LOAD_RECORD_ID", "1789")
 
 
 RPS = float(os.environ.get("LOAD_USER_RPS", "1"))
+BUDGET = int(os.environ.get("LOAD_REQUESTS", "0"))
+SUMMARY = os.environ.get("LOAD_SUMMARY", "")
+_counts = {"sent": 0, "answered": 0, "failed": 0}
+_times = {"first": 0.0, "last": 0.0}
+
+
+def _summarize() -> None:
+    if SUMMARY:
+        seconds = _times["last"] - _times["first"]
+        with open(SUMMARY, "w") as fh:
+            json.dump({**_counts, "seconds": seconds}, fh)
 
 
 class ApiUser(FastHttpUser):
@@ -41,6 +58,21 @@ class ApiUser(FastHttpUser):
 
     @task
     def one(self) -> None:
+        if BUDGET and _counts["sent"] >= BUDGET:
+            raise StopUser()
+        if not _counts["sent"]:
+            _times["first"] = time.monotonic()
+        _counts["sent"] += 1
+        try:
+            self._one()
+        finally:
+            _counts["answered"] += 1
+            _times["last"] = time.monotonic()
+            if BUDGET and _counts["answered"] >= BUDGET and self.environment.runner is not None:
+                _summarize()
+                self.environment.runner.quit()
+
+    def _one(self) -> None:
         self.started = time.monotonic()
         headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
         if SCENARIO == "structured":
@@ -59,4 +91,5 @@ class ApiUser(FastHttpUser):
         with call as resp:
             if resp.status_code >= 400 or resp.status_code == 0:
                 # who answered: API Gateway's own errors and the lambdas' carry a message
+                _counts["failed"] += 1
                 resp.failure(f"HTTP {resp.status_code} {resp.text[:60]!r}")
