@@ -55,6 +55,11 @@ class Operations:
             return ts if speed == 1.0 else clk.now()
 
         def publish(scope: tuple[str, str], dp: Output) -> None:
+            # MiniStack's CloudWatch first, alone. Importing the compat module first, on this
+            # thread, while a request's thread imports MiniStack's module (whose hook loads the
+            # compat module) is a cross-thread import deadlock, which Python breaks by failing
+            # this import (seen in the runtime's log: "cannot import name 'cloudwatch'")
+            post_import.load(post_import.CLOUDWATCH)
             from atelier.emulator.ministack_compat import cloudwatch as cw
 
             cw.put_point(
