@@ -27,6 +27,10 @@ BURN = (
     "import time\nwhile True:\n    t = time.time()\n    while time.time() - t < 0.05:\n"
     "        pass\n    time.sleep(0.05)\n"
 )
+# never wakes: the sleeper image's 0.1 s loop costs a 10 ms CPU tick now and then, 4 % of a
+# 256-unit task over a 1 s period, which on a loaded machine can hold the average above 1 %
+# and so make target tracking stop at 2 tasks (ceil(3 x 1.3 / 2) = 2), as AWS would
+IDLE = "import time\ntime.sleep(3600)\n"
 
 
 @pytest.fixture(scope="module")
@@ -58,10 +62,8 @@ def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
         time.sleep(0.25)
 
 
-def service(ecs: Any, name: str, desired: int, entry: list[str] | None) -> None:
-    container: dict[str, Any] = {"name": name, "image": "atelier/sleeper", "essential": True}
-    if entry:
-        container["entryPoint"] = entry
+def service(ecs: Any, name: str, desired: int, entry: list[str]) -> None:
+    container = {"name": name, "image": "atelier/sleeper", "essential": True, "entryPoint": entry}
     td = ecs.register_task_definition(
         family=name,
         requiresCompatibilities=["FARGATE"],
@@ -105,7 +107,7 @@ def test_target_tracking_scales_a_service_between_min_and_max(fast_runtime: Runt
     ecs, aas = client(fast_runtime, "ecs"), client(fast_runtime, "application-autoscaling")
     ecs.create_cluster(clusterName="scale")
     service(ecs, "busy", 1, ["python", "-c", BURN])
-    service(ecs, "idle", 4, None)
+    service(ecs, "idle", 4, ["python", "-c", IDLE])
     seen: dict[str, list[int]] = {"busy": [], "idle": []}
 
     def desired(name: str) -> int:

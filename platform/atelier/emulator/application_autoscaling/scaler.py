@@ -35,6 +35,15 @@ Processes = Callable[[], list[dict[str, Any]]]
 ServiceKey = tuple[str, str, str, str]  # account, region, cluster name, service name
 
 
+def following(due: float, now: float, period: float) -> float:
+    """When the pass after the one due at ``due`` (and run at ``now``) is due: one period on,
+    or one period from now if this pass came more than a period late. A late thread then makes
+    one long datapoint, never a burst of short ones, whose CPU readings a single clock tick of
+    a task's process would dominate."""
+    then = due + period
+    return then if then > now else now + period
+
+
 class Scaler:
     def __init__(self, backend: Backend, processes: Processes, endpoint_url: str) -> None:
         self.backend = backend
@@ -72,8 +81,10 @@ class Scaler:
             try:
                 while self._pending:
                     self._clamp(*self._pending.pop(0))
-                if time.monotonic() >= self._next_period:
-                    self._next_period += clock.get_clock().real_seconds(PERIOD_S)
+                now = time.monotonic()
+                if now >= self._next_period:
+                    period = clock.get_clock().real_seconds(PERIOD_S)
+                    self._next_period = following(self._next_period, now, period)
                     self.evaluate()
             except Exception:
                 log.exception("autoscaling pass failed; retrying next period")
