@@ -118,7 +118,7 @@ def test_terraform_deploys_the_stored_artifact_and_plans_a_changed_one(
     ws.init()
     ws.apply()
     code, events = ws.plan()
-    assert code == 0, f"the same stored artifact must plan no change: {planned_changes(events)}"
+    assert code == 0, f"the same stored artifact must plan no change: {ws.plan_diff()}"
     lam = boto3.client("lambda", endpoint_url=runtime.endpoint_url, region_name="us-east-1",
                        aws_access_key_id=ACCOUNT, aws_secret_access_key="test")  # fmt: skip
     deployed = lam.get_function(FunctionName="lac-hello")["Configuration"]

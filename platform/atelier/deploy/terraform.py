@@ -154,6 +154,19 @@ class Workspace:
             raise TerraformFailed(_first_error(events, "terraform plan"), _details(events))
         return code, events
 
+    def plan_diff(self) -> list[str]:
+        """What a plan would change, attribute by attribute (:func:`attribute_changes`): a saved
+        plan read back with ``terraform show -json``, for when a plan should be empty and is not."""
+        saved = self.state_dir / "diff.tfplan"
+        run = self._run(["plan", "-input=false", "-lock=false", "-no-color", f"-out={saved}",
+                         *self._var_args()])  # fmt: skip
+        if run.returncode != 0:
+            raise TerraformFailed(f"terraform plan failed: {run.stderr.strip()[-300:]}")
+        shown = self._run(["show", "-json", "-no-color", str(saved)])
+        if shown.returncode != 0:
+            raise TerraformFailed(f"terraform show failed: {shown.stderr.strip()[-300:]}")
+        return attribute_changes(json.loads(shown.stdout))
+
     def destroy(self, on_event: Listener | None = None) -> list[dict[str, Any]]:
         return self._stream(["destroy", "-auto-approve", "-input=false", *self._var_args()],
                             on_event, ok=(0,))  # fmt: skip
@@ -261,4 +274,30 @@ def planned_changes(events: list[dict[str, Any]]) -> list[str]:
         if event.get("type") == "planned_change":
             change = event["change"]
             out.append(f"{change['action']} {change['resource']['addr']}")
+    return out
+
+
+def attribute_changes(plan: dict[str, Any]) -> list[str]:
+    """``<address>: <attribute>: <before> -> <after>`` for each top-level attribute a plan
+    (``terraform show -json``) updates or replaces; ``<address>: created`` or ``destroyed``
+    for the others."""
+    out = []
+    for rc in plan.get("resource_changes", []):
+        change, address = rc.get("change", {}), rc["address"]
+        actions = change.get("actions", [])
+        if set(actions) <= {"no-op", "read"}:
+            continue
+        if actions in (["create"], ["delete"]):
+            out.append(f"{address}: {'created' if actions == ['create'] else 'destroyed'}")
+            continue
+        before, after = change.get("before") or {}, change.get("after") or {}
+        unknown = change.get("after_unknown") or {}
+        for key in sorted(set(before) | set(after) | set(unknown)):
+            if unknown.get(key) is True:
+                out.append(
+                    f"{address}: {key}: {json.dumps(before.get(key))} -> (known after apply)"
+                )
+            elif after.get(key) != before.get(key):
+                out.append(f"{address}: {key}: {json.dumps(before.get(key))} -> "
+                           f"{json.dumps(after.get(key))}")  # fmt: skip
     return out

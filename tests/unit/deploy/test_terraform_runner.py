@@ -12,6 +12,7 @@ from atelier.deploy.terraform import (
     TerraformFailed,
     Workspace,
     _first_error,
+    attribute_changes,
     cli_config,
     find_terraform,
     planned_changes,
@@ -72,6 +73,27 @@ def test_a_plan_that_does_not_converge_names_each_resource() -> None:
         "update module.stack.aws_x.a",
         "replace module.stack.aws_y.b",
     ]
+
+
+def test_a_plan_that_does_not_converge_names_each_attribute_it_moves() -> None:
+    plan = {"resource_changes": [
+        {"address": "aws_x.a", "change": {"actions": ["update"],
+            "before": {"tags": None, "threshold": 90, "name": "a", "arn": "arn:1"},
+            "after": {"tags": {}, "threshold": 80, "name": "a"},
+            "after_unknown": {"arn": True}}},
+        {"address": "aws_y.b", "change": {"actions": ["no-op"], "before": {"a": 1}, "after": {"a": 1}}},
+        {"address": "data.aws_z.c", "change": {"actions": ["read"], "before": None, "after": {}}},
+        {"address": "aws_y.new", "change": {"actions": ["create"], "before": None, "after": {"a": 1}}},
+        {"address": "aws_y.old", "change": {"actions": ["delete"], "before": {"a": 1}, "after": None}},
+    ]}  # fmt: skip
+    assert attribute_changes(plan) == [
+        'aws_x.a: arn: "arn:1" -> (known after apply)',
+        "aws_x.a: tags: null -> {}",
+        "aws_x.a: threshold: 90 -> 80",
+        "aws_y.new: created",
+        "aws_y.old: destroyed",
+    ]
+    assert attribute_changes({"resource_changes": []}) == attribute_changes({}) == []
 
 
 @pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not on PATH")
