@@ -1,6 +1,7 @@
 """A fresh runtime answers before MiniStack's Lambda service is loaded (as plain MiniStack does)
 and has every Atelier patch on it from the first Lambda call: the meter counts that call, and
-a handler that does not import answers as AWS does."""
+a handler that does not import answers as AWS does. The garbage collector, paused while the
+runtime starts, runs again once it answers, with what start-up made frozen."""
 
 from __future__ import annotations
 
@@ -37,7 +38,10 @@ def test_the_lambda_service_loads_on_the_first_lambda_call_with_every_patch(
 ) -> None:
     rt = start_runtime(tmp_path / "home")
     try:
-        loaded = rt.status()["ministack"]
+        status = rt.status()
+        assert status["gc"]["enabled"], "the collector paused for start-up never resumed"
+        assert status["gc"]["frozen_objects"] > 20_000, status["gc"]  # start-up's, frozen
+        loaded = status["ministack"]
         assert "lambda_svc" not in loaded["services"] and "sns" not in loaded["services"]
         assert LAMBDA_SVC not in loaded["patches"]
 

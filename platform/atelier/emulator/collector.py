@@ -82,6 +82,15 @@ class IdleCollector:
             return "frozen"
         return None
 
+    def status(self) -> dict[str, Any]:
+        """For ``/_atelier/status``: whether collection runs, what is frozen, what ran."""
+        return {
+            "enabled": gc.isenabled(),
+            "frozen_objects": gc.get_freeze_count(),
+            "full_collections": self.full_collections,
+            "idle_collections": self.idle_collections,
+        }
+
     def start(self) -> IdleCollector:
         gc.callbacks.append(self._on_gc)
         self._thread.start()

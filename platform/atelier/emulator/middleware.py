@@ -55,9 +55,11 @@ class AtelierApp:
         version: Callable[[], str],
         snapshotter: Snapshotter | None = None,
         on_request: Callable[[], None] = lambda: None,
+        gc_status: Callable[[], dict[str, Any]] | None = None,
     ) -> None:
         self.inner = inner
         self.on_request = on_request
+        self.gc_status = gc_status
         self.agent = agent
         self.version = version
         self.synthetics: SyntheticsApp | None = None
@@ -81,6 +83,8 @@ class AtelierApp:
         if path == "/_atelier/status":
             status = await asyncio.to_thread(self.agent.status)
             status["ministack"] = bridge.loaded()
+            if self.gc_status is not None:
+                status["gc"] = self.gc_status()
             if self.snapshotter is not None:
                 status["persistence"] = self.snapshotter.status()
             await self._json(send, 200, status)

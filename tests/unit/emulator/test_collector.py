@@ -62,6 +62,9 @@ def test_once_quiet_it_collects_the_cycles_among_frozen_objects(clock: Clock) ->
     assert collector.step() == "collected"
     assert not [o for o in _frozen_and_live() if isinstance(o, Cycle)], "the cycle survived"
     assert collector.idle_collections == 1 and gc.get_freeze_count() > 0
+    assert collector.status() == {"enabled": gc.isenabled(), "idle_collections": 1,
+                                  "frozen_objects": gc.get_freeze_count(),
+                                  "full_collections": 0}  # fmt: skip
     clock.now += 30
     assert collector.step() is None, "at most one idle full collection per every_s"
 
