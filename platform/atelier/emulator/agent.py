@@ -97,8 +97,9 @@ class Agent:
     pgserver) loads in its background loop, and the ECS side (tasks, services and the MiniStack
     ECS and ELBv2 modules they read) when MiniStack loads its ECS service (its first call, or
     persisted state at start), as plain MiniStack loads a service on first use: the runtime is
-    healthy before any of them is ready. The executor is made at once: a wrong
-    ``ATELIER_EXECUTOR`` fails the start."""
+    healthy before any of them is ready. The Docker executor is made at once (a wrong Docker
+    setup fails the start), the process executor with the ECS side. Task processes a crashed
+    runtime left behind are killed before the port opens, whether or not ECS is used."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings

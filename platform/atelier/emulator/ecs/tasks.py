@@ -98,9 +98,8 @@ class EcsTaskExecutor:
         self.running: dict[str, RunningTask] = {}
         self.ips = LoopbackPool(1 + settings.port % 254)
         self._lock = threading.RLock()
-        # processes of tasks a crashed runtime left behind die before this one serves
+        # the agent has already reaped what a crashed runtime left behind, before serving
         self.pids = PidRecords(settings.home)
-        self.pids.reap()
         self.backoff = ServiceBackoff()
 
     @property
