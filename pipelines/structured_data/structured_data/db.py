@@ -19,6 +19,7 @@ from psycopg import sql
 from psycopg_pool import ConnectionPool
 
 CONNECT_TIMEOUT = 5
+APPLICATION_NAME = "structured_data"
 POOL_MAX_SIZE = 4
 
 
@@ -40,6 +41,10 @@ class Repository(Protocol):
 
     def unit(self) -> AbstractContextManager[object]:
         """The calls made inside share one connection (one request's queries)."""
+        ...
+
+    def warm(self) -> None:
+        """Start opening what the first request would otherwise open, without waiting for it."""
         ...
 
 
@@ -130,8 +135,9 @@ class PostgresRepository:
             "structured_data_connection", default=None
         )
         self._pool = ConnectionPool(
-            # each query is one statement: autocommit spares a COMMIT round trip per use
-            kwargs={**conninfo, "autocommit": True},
+            # each query is one statement: autocommit spares a COMMIT round trip per use; the
+            # name shows the service's sessions in pg_stat_activity
+            kwargs={"application_name": APPLICATION_NAME, **conninfo, "autocommit": True},
             min_size=1,
             max_size=max_size,
             open=False,
@@ -164,6 +170,12 @@ class PostgresRepository:
     def unit(self) -> AbstractContextManager[object]:
         """One checkout (and one check) for all the calls made inside, as for one prediction."""
         return self.pooled()
+
+    def warm(self) -> None:
+        """Open the pool now: its first connection (a TLS handshake and a new backend) is made
+        in the pool's background, not in the first prediction. A database that is down does
+        not stop the service from starting; requests then answer 503 until it is back."""
+        self._pool.open(wait=False)
 
     def close(self) -> None:
         self._pool.close()

@@ -37,6 +37,9 @@ class MemoryRepo:
     def unit(self) -> contextlib.nullcontext[None]:
         return contextlib.nullcontext()
 
+    def warm(self) -> None:
+        pass
+
 
 @pytest.fixture(scope="module")
 def models() -> list[bytes]:

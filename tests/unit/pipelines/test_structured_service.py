@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -240,7 +241,7 @@ def test_predictions_reuse_pooled_connections(postgres: dict[str, Any], trained:
     app = create_app(repo, Classifier.from_json(trained.model_bytes), "v-test")
     try:
         with TestClient(app, raise_server_exceptions=False) as c:
-            c.post("/predict", json={"id": "1789"})  # the pool opens here
+            c.post("/predict", json={"id": "1789"})  # the pool's first connection is ready
             before = _sessions(postgres["info"])
             for _ in range(20):
                 assert c.post("/predict", json={"id": "1789"}).status_code == 200
@@ -248,6 +249,47 @@ def test_predictions_reuse_pooled_connections(postgres: dict[str, Any], trained:
     finally:
         repo.close()
     assert opened <= 2, f"{opened} new sessions for 20 predictions: connections are not reused"
+
+
+def test_before_its_first_request_the_service_connects_and_runs_its_model_once(
+    postgres: dict[str, Any], trained: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the first prediction after a deploy paid (~80 ms more than the next ones) is done
+    at start-up: the pool connects in the background and the model predicts once, recording
+    nothing."""
+    from structured_data.app import create_app
+
+    ran: list[dict[str, float]] = []
+    predict_one = Classifier.predict_one
+
+    def counted(self: Classifier, features: dict[str, float]) -> tuple[int, dict[str, float]]:
+        ran.append(features)
+        return predict_one(self, features)
+
+    monkeypatch.setattr(Classifier, "predict_one", counted)
+    repo = db.PostgresRepository(postgres["info"], max_size=2)
+    app = create_app(repo, Classifier.from_json(trained.model_bytes), "v-test")
+    recorded = _count_predictions(postgres["info"])
+    try:
+        with TestClient(app, raise_server_exceptions=False):
+            deadline, sessions = time.monotonic() + 10, 0
+            while not sessions and time.monotonic() < deadline:
+                sessions = _service_sessions(postgres["info"])
+                time.sleep(0.05)
+            assert sessions >= 1, "no pooled connection before the first request"
+            assert len(ran) == 1, f"{len(ran)} model passes at start-up, not one"
+    finally:
+        repo.close()
+    assert _count_predictions(postgres["info"]) == recorded, "the warm-up recorded a prediction"
+
+
+def _service_sessions(info: dict[str, Any]) -> int:
+    with psycopg.connect(**info) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s",
+            (db.APPLICATION_NAME,),
+        ).fetchone()
+    return int(row[0]) if row else 0
 
 
 def test_a_prediction_is_one_checkout_without_a_commit_round_trip(
