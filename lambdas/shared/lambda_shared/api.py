@@ -4,6 +4,7 @@ every error into a JSON body, and the structured logger with the request's corre
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable
 from http import HTTPStatus
@@ -92,3 +93,17 @@ def entry(
         return response
 
     return handler
+
+
+def warm_up(*steps: Callable[[], object]) -> None:
+    """Run ``steps`` in the Lambda's init phase (at import, where ``AWS_LAMBDA_FUNCTION_NAME``
+    is set), not in its first request: on AWS the init of a provisioned or pre-warmed
+    environment runs before any request, as the local runtime's warm workers do. Best effort:
+    a step that fails is left for the first request to meet and report as usual."""
+    if not os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+        return
+    for step in steps:
+        try:
+            step()
+        except Exception as exc:  # noqa: BLE001 - the request that needs it reports it
+            logger.info("warm-up step skipped", step=getattr(step, "__name__", ""), reason=str(exc))

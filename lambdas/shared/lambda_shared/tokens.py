@@ -11,6 +11,7 @@ from typing import Any
 
 import jwt
 
+from lambda_shared import settings
 from lambda_shared.aws import client
 from lambda_shared.errors import ConfigurationError
 
@@ -33,6 +34,11 @@ class Claims:
     subject: str
     token_id: str
     expires_at: int
+
+
+def prefetch_signing_key() -> None:
+    """The configured signing key fetched and cached now (with its Secrets Manager client)."""
+    signing_key(settings.token_settings().jwt_secret_arn)
 
 
 def signing_key(secret_arn: str) -> str:

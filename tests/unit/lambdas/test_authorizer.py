@@ -208,3 +208,37 @@ def test_key_is_cached(cloud: Cloud, monkeypatch: pytest.MonkeyPatch) -> None:
     tokens.reset()
     authorize(f"Bearer {token()}")
     assert len(calls) == 2
+
+
+def test_the_signing_key_is_fetched_at_init_not_in_the_first_request(
+    cloud: Cloud, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A function's init (its module's import) fetches the key; its first authorization then
+    makes no Secrets Manager call (~80 ms of the first request after a deploy otherwise)."""
+    module = load_handler("auth", fresh=True)  # a cold start of the authorizer's bundle
+    assert cloud.secret_arn in tokens._keys, "the init did not fetch the signing key"
+
+    def no_call(service: str) -> Any:
+        raise AssertionError(f"the first request called {service}")
+
+    monkeypatch.setattr(tokens, "client", no_call)
+    event = {**EVENT, "authorizationToken": f"Bearer {token()}"}
+    assert module.authorize(event, LambdaContext())["principalId"] == "ada"
+
+
+def test_the_init_warm_up_runs_in_a_lambda_only_and_never_fails_it(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lambda_shared.api import warm_up
+
+    ran: list[str] = []
+
+    def broken() -> None:
+        ran.append("broken")
+        raise RuntimeError("no secret yet")
+
+    warm_up(broken, lambda: ran.append("next"))  # AWS_LAMBDA_FUNCTION_NAME is set
+    assert ran == ["broken", "next"]
+    monkeypatch.delenv("AWS_LAMBDA_FUNCTION_NAME")
+    warm_up(broken)
+    assert ran == ["broken", "next"], "ran outside a Lambda (a test or a script importing it)"
