@@ -9,11 +9,8 @@ section of ``docs/benchmarks.md``.
 from __future__ import annotations
 
 import re
-import shutil
-import tempfile
 from collections.abc import Callable
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 from atelier_devtools.bench.deploy_measure import TARGETS_S, DeployBenchFailed, measure
@@ -74,37 +71,23 @@ TF_KEYS = ("tf_apply_s", "tf_plan_s", "tf_plan_exit")
 
 
 def measure_terraform(endpoint: str) -> dict[str, Any]:
-    """terraform/envs/local applied from scratch to ``endpoint``, then planned again."""
-    import time
-
-    from atelier.config import Settings
-    from atelier.deploy.terraform import TerraformFailed, Workspace, planned_changes
-    from atelier.deploy.terraform_engine import write_bundles
+    """terraform/envs/local applied from scratch to ``endpoint``, then planned again (the
+    Terraform bench's measure, as this table's cells)."""
+    from atelier_devtools.bench import terraform as tf_bench
     from atelier_devtools.paths import REPO_ROOT
 
-    work = Path(tempfile.mkdtemp(prefix="atelier-bench-tf-"))
-    try:
-        write_bundles(REPO_ROOT, "local", work / "dist", Settings().cache_dir)
-        ws = Workspace(
-            root=REPO_ROOT / "terraform" / "envs" / "local",
-            endpoint_url=endpoint,
-            state_dir=work,
-            variables={"bundle_dir": str(work / "dist"), "runtime_endpoint": endpoint},
-        )
-        ws.init()
-        t0 = time.monotonic()
-        ws.apply()
-        applied = time.monotonic() - t0
-        t0 = time.monotonic()
-        code, events = ws.plan()
-        planned = time.monotonic() - t0
-        left = planned_changes(events)
-        exit_cell = str(code) + (f" ({len(left)} changes: {', '.join(left)[:60]})" if left else "")
-        return {"tf_apply_s": applied, "tf_plan_s": planned, "tf_plan_exit": exit_cell}
-    except TerraformFailed as exc:
-        return dict.fromkeys(TF_KEYS, f"n/a ({short_reason(str(exc))})")
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    result = tf_bench.measure(endpoint, REPO_ROOT / "terraform" / "envs" / "local")
+    if "error" in result:
+        return dict.fromkeys(TF_KEYS, f"n/a ({short_reason(result['error'])})")
+    left = result["left"]
+    exit_cell = str(result["plan_exit"])
+    if left:
+        exit_cell += f" ({len(left)} changes: {', '.join(left)[:60]})"
+    return {
+        "tf_apply_s": result["apply_s"],
+        "tf_plan_s": result["plan_s"],
+        "tf_plan_exit": exit_cell,
+    }
 
 
 def with_terraform(endpoint: str, run_terraform: bool) -> dict[str, Any]:

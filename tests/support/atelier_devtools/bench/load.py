@@ -59,6 +59,7 @@ class Result:
     p99: float
     max_ms: float
     failure_kinds: str
+    early_p99: float | None = None  # requests sent in the first seconds (locustfile.EARLY_S)
 
 
 def _cli(env: dict[str, str], *args: str) -> None:
@@ -132,10 +133,10 @@ def _locust(
         "-u", str(users), "-r", str(spawn_rate), "--host", host, "--csv", str(prefix),
         "--run-time", f"{seconds}s", "--stop-timeout", "30", "--loglevel", "ERROR",
     ]  # fmt: skip
-    run_env = {**os.environ, **env, "LOAD_USER_RPS": str(user_rps)}
+    run_env = {**os.environ, **env, "LOAD_USER_RPS": str(user_rps),
+               "LOAD_SUMMARY": f"{prefix}_summary.json"}  # fmt: skip
     if requests:
         run_env["LOAD_REQUESTS"] = str(requests)
-        run_env["LOAD_SUMMARY"] = f"{prefix}_summary.json"
     done = subprocess.run(argv, env=run_env, check=False, capture_output=True, text=True,
                           timeout=seconds + 120)  # fmt: skip
     with open(f"{prefix}_stats.csv") as fh:
@@ -152,13 +153,15 @@ def _locust(
         int(row["Failure Count"]),
         float(row["Requests/s"]),
     )
+    summary_file = Path(f"{prefix}_summary.json")
+    summary = json.loads(summary_file.read_text()) if summary_file.exists() else {}
     if requests:  # what the locust process counted itself (locustfile's module doc)
-        summary = json.loads(Path(f"{prefix}_summary.json").read_text())
         count, failed = summary["answered"], summary["failed"]
         rps = count / summary["seconds"]
     return Result(
         name, count, failed, rps,
         float(row["50%"]), float(row["99%"]), float(row["Max Response Time"]), kinds,
+        summary.get("early_p99_ms"),
     )  # fmt: skip
 
 
@@ -244,7 +247,8 @@ def main(argv: list[str], write: bool = True) -> int:
             except Exception as exc:  # noqa: BLE001
                 stopped = f"The MiniStack-pool run failed: {type(exc).__name__}: {str(exc)[:200]}"
     rows = [
-        (r.name, f"{r.requests:,}", f"{r.rps:.1f}", f"{r.p50:.0f}", f"{r.p99:.0f}", f"{r.max_ms:.0f}",
+        (r.name, f"{r.requests:,}", f"{r.rps:.1f}", f"{r.p50:.0f}", f"{r.p99:.0f}",
+         "n/a" if r.early_p99 is None else f"{r.early_p99:.0f}", f"{r.max_ms:.0f}",
          f"{r.failures}" + (f" ({r.failure_kinds})" if r.failure_kinds else ""))
         for r in results
     ]  # fmt: skip
@@ -253,7 +257,8 @@ def main(argv: list[str], write: bool = True) -> int:
         "locust (headless, one process) against a deployed, seeded runtime; latencies in ms. "
         "The machine is shared: see the load average.",
     )  # fmt: skip
-    lines += table(("scenario", "requests", "req/s", "p50", "p99", "max", "failures"), rows)
+    lines += table(("scenario", "requests", "req/s", "p50", "p99", "p99, first 5 s", "max",
+                    "failures"), rows)  # fmt: skip
     if stopped:
         lines += [stopped, ""]
     if len(results) > 1 and results[-1].name.endswith("MiniStack's worker pool"):
