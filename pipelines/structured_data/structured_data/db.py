@@ -122,10 +122,11 @@ class PostgresRepository:
     in autocommit mode: a check, the read and the insert are its three round trips. A new
     connection per call meant a TLS handshake and a new PostgreSQL backend twice per prediction,
     most of a prediction's cost under load; a checkout per query and a COMMIT after each doubled
-    the round trips (docs/benchmarks.md, "Load"). The pool opens on first use (a one-off job
-    using ``connect`` never opens it), keeps one connection and grows to ``max_size``. Every
-    connection is checked before it is handed out, so after PostgreSQL restarts the dead ones are
-    replaced without restarting the service. When no connection can be had within the connect
+    the round trips (docs/benchmarks.md, "Load"). The service opens the pool as it starts
+    (:meth:`warm`), else its first use does (a one-off job using ``connect`` never opens it); it
+    keeps one connection and grows to ``max_size``. Every connection is checked before it is
+    handed out, so after PostgreSQL restarts the dead ones are replaced without restarting the
+    service. When no connection can be had within the connect
     timeout the call raises ``PoolTimeout``, an ``OperationalError`` like a refused connect.
     """
 
