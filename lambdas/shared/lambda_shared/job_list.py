@@ -14,6 +14,7 @@ import json
 from typing import Any
 
 from lambda_shared import settings
+from lambda_shared.aws import client
 from lambda_shared.errors import BadRequest, Unauthorized
 from lambda_shared.presign import result_links
 from lambda_shared.validation import JobList, JobListRequest, parse
@@ -63,7 +64,7 @@ def list_jobs(owner: str | None, params: dict[str, str] | None) -> dict[str, Any
     if not owner:
         raise Unauthorized("no caller: GET /jobs needs the authorizer's principal")
     request = parse(JobListRequest, _query(params))
-    store = JobStore(settings.jobs_settings().jobs_table)
+    store = JobStore(settings.jobs_settings().jobs_table, client("dynamodb"))
     items, after = store.list_owned(owner, request.limit, decode_cursor(request.next, owner))
     jobs = []
     for item in items:

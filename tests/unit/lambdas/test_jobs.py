@@ -241,3 +241,26 @@ def test_pending_job_that_never_got_a_task_fails_after_a_while(cloud: Cloud) -> 
     assert job is not None
     failed = job_status.reconcile(jobs, job, CLUSTER, later)
     assert failed["status"] == FAILED and failed["error"] == job_status.NEVER_STARTED
+
+
+def test_after_init_a_status_builds_no_client(
+    cloud: Cloud, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The jobs function's init makes its settings and clients (a first poll after a deploy
+    otherwise paid for them, ~0.3 s while pollers ramped up)."""
+    import boto3
+
+    from lambda_shared import aws
+
+    aws.reset()  # as in a new process: no client yet
+    module = load_handler("jobs", fresh=True)
+
+    def no_client(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError(f"a client made in the request: {args}")
+
+    monkeypatch.setattr(boto3, "client", no_client)
+    job_id = "3f2b9c1d-8e7a-4b6c-9d5e-0a1b2c3d4e5f"
+    event = copy.deepcopy(EVENT)
+    event["path"], event["requestContext"]["path"] = f"/jobs/{job_id}", f"/v1/jobs/{job_id}"
+    event["pathParameters"] = {"job_id": job_id}
+    assert_error(invoke(module.handler, event), 404, "not_found")
