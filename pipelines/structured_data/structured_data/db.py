@@ -126,8 +126,8 @@ class PostgresRepository:
     (:meth:`warm`), else its first use does (a one-off job using ``connect`` never opens it); it
     keeps one connection and grows to ``max_size``. Every connection is checked before it is
     handed out, so after PostgreSQL restarts the dead ones are replaced without restarting the
-    service. When no connection can be had within the connect
-    timeout the call raises ``PoolTimeout``, an ``OperationalError`` like a refused connect.
+    service. When no connection can be had within the connect timeout the call raises
+    ``PoolTimeout``, an ``OperationalError`` like a refused connect.
     """
 
     def __init__(self, conninfo: dict[str, Any], max_size: int = POOL_MAX_SIZE) -> None:
