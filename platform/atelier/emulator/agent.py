@@ -59,10 +59,8 @@ def load_rds(settings: Settings) -> Reconciler | None:
 class _Loop:
     """A daemon thread calling ``step`` every ``interval`` s, or at once when woken."""
 
-    def __init__(
-        self, name: str, step: Callable[[], None], interval: float, initial_delay: float = 0.0
-    ) -> None:
-        self.step, self.interval, self.initial_delay = step, interval, initial_delay
+    def __init__(self, name: str, step: Callable[[], None], interval: float) -> None:
+        self.step, self.interval = step, interval
         self.wake = threading.Event()
         self.stopped = threading.Event()
         self.thread = threading.Thread(target=self._run, name=name, daemon=True)
@@ -74,9 +72,6 @@ class _Loop:
                 self.thread.start()
 
     def _run(self) -> None:
-        if self.initial_delay:
-            self.wake.wait(self.initial_delay)
-            self.wake.clear()
         while not self.stopped.is_set():
             try:
                 self.step()
@@ -121,7 +116,7 @@ class Agent:
         # The RDS engine's imports (psycopg, pgserver) cost ~0.3 s of CPU: load them after the
         # runtime has answered its first health checks, or at once when an RDS call needs it
         # (the middleware calls ensure_rds first). With --persist: at start (see start()).
-        self._rds = _Loop("atelier-rds", self._rds_step, TICK_S, initial_delay=RDS_LOAD_DELAY_S)
+        self._rds = _Loop("atelier-rds", self._rds_step, TICK_S)
         self._shutdown_done = False
         # only noted here: the hook may run inside an import of the modules _load_ecs imports
         self._ecs_loaded_by_ministack = False
@@ -182,12 +177,10 @@ class Agent:
                 self._rds_step()
             except Exception:
                 log.exception("adopting restored RDS instances failed; the RDS loop retries")
-            self._rds.initial_delay = 0.0
             self._rds.start()
         else:
             # the loop's thread itself starts after the runtime has answered its first health
             # checks (or with the first RDS call: wake_rds)
-            self._rds.initial_delay = 0.0
             try:
                 asyncio.get_running_loop().call_later(RDS_LOAD_DELAY_S, self._rds.start)
             except RuntimeError:  # no event loop (a caller outside the server): now
