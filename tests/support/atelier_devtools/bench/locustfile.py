@@ -16,8 +16,8 @@ JSON file for what this process counted itself: requests answered and failed, th
 from the first request sent to the last answer (locust's CSV, written once a second, can miss
 the last second when the run ends at once), and the p99 of the requests sent in the first
 ``EARLY_S`` seconds, while the clients are still arriving (a cold tail shows there, and is
-lost in a whole run's p99). FastHttpUser keeps the load
-generator's own CPU low; it shares the cores with what it measures.
+lost in a whole run's p99). FastHttpUser keeps the load generator's own CPU low; it shares the
+cores with what it measures.
 """
 
 from __future__ import annotations
