@@ -46,8 +46,12 @@ def client(postgres: dict[str, Any], trained: Any) -> Iterator[TestClient]:
 
     repo = db.PostgresRepository(postgres["info"])
     app = create_app(repo, Classifier.from_json(trained.model_bytes), "v-test")
-    with TestClient(app, raise_server_exceptions=False) as c:
-        yield c
+    try:
+        with TestClient(app, raise_server_exceptions=False) as c:
+            yield c
+    finally:
+        repo.close()  # the pool opened at start-up; left to the garbage collector, its
+        # finalizer may run on the pool's own worker thread and fail to join it
 
 
 def _count_predictions(info: dict[str, Any]) -> int:
@@ -128,8 +132,11 @@ def test_invalid_json_and_oversized_bodies(client: TestClient) -> None:
 def test_features_table_survives_injection_attempts(postgres: dict[str, Any]) -> None:
     repo = db.PostgresRepository(postgres["info"])
     cols = load_dataset().columns
-    assert repo.features("1500' OR '1'='1", cols) is None
-    assert repo.features("1500", cols) is not None
+    try:
+        assert repo.features("1500' OR '1'='1", cols) is None
+        assert repo.features("1500", cols) is not None
+    finally:
+        repo.close()
 
 
 def test_health(client: TestClient) -> None:
@@ -218,8 +225,11 @@ def test_database_down_is_503_json(trained: Any) -> None:
         {"host": "127.0.0.1", "port": 1, "user": "x", "dbname": "x", "connect_timeout": 1}
     )
     app = create_app(down, Classifier.from_json(trained.model_bytes), "v-test")
-    with TestClient(app, raise_server_exceptions=False) as c:
-        resp = c.post("/predict", json={"id": "1789"})
+    try:
+        with TestClient(app, raise_server_exceptions=False) as c:
+            resp = c.post("/predict", json={"id": "1789"})
+    finally:
+        down.close()  # its pool, opened at start-up, stops retrying
     assert resp.status_code == 503 and "unavailable" in resp.json()["message"]
 
 
