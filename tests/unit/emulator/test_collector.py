@@ -62,9 +62,10 @@ def test_once_quiet_it_collects_the_cycles_among_frozen_objects(clock: Clock) ->
     assert collector.step() == "collected"
     assert not [o for o in _frozen_and_live() if isinstance(o, Cycle)], "the cycle survived"
     assert collector.idle_collections == 1 and gc.get_freeze_count() > 0
-    assert collector.status() == {"enabled": gc.isenabled(), "idle_collections": 1,
-                                  "frozen_objects": gc.get_freeze_count(),
-                                  "full_collections": 0}  # fmt: skip
+    status = collector.status()
+    # frozen objects freed by reference counting leave the count at any moment: only its sign
+    assert status.pop("frozen_objects") > 0
+    assert status == {"enabled": gc.isenabled(), "idle_collections": 1, "full_collections": 0}
     clock.now += 30
     assert collector.step() is None, "at most one idle full collection per every_s"
 
