@@ -113,7 +113,7 @@ def build(settings: Settings) -> Setup:
 
     post_import.when_imported(post_import.LOGS, "metered", metering.install_logs)
     post_import.when_imported(
-        "ministack.services.alb", "a refused target out of rotation", alb_compat.apply
+        "ministack.services.alb", "keep-alive forwarding to targets", alb_compat.apply
     )
     snapshotter = None
     if settings.persist:

@@ -59,7 +59,7 @@ checks = {
     "compute agent": agent._ecs is not None,
     "metric filters": cloudwatch_logs._put_metric_filter is logs_compat._checked_put_filter,
     "log bytes metered": getattr(cloudwatch_logs._append_log_events, "_atelier_meter", False),
-    "refused target out of rotation": getattr(alb._proxy_http_target, "_atelier", False),
+    "keep-alive forwarding": alb._proxy_http_target is alb_compat.proxy,
 }
 print(json.dumps({
     "before": before,
@@ -74,12 +74,12 @@ PATCHES = [
     "compute agent",
     "import errors",
     "isolated interpreter",
+    "keep-alive forwarding",
     "lazy botocore",
     "log bytes metered",
     "log drain",
     "meter",
     "metric filters",
-    "refused target out of rotation",
     "sns deliveries",
 ]
 
