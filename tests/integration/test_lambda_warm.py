@@ -221,3 +221,47 @@ def test_the_pool_forgets_concurrency_older_than_its_window(tmp_path: Path) -> N
         assert _workers(rt, name) == 2, "the burst's workers outlived the window"
     finally:
         rt.stop()
+
+
+NICE_AT_INIT = """
+import os, time
+deadline = time.monotonic() + 2.0
+while os.getpriority(os.PRIO_PROCESS, 0) == 0 and time.monotonic() < deadline:
+    time.sleep(0.005)  # the runtime lowers a worker started ahead within a few ms
+with open(os.environ["NICE_LOG"], "a") as fh:
+    fh.write(f"{os.getpid()} {os.getpriority(os.PRIO_PROCESS, 0)}\\n")
+
+def handler(event, context):
+    return {"nice": os.getpriority(os.PRIO_PROCESS, 0)}
+"""
+
+
+def test_a_worker_started_ahead_inits_at_low_priority_and_serves_at_the_runtimes(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    from atelier.emulator.lambda_ import priority
+
+    if not priority.can_restore():
+        pytest.skip("this user may not lower a nice value again: workers start at the normal "
+                    "priority (atelier.emulator.lambda_.priority)")  # fmt: skip
+    log = tmp_path / "nice.log"
+    lam = runtime.client("lambda")
+    name = f"nice-{uuid.uuid4().hex[:8]}"
+    lam.create_function(
+        FunctionName=name, Runtime="python3.11", Role=runtime.role("warm-tests"),
+        Handler="index.handler", Code={"ZipFile": _bundle(NICE_AT_INIT)}, Timeout=30,
+        Environment={"Variables": {"NICE_LOG": str(log)}},
+    )  # fmt: skip
+    lam.get_waiter("function_active_v2").wait(FunctionName=name)
+    assert runtime.settings is not None
+    warm = runtime.settings.lambda_warm_workers
+    assert _wait_workers(runtime, name, warm) >= warm
+    deadline = time.monotonic() + 30
+    while len(log.read_text().splitlines() if log.exists() else []) < warm:
+        assert time.monotonic() < deadline, "the warm workers never finished their init"
+        time.sleep(0.1)
+    own = psutil.Process(runtime.pid).nice()
+    at_init = {int(line.split()[1]) for line in log.read_text().splitlines()}
+    assert at_init == {own + priority.INIT_NICE}, f"init ran at nice {at_init}"
+    answer = json.loads(lam.invoke(FunctionName=name, Payload=b"{}")["Payload"].read())
+    assert answer == {"nice": own}, "the worker kept its init's priority for its requests"
