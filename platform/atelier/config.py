@@ -160,13 +160,6 @@ class Settings(metaclass=_FromEnvironment):
              "for the highest concurrency seen this long ago or less; a worker above that idle "
              "this long is stopped"),
     ] = 300.0  # fmt: skip
-    lambda_init_low_priority: Annotated[
-        bool,
-        Meta(description="a worker started ahead (no request waits for it) runs its init at "
-             "nice 10 and is set back to the runtime's priority once ready, so cold starts do "
-             "not slow the requests in flight; only where the runtime may lower a nice value "
-             "again (Linux, root or RLIMIT_NICE), else workers start at the normal priority"),
-    ] = True  # fmt: skip
     cache_dir: Annotated[
         Path,
         Meta(description="built artifacts kept across homes (the lambdas' pip-built dependency "

@@ -217,7 +217,6 @@ def _lambda_patches(settings: Settings) -> Warmer | None:
         settings.lambda_cold_start_cap,
         settings.lambda_warm_max,
         settings.lambda_warm_window_s,
-        low_priority_init=settings.lambda_init_low_priority,
     )
     post_import.when_imported(
         lambda_svc, "import errors as on AWS", lambda_python.report_import_errors

@@ -21,16 +21,14 @@ the pool then grew too slowly when concurrency rose. Now, in MiniStack's worker 
    concurrency; its cold starts do not share two cores. Here the starts for the target alone
    (no request waits for them) run one per two cores at most, machine-wide: after a deploy,
    ~20 workers started at once kept both cores busy for ~10 s and a repeat deploy right after
-   took 5-6 s instead of 2. Their init runs at nice 10 where the runtime can set the worker
-   back to its own priority once ready (``atelier.emulator.lambda_.priority``).
+   took 5-6 s instead of 2.
 
 Pinned internals (ministack==1.5.33): ``lambda_runtime.acquire_worker(func_name, config,
 code_zip, qualifier, max_concurrency)`` leases a worker from ``_workers[key]`` under ``_lock``
 (``key = _worker_key(func_name, config, qualifier)``); ``release_worker`` returns it;
 ``_worker_class_for(config)`` makes one; ``Worker._spawn`` starts the process and waits for
 the handler's init (``Worker.invoke`` starts it again if ``_proc`` has exited);
-``kill_workers`` stops a batch; ``Worker._proc`` is the worker's process once ``_spawn``
-created it; ``lambda_svc`` imported ``acquire_worker``/``release_worker``
+``kill_workers`` stops a batch; ``lambda_svc`` imported ``acquire_worker``/``release_worker``
 by name and keeps functions in ``_functions`` (records with ``config``, ``code_zip``,
 ``provisioned_concurrency``).
 """
@@ -47,7 +45,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from atelier.emulator.lambda_.concurrency import ConcurrencyWindow
-from atelier.emulator.lambda_.priority import LowPriorityInit
 from atelier.emulator.ministack_compat import accounts, post_import
 
 if TYPE_CHECKING:
@@ -101,7 +98,6 @@ class Pool:
     # starts for the warm target alone (no request waits for them), machine-wide
     ahead_cap: int = field(default_factory=lambda: max(1, (os.cpu_count() or 2) // 2))
     ahead_spawning: int = 0
-    low_priority_init: bool = True  # starts ahead init at nice 10 (``lambda_.priority``)
 
 
 @dataclass
@@ -211,13 +207,9 @@ def _spawn(key: str, worker: Any) -> bool:
     try:
         with worker._lock:
             if not alive(worker):
-                # a start ahead runs its init below the requests in flight (lambda_.priority)
-                lowered = POOL.low_priority_init and getattr(worker, "_atelier_ahead", False)
-                with LowPriorityInit(lambda: getattr(worker, "_proc", None), enabled=lowered):
-                    # outside any request: the function's own region and account, where
-                    # MiniStack looks up its layers (else the default region's, and none are
-                    # found)
-                    accounts.run_as_owner(arn, worker._spawn)
+                # outside any request: the function's own region and account, where MiniStack
+                # looks up its layers (else the default region's, and none are found)
+                accounts.run_as_owner(arn, worker._spawn)
                 worker._cold = False
     except Exception as exc:  # noqa: BLE001 - the queued requests' own path reports it
         log.warning("could not start a worker for %s: %s", key, exc)
@@ -347,9 +339,8 @@ def release(worker: Any) -> None:
 
 
 def apply(
-    floor: int, cold_start_cap: int = 3, warm_max: int = 16, window_s: float = 300.0,
-    low_priority_init: bool = True,
-) -> Warmer | None:  # fmt: skip
+    floor: int, cold_start_cap: int = 3, warm_max: int = 16, window_s: float = 300.0
+) -> Warmer | None:
     """Install the pool, and start the warmer, when MiniStack first imports its Lambda service
     (:mod:`.post_import`; at once if it has); ``floor`` 0 leaves MiniStack's own worker pool as
     it is (what the load benchmark compares against) and returns None."""
@@ -358,7 +349,6 @@ def apply(
     if floor <= 0:
         return None
     POOL.floor, POOL.cold_start_cap, POOL.warm_max = floor, max(cold_start_cap, 1), warm_max
-    POOL.low_priority_init = low_priority_init
     POOL.window = ConcurrencyWindow(window_s)
     warmer = Warmer()  # its thread starts with the pool: nothing to warm before
 
