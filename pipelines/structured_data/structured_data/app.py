@@ -85,6 +85,7 @@ def create_app(
         finally:
             if isinstance(model, ModelWatcher):
                 model.stop()
+            repo.close()  # a stopped task ends its database sessions rather than dropping them
 
     app = FastAPI(title="structured_data", docs_url=None, redoc_url=None, lifespan=lifespan)
     fixed = (

@@ -47,6 +47,10 @@ class Repository(Protocol):
         """Start opening what the first request would otherwise open, without waiting for it."""
         ...
 
+    def close(self) -> None:
+        """Release what :meth:`warm` and the requests opened (the service is stopping)."""
+        ...
+
 
 def conninfo_from_secret(secret: dict[str, Any]) -> dict[str, Any]:
     missing = [k for k in ("host", "username", "dbname") if not secret.get(k)]

@@ -40,6 +40,9 @@ class MemoryRepo:
     def warm(self) -> None:
         pass
 
+    def close(self) -> None:
+        pass
+
 
 @pytest.fixture(scope="module")
 def models() -> list[bytes]:

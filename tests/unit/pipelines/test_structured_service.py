@@ -293,6 +293,25 @@ def test_before_its_first_request_the_service_connects_and_runs_its_model_once(
     assert _count_predictions(postgres["info"]) == recorded, "the warm-up recorded a prediction"
 
 
+def test_a_stopping_service_ends_its_database_sessions(
+    postgres: dict[str, Any], trained: Any
+) -> None:
+    from structured_data.app import create_app
+
+    repo = db.PostgresRepository(postgres["info"], max_size=2)
+    app = create_app(repo, Classifier.from_json(trained.model_bytes), "v-test")
+    try:
+        with TestClient(app, raise_server_exceptions=False) as c:
+            assert c.post("/predict", json={"id": "1789"}).status_code == 200
+            assert _service_sessions(postgres["info"]) >= 1
+        deadline = time.monotonic() + 5
+        while (left := _service_sessions(postgres["info"])) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert left == 0, f"{left} database sessions outlived the service's shutdown"
+    finally:
+        repo.close()
+
+
 def _service_sessions(info: dict[str, Any]) -> int:
     with psycopg.connect(**info) as conn:
         row = conn.execute(
