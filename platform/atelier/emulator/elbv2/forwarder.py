@@ -90,7 +90,7 @@ class Answer:
                 break
             if event is h11.NEED_DATA:
                 break
-            parts.extend(self._take(event))
+            parts.append(self._take(event))
         return b"".join(parts)
 
     async def next(self) -> bytes | None:
@@ -103,15 +103,16 @@ class Answer:
                 return None
             chunk = self._take(event)
             if chunk:
-                return chunk[0]
+                return chunk
         return None
 
-    def _take(self, event: object) -> list[bytes]:
+    def _take(self, event: object) -> bytes:
+        """A body chunk's bytes; any other event ends the body (whole at ``EndOfMessage``)."""
         if isinstance(event, h11.Data):
-            return [bytes(event.data)]
+            return bytes(event.data)
         self.ended = True
         self.complete = isinstance(event, h11.EndOfMessage)
-        return []
+        return b""
 
     def release(self) -> None:
         """Ends this answer: its connection goes back to the pool if it can carry another

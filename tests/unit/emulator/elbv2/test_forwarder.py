@@ -12,12 +12,13 @@ import pytest
 from atelier.emulator.elbv2 import forwarder
 from atelier.emulator.elbv2.forwarder import Pool
 
-Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+Handler = Callable[["Target", asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 OK = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\ncontent-type: text/plain\r\n\r\nok"
 
 
 class Target:
-    """A loopback server; ``connections`` counts the TCP connections it accepted."""
+    """A loopback server; ``connections`` counts the TCP connections it accepted. Its handler
+    gets the target itself, then the connection's reader and writer."""
 
     def __init__(self, handler: Handler) -> None:
         self.handler, self.connections = handler, 0
@@ -27,7 +28,7 @@ class Target:
         async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
             self.connections += 1
             try:
-                await self.handler(reader, writer)
+                await self.handler(self, reader, writer)
             finally:
                 writer.close()
 
@@ -47,17 +48,16 @@ class Target:
         return request
 
 
-def _keep_answering(target: list[Target]) -> Handler:
-    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        while True:
-            try:
-                await target[0].read_request(reader)
-            except (asyncio.IncompleteReadError, ConnectionError):
-                return
-            writer.write(OK)
-            await writer.drain()
-
-    return handler
+async def _keep_answering(
+    target: Target, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+) -> None:
+    while True:
+        try:
+            await target.read_request(reader)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            return
+        writer.write(OK)
+        await writer.drain()
 
 
 async def _whole(answer: forwarder.Answer) -> bytes:
@@ -76,9 +76,7 @@ def _free_port() -> int:
 
 def test_requests_in_a_row_share_one_connection() -> None:
     async def run() -> tuple[int, int, list[bytes]]:
-        box: list[Target] = []
-        async with Target(_keep_answering(box)) as target:
-            box.append(target)
+        async with Target(_keep_answering) as target:
             pool = Pool(1.0, 1.0)
             bodies = []
             for _ in range(3):
@@ -95,9 +93,7 @@ def test_requests_in_a_row_share_one_connection() -> None:
 
 def test_the_request_is_framed_by_the_forwarder_not_the_client() -> None:
     async def run() -> bytes:
-        box: list[Target] = []
-        async with Target(_keep_answering(box)) as target:
-            box.append(target)
+        async with Target(_keep_answering) as target:
             pool = Pool(1.0, 1.0)
             headers = [("host", "svc"), ("transfer-encoding", "chunked"), ("x-a", "1")]
             await _whole(
@@ -116,9 +112,7 @@ def test_an_idle_connection_past_its_expiry_is_not_used_again() -> None:
     now = [0.0]
 
     async def run() -> tuple[int, int]:
-        box: list[Target] = []
-        async with Target(_keep_answering(box)) as target:
-            box.append(target)
+        async with Target(_keep_answering) as target:
             pool = Pool(1.0, 1.0, clock=lambda: now[0])
             await _whole(await pool.request("127.0.0.1", target.port, "GET", "/", [], None))
             now[0] += forwarder.IDLE_EXPIRY_S
@@ -130,16 +124,15 @@ def test_an_idle_connection_past_its_expiry_is_not_used_again() -> None:
 
 
 def test_a_connection_the_target_closed_is_not_used_again() -> None:
-    async def once(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await target_box[0].read_request(reader)
+    async def once(
+        target: Target, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        await target.read_request(reader)
         writer.write(OK)  # keep-alive framing, then the target closes (its keep-alive ran out)
         await writer.drain()
 
-    target_box: list[Target] = []
-
     async def run() -> list[bytes]:
         async with Target(once) as target:
-            target_box.append(target)
             pool = Pool(1.0, 1.0)
             first = await _whole(
                 await pool.request("127.0.0.1", target.port, "POST", "/", [], b"1")
@@ -164,7 +157,7 @@ def test_a_refused_connection_is_unreached_and_refused() -> None:
 
 
 def test_a_connection_dropped_before_the_answer_is_unreached_not_refused() -> None:
-    async def drop(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def drop(_: Target, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await reader.readuntil(b"\r\n\r\n")  # read the request, then die without answering
 
     async def run() -> None:
@@ -177,7 +170,7 @@ def test_a_connection_dropped_before_the_answer_is_unreached_not_refused() -> No
 
 
 def test_a_silent_target_times_out() -> None:
-    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def silent(_: Target, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await asyncio.sleep(5)
 
     async def run() -> None:
@@ -189,7 +182,7 @@ def test_a_silent_target_times_out() -> None:
 
 
 def test_a_body_cut_short_ends_incomplete_and_its_connection_is_closed() -> None:
-    async def short(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def short(_: Target, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await reader.readuntil(b"\r\n\r\n")
         writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nhalf")
         await writer.drain()
@@ -206,7 +199,9 @@ def test_a_body_cut_short_ends_incomplete_and_its_connection_is_closed() -> None
 
 
 def test_a_chunked_body_arrives_piece_by_piece() -> None:
-    async def chunked(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def chunked(
+        _: Target, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
         await reader.readuntil(b"\r\n\r\n")
         writer.write(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n3\r\none\r\n")
         await writer.drain()
