@@ -8,15 +8,20 @@ cleanly; one idle for :data:`IDLE_EXPIRY_S`, or that the target closed, is not u
 The expiry stays under the keep-alive timeouts of common servers (gunicorn 2 s, uvicorn 5 s),
 so the pool does not send on a connection the target is closing.
 
-Errors: :class:`Unreached` when no answer came back (refused, reset, closed before a status
-line), :class:`TimedOut` when the target took longer than the connect or idle timeout.
+Errors: :class:`Unsendable` when the request is not valid HTTP/1.1 (checked before any
+connection is taken), :class:`Unreached` when no answer came back (refused, reset, closed
+before a status line), :class:`TimedOut` when the target took longer than the connect or idle
+timeout. An answer dropped without :meth:`Answer.release` (the client left before its body was
+relayed) closes its connection when it is freed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import select
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -40,6 +45,11 @@ class TimedOut(Exception):
     """The target did not connect or answer within the timeout."""
 
 
+class Unsendable(Exception):
+    """The request cannot be written as HTTP/1.1 (a header name or value, or the target, that
+    h11 refuses). It reached no target: the client's request is at fault, not the target."""
+
+
 @dataclass
 class _Connection:
     reader: asyncio.StreamReader
@@ -60,7 +70,8 @@ class _Connection:
         return not readable
 
     def close(self) -> None:
-        self.writer.transport.abort()
+        with contextlib.suppress(RuntimeError):  # its event loop already closed
+            self.writer.transport.abort()
 
 
 class Answer:
@@ -78,6 +89,10 @@ class Answer:
         ]
         self.ended = self.complete = False
         self._released = False
+        # dropped unreleased (never relayed): the connection is closed, not left to the loop's
+        # garbage collection and its ResourceWarning
+        self._unreleased = weakref.finalize(self, conn.close)
+        self._unreleased.atexit = False
 
     def ready(self) -> bytes:
         """The body bytes already received, parsed without waiting for the network."""
@@ -119,6 +134,7 @@ class Answer:
         request (the body was read to its end), else it is closed."""
         if not self._released:
             self._released = True
+            self._unreleased.detach()
             self._pool._checkin(self._key, self._conn, reusable=self.complete)
 
 
@@ -140,22 +156,20 @@ class Pool:
     ) -> Answer:  # fmt: skip
         """Sends one request; returns once the target's status line and headers are in."""
         key = (host, port)
-        conn = self._checkout(key) or await self._open(key)
         framing = [(k, v) for k, v in headers if k.lower() not in _HOP_BY_HOP]
         if body or method.upper() in _BODY_METHODS:
             framing.append(("content-length", str(len(body or b""))))
         if not any(k.lower() == "host" for k, _ in framing):
             framing.insert(0, ("host", f"{host}:{port}"))
+        try:  # validated before a connection is taken: a bad request costs no target anything
+            head = h11.Request(method=method.upper(), target=target, headers=framing)
+        except h11.LocalProtocolError as exc:
+            raise Unsendable(f"not a valid HTTP/1.1 request: {exc}") from exc
+        conn = self._checkout(key) or await self._open(key)
         try:
-            out = conn.state.send(
-                h11.Request(method=method.upper(), target=target, headers=framing)
-            )
+            out = conn.state.send(head)
             out += conn.state.send(h11.Data(data=body)) if body else b""
             out += conn.state.send(h11.EndOfMessage())
-        except h11.LocalProtocolError as exc:  # a header h11 will not send
-            conn.close()
-            raise Unreached(f"request not sent: {exc}", refused=True) from exc
-        try:
             conn.writer.write(out)
             while True:
                 event = await self._event(conn)

@@ -7,7 +7,9 @@ hop-by-hop headers dropped, the target's status, headers and framing passed thro
 load balancer's own ``Date``, the body relayed as it arrives and left unterminated when the
 target cut it short, 502 when the target cannot be reached. A target that does not connect or
 answer within MiniStack's timeouts (``ALB_TARGET_CONNECT_TIMEOUT_SECONDS``,
-``ALB_TARGET_IDLE_TIMEOUT_SECONDS``) gets 504, as on AWS, where MiniStack answers 502.
+``ALB_TARGET_IDLE_TIMEOUT_SECONDS``) gets 504, as on AWS, where MiniStack answers 502. A
+request that cannot be written as HTTP/1.1 (a header h11 refuses) gets 400 at once, as an
+ALB answers a malformed request, and takes no target out of rotation.
 
 Around a dead target: MiniStack picks a random registered target per request. A target whose
 connection is *refused* (nothing reached it, so a retry cannot run a request twice) is taken
@@ -145,6 +147,8 @@ async def proxy(
             answer = await pool().request(
                 host, port, method, request_target, fields, bytes(data) if data else None
             )
+        except forwarder.Unsendable as exc:
+            return _error(400, f"Bad request: {exc}")
         except forwarder.TimedOut as exc:
             return _error(504, f"Target {host}:{port} timed out: {exc}")
         except forwarder.Unreached as exc:

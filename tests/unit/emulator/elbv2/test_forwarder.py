@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import warnings
 from collections.abc import Awaitable, Callable
 
 import pytest
@@ -220,3 +221,54 @@ def test_a_chunked_body_arrives_piece_by_piece() -> None:
             return first, second, rest, answer.complete
 
     assert asyncio.run(run()) == (b"one", b"two", b"", True)
+
+
+def test_a_request_h11_refuses_is_unsendable_and_costs_no_connection() -> None:
+    async def run() -> tuple[int, int, bytes]:
+        async with Target(_keep_answering) as target:
+            pool = Pool(1.0, 1.0)
+            with pytest.raises(forwarder.Unsendable, match=r"valid HTTP/1\.1"):
+                await pool.request("127.0.0.1", target.port, "GET", "/",
+                                   [("x-bad", "a\nb")], None)  # fmt: skip
+            before = target.connections
+            body = await _whole(await pool.request("127.0.0.1", target.port, "GET", "/", [], None))
+            pool.close()
+            return before, target.connections, body
+
+    before, after, body = asyncio.run(run())
+    assert before == 0, "a request that was never sendable opened a connection"
+    assert (after, body) == (1, b"ok")
+
+
+def test_an_answer_dropped_unreleased_closes_its_connection() -> None:
+    """The client left before the body was relayed: nothing calls ``release``. The connection
+    is closed as the answer is freed, by the pool, not by the stream's finalizer with a
+    ``ResourceWarning`` ("unclosed StreamWriter")."""
+    closed = asyncio.Event()
+
+    async def answer_then_wait(
+        target: Target, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        await target.read_request(reader)
+        writer.write(OK)
+        await writer.drain()
+        if await reader.read() == b"":
+            closed.set()
+
+    async def run() -> bool:
+        async with Target(answer_then_wait) as target:
+            pool = Pool(1.0, 1.0)
+            answer = await pool.request("127.0.0.1", target.port, "GET", "/", [], None)
+            assert answer.status == 200
+            del answer
+            try:
+                await asyncio.wait_for(closed.wait(), 1.0)
+            except TimeoutError:
+                return False
+            return True
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert asyncio.run(run()), "an unreleased answer left its connection open"
+    unclosed = [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)]
+    assert not unclosed, f"the connection was left to the garbage collector: {unclosed}"

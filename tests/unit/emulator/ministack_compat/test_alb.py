@@ -182,3 +182,25 @@ def test_a_body_cut_short_is_relayed_without_its_terminator(proxy: Any) -> None:
     sent = asyncio.run(run())
     assert b"".join(m["body"] for m in sent) == b"half"
     assert all(m["more_body"] for m in sent), "a truncated body was terminated as if whole"
+
+
+def test_a_request_that_is_not_valid_http_gets_400_and_no_target_is_taken_down(
+    proxy: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ministack.services import alb
+
+    async def run() -> tuple[int, dict[str, Any], int]:
+        seen: list[bytes] = []
+        server, port = await _serve(LIVE_ANSWER, seen)
+        one = {"Id": "127.0.0.1", "Port": port}
+        two = dict(one)  # a second registered target on the same port
+        monkeypatch.setattr(alb, "_targets", {"arn:tg": [one, two]})
+        status, _, body = await proxy(
+            one, {"TargetGroupArn": "arn:tg"}, "GET", "/", {"X-Bad": "a\r\nb"}, b"", {}
+        )
+        server.close()
+        return status, json.loads(body), len(seen)
+
+    status, body, seen = asyncio.run(run())
+    assert status == 400 and "valid HTTP/1.1" in body["message"]
+    assert seen == 0 and compat._down == {}, "a malformed request took targets out of rotation"
