@@ -52,7 +52,10 @@ def main() -> None:
     port = int(os.environ.get("PORT", "8080"))
     import uvicorn
 
-    uvicorn.run(app, host=host, port=port, log_level="info", access_log=True)  # type: ignore[arg-type]
+    # One line per prediction, the app's own (id, label, latency); API Gateway's stage access
+    # log keeps the per-request record. uvicorn's access line doubled the log volume (CloudWatch
+    # Logs bills ingestion per GB) and its client address is the load balancer's.
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)  # type: ignore[arg-type]
 
 
 if __name__ == "__main__":

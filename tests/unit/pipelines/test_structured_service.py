@@ -192,6 +192,20 @@ def test_main_without_a_model_exits_before_the_heavy_imports(
         main.build_app()
 
 
+def test_main_serves_with_one_log_line_per_prediction(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app logs each prediction; uvicorn's access line would be a second one."""
+    import uvicorn
+
+    from structured_data import main
+
+    served: dict[str, Any] = {}
+    monkeypatch.setattr(main, "build_app", lambda: "app")
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: served.update(options, app=app))
+    main.main()
+    assert served["app"] == "app"
+    assert served["access_log"] is False, "uvicorn writes an access line for every prediction"
+
+
 def _watchers() -> list[Any]:
     import threading
 
