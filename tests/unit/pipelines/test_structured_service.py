@@ -338,9 +338,10 @@ def _service_sessions(info: dict[str, Any]) -> int:
 def test_a_prediction_is_one_checkout_without_a_commit_round_trip(
     postgres: dict[str, Any], trained: Any
 ) -> None:
-    """Three round trips per prediction (the pool's check, the read, the insert): the read and
-    the insert share the request's connection, in autocommit. With a pool of one connection,
-    a second checkout inside the request would wait out the pool timeout (PoolTimeout: 503)."""
+    """Two round trips per prediction (the read, the insert; the pool's check is free for a
+    connection just returned): the read and the insert share the request's connection, in
+    autocommit. With a pool of one connection, a second checkout inside the request would wait
+    out the pool timeout (PoolTimeout: 503)."""
     from structured_data.app import create_app
 
     repo = db.PostgresRepository({**postgres["info"], "connect_timeout": 1}, max_size=1)
@@ -373,8 +374,8 @@ def test_pooled_connections_killed_by_the_server_are_replaced(
         with TestClient(app, raise_server_exceptions=False) as c:
             assert c.post("/predict", json={"id": "1789"}).status_code == 200
             with psycopg.connect(**postgres["info"], autocommit=True) as conn:
-                ended = conn.execute(
-                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                ended = conn.execute(  # each returns once its backend has exited (5 s at most)
+                    "SELECT count(pg_terminate_backend(pid, 5000)) FROM pg_stat_activity "
                     "WHERE datname = current_database() AND pid <> pg_backend_pid() "
                     "AND backend_type = 'client backend'"
                 ).fetchone()
@@ -383,3 +384,38 @@ def test_pooled_connections_killed_by_the_server_are_replaced(
     finally:
         repo.close()
     assert resp.status_code == 200, resp.text
+
+
+def test_a_connection_just_returned_is_handed_out_without_a_round_trip(
+    postgres: dict[str, Any], trained: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under load a connection comes back to the pool and goes out again within milliseconds:
+    its check is a look at its socket, not an empty query to the server. One idle for
+    ``RECENT_S`` gets the round trip again."""
+    from psycopg_pool import ConnectionPool
+
+    from structured_data.app import create_app
+
+    round_trips: list[object] = []
+    check = ConnectionPool.check_connection
+
+    def counted(conn: Any) -> None:
+        round_trips.append(conn)
+        check(conn)
+
+    monkeypatch.setattr(ConnectionPool, "check_connection", staticmethod(counted))
+    monkeypatch.setattr(db, "RECENT_S", 0.3)
+    repo = db.PostgresRepository(postgres["info"], max_size=1)
+    app = create_app(repo, Classifier.from_json(trained.model_bytes), "v-test")
+    try:
+        with TestClient(app, raise_server_exceptions=False) as c:
+            for _ in range(10):
+                assert c.post("/predict", json={"id": "1789"}).status_code == 200
+            in_a_row = len(round_trips)
+            time.sleep(0.4)
+            assert c.post("/predict", json={"id": "1789"}).status_code == 200
+            after_idle = len(round_trips) - in_a_row
+    finally:
+        repo.close()
+    assert in_a_row == 1, f"{in_a_row} check round trips for 10 predictions in a row, not 1"
+    assert after_idle == 1, "a connection idle past RECENT_S was handed out unchecked"
