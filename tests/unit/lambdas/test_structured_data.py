@@ -212,3 +212,28 @@ def test_faults_between_the_lambda_and_the_alb(
     # below the injected latency (6 s) that a lambda without a timeout would wait out
     assert took < 4.0, f"the lambda took {took:.1f}s"
     assert proxy.connections >= 1  # the request went through the proxy
+
+
+def test_its_cold_start_does_not_import_boto3() -> None:
+    """The function calls the ALB over HTTP and no AWS API: boto3 (~110-160 ms of CPU per
+    cold start, once through ``lambda_shared``'s exports and once through the link checks)
+    stays out of its init. Run as a new process, as a worker starts."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    handler = Path(__file__).resolve().parents[3] / "lambdas" / "structured_data" / "handler.py"
+    code = (
+        "import json, runpy, sys; runpy.run_path(sys.argv[1]); "
+        "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] == 'boto3')))"
+    )
+    env = {**os.environ, "AWS_LAMBDA_FUNCTION_NAME": "structured_data",
+           "SERVICE_URL": "http://127.0.0.1:9"}  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(handler)], env=env, capture_output=True, text=True,
+        timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    loaded = json.loads(done.stdout.strip().splitlines()[-1])
+    assert loaded == [], f"the structured function's init imports {loaded}"
